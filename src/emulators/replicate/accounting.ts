@@ -1,0 +1,185 @@
+/**
+ * Per-token accounting. Internally keyed by the full token; everything that
+ * leaves the emulator (stats(), GET /__emulator/stats) uses masked tokens.
+ */
+import { createHash } from 'node:crypto';
+
+export type TerminalStatus = 'succeeded' | 'failed' | 'canceled';
+
+export interface TokenStats {
+  /** Masked token, e.g. "r8_…a1b2". */
+  token: string;
+  inFlight: number;
+  peakInFlight: number;
+  created: number;
+  succeeded: number;
+  failed: number;
+  canceled: number;
+  /** 429 responses served to this token. */
+  throttled: number;
+  /** Injected 5xx responses served to this token. */
+  serverErrors: number;
+}
+
+export interface CreateLogEntry {
+  /** ms since epoch */
+  at: number;
+  token: string;
+  predictionId: string;
+  model: string;
+  inputHash: string;
+}
+
+export interface ConcurrencyViolation {
+  at: number;
+  token: string;
+  predictionId: string;
+  inFlight: number;
+  limit: number;
+}
+
+export interface EmulatorStats {
+  /** Keyed by masked token. */
+  tokens: Record<string, TokenStats>;
+  totals: Omit<TokenStats, 'token'>;
+  /** inputHash(input) → number of predictions created with exactly that input. */
+  predictionsByInput: Record<string, number>;
+  cancelCalls: number;
+  /** Requests rejected with 401. */
+  unauthorized: number;
+  creates: CreateLogEntry[];
+  concurrencyViolations: ConcurrencyViolation[];
+}
+
+/** JSON with object keys sorted recursively, so equal inputs hash equally. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
+}
+
+/** Stable hash of a prediction input (sha256 of sorted-key JSON, 16 hex chars). */
+export function inputHash(input: unknown): string {
+  return createHash('sha256').update(stableStringify(input)).digest('hex').slice(0, 16);
+}
+
+/** "r8_…a1b2" for long tokens; short tokens show a fingerprint instead of their tail. */
+export function maskToken(token: string): string {
+  const head = token.slice(0, 3);
+  if (token.length >= 16) return `${head}…${token.slice(-4)}`;
+  return `${head}…#${createHash('sha256').update(token).digest('hex').slice(0, 4)}`;
+}
+
+function emptyCounters(): Omit<TokenStats, 'token'> {
+  return { inFlight: 0, peakInFlight: 0, created: 0, succeeded: 0, failed: 0, canceled: 0, throttled: 0, serverErrors: 0 };
+}
+
+export class Accounting {
+  private tokens = new Map<string, TokenStats>();
+  private masks = new Set<string>();
+  private byInput = new Map<string, number>();
+  private creates: CreateLogEntry[] = [];
+  private violations: ConcurrencyViolation[] = [];
+  private cancelCalls = 0;
+  private unauthorized = 0;
+  private totalInFlight = 0;
+  private totalPeak = 0;
+
+  constructor(private readonly limitFor: (token: string) => number | undefined) {}
+
+  private entry(token: string): TokenStats {
+    let s = this.tokens.get(token);
+    if (!s) {
+      let mask = maskToken(token);
+      for (let i = 2; this.masks.has(mask); i++) mask = `${maskToken(token)}~${i}`;
+      this.masks.add(mask);
+      s = { token: mask, ...emptyCounters() };
+      this.tokens.set(token, s);
+    }
+    return s;
+  }
+
+  mask(token: string): string {
+    return this.entry(token).token;
+  }
+
+  recordUnauthorized(): void {
+    this.unauthorized += 1;
+  }
+
+  recordThrottled(token: string): void {
+    this.entry(token).throttled += 1;
+  }
+
+  recordServerError(token: string): void {
+    this.entry(token).serverErrors += 1;
+  }
+
+  recordCancelCall(): void {
+    this.cancelCalls += 1;
+  }
+
+  recordCreate(token: string, predictionId: string, model: string, hash: string, at = Date.now()): void {
+    const s = this.entry(token);
+    s.created += 1;
+    s.inFlight += 1;
+    s.peakInFlight = Math.max(s.peakInFlight, s.inFlight);
+    this.totalInFlight += 1;
+    this.totalPeak = Math.max(this.totalPeak, this.totalInFlight);
+    this.byInput.set(hash, (this.byInput.get(hash) ?? 0) + 1);
+    this.creates.push({ at, token: s.token, predictionId, model, inputHash: hash });
+    const limit = this.limitFor(token);
+    if (limit !== undefined && s.inFlight > limit) {
+      this.violations.push({ at, token: s.token, predictionId, inFlight: s.inFlight, limit });
+    }
+  }
+
+  recordTerminal(token: string, status: TerminalStatus): void {
+    const s = this.entry(token);
+    s.inFlight -= 1;
+    this.totalInFlight -= 1;
+    s[status] += 1;
+  }
+
+  /** Full-token lookup for the JS API; returns a copy (masked token inside). */
+  forToken(token: string): TokenStats | undefined {
+    const s = this.tokens.get(token);
+    return s ? { ...s } : undefined;
+  }
+
+  snapshot(): EmulatorStats {
+    const totals = emptyCounters();
+    const tokens: Record<string, TokenStats> = {};
+    for (const s of this.tokens.values()) {
+      tokens[s.token] = { ...s };
+      for (const k of Object.keys(totals) as (keyof typeof totals)[]) {
+        if (k !== 'peakInFlight') totals[k] += s[k];
+      }
+    }
+    totals.peakInFlight = this.totalPeak;
+    return {
+      tokens,
+      totals,
+      predictionsByInput: Object.fromEntries(this.byInput),
+      cancelCalls: this.cancelCalls,
+      unauthorized: this.unauthorized,
+      creates: this.creates.map((c) => ({ ...c })),
+      concurrencyViolations: this.violations.map((v) => ({ ...v })),
+    };
+  }
+
+  reset(): void {
+    this.tokens.clear();
+    this.masks.clear();
+    this.byInput.clear();
+    this.creates = [];
+    this.violations = [];
+    this.cancelCalls = 0;
+    this.unauthorized = 0;
+    this.totalInFlight = 0;
+    this.totalPeak = 0;
+  }
+}

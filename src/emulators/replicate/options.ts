@@ -1,0 +1,86 @@
+/**
+ * Options for the Replicate emulator and their defaults.
+ */
+import type { FaultConfig } from './faults.js';
+import type { EmulatedModelSpec } from './models.js';
+
+export interface ReplicateEmulatorOptions {
+  /** Listen host. Default "127.0.0.1". */
+  host?: string;
+  /** Listen port. Default 0 (ephemeral). */
+  port?: number;
+  /** API base path. Default "/v1". */
+  basePath?: string;
+  /** Valid API tokens. Default: any token starting with "r8_". */
+  tokens?: readonly string[];
+  /** Mean prediction latency in seconds (created → terminal). Default 1. */
+  latencySeconds?: number;
+  /** Uniform jitter as a fraction of the mean (0.5 → ±50 %). Default 0.5. */
+  jitter?: number;
+  /** Fraction of the latency spent in "starting" before "processing". Default 0.2. */
+  startingFraction?: number;
+  /** PRNG seed for latency and fault draws. Default 1. */
+  seed?: number;
+  /** Output files 404 this many seconds after the prediction completes. Default 3600. */
+  fileTtlSeconds?: number;
+  /** Longest side of generated PNGs, in pixels. Default 64. */
+  imageSize?: number;
+  /** Extra models (in addition to flux-schnell and sdxl). */
+  models?: readonly EmulatedModelSpec[];
+  /** Initial fault configuration (restored by reset()). */
+  faults?: Partial<FaultConfig>;
+  /**
+   * Per-token concurrency limit (number = same limit for every token, or a
+   * full-token → limit map). Exceeding it is recorded as a violation, not rejected.
+   */
+  concurrencyLimit?: number | Readonly<Record<string, number>>;
+}
+
+export interface ResolvedOptions {
+  host: string;
+  port: number;
+  basePath: string;
+  tokens: ReadonlySet<string> | undefined;
+  latencySeconds: number;
+  jitter: number;
+  startingFraction: number;
+  seed: number;
+  fileTtlSeconds: number;
+  imageSize: number;
+  models: readonly EmulatedModelSpec[];
+  faults: Partial<FaultConfig>;
+  limitFor: (token: string) => number | undefined;
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isFinite(value) || value < 0) throw new RangeError(`replicate emulator: ${name} must be >= 0 (got ${value})`);
+  return value;
+}
+
+export function resolveOptions(o: ReplicateEmulatorOptions = {}): ResolvedOptions {
+  let basePath = o.basePath ?? '/v1';
+  if (!basePath.startsWith('/')) basePath = `/${basePath}`;
+  basePath = basePath.replace(/\/+$/, '');
+  const limit = o.concurrencyLimit;
+  return {
+    host: o.host ?? '127.0.0.1',
+    port: o.port ?? 0,
+    basePath,
+    tokens: o.tokens ? new Set(o.tokens) : undefined,
+    latencySeconds: nonNegative('latencySeconds', o.latencySeconds ?? 1),
+    jitter: nonNegative('jitter', o.jitter ?? 0.5),
+    startingFraction: Math.min(1, nonNegative('startingFraction', o.startingFraction ?? 0.2)),
+    seed: o.seed ?? 1,
+    fileTtlSeconds: nonNegative('fileTtlSeconds', o.fileTtlSeconds ?? 3600),
+    imageSize: Math.max(2, Math.round(o.imageSize ?? 64)),
+    models: o.models ?? [],
+    faults: o.faults ?? {},
+    limitFor:
+      limit === undefined ? () => undefined : typeof limit === 'number' ? () => limit : (token) => limit[token],
+  };
+}
+
+export function isValidToken(opts: ResolvedOptions, token: string | undefined): token is string {
+  if (!token) return false;
+  return opts.tokens ? opts.tokens.has(token) : token.startsWith('r8_');
+}

@@ -1,0 +1,207 @@
+/**
+ * Prediction store and lifecycle: starting → processing → succeeded/failed,
+ * cancel, Replicate-shaped JSON, and output files with a TTL.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Accounting, TerminalStatus } from './accounting.js';
+import type { Outcome } from './faults.js';
+import type { EmulatedModel } from './models.js';
+import type { ResolvedOptions } from './options.js';
+import { colourFor, sizeFor, solidPng } from './png.js';
+import { drawLatencyMs, type Rng } from './random.js';
+
+export type PredictionStatus = 'starting' | 'processing' | TerminalStatus;
+
+export interface PredictionRecord {
+  id: string;
+  token: string;
+  model: string;
+  version: string;
+  input: Record<string, unknown>;
+  extra: Record<string, unknown>;
+  status: PredictionStatus;
+  logs: string;
+  outputFiles: string[];
+  singleOutput: boolean;
+  error: string | null;
+  createdAt: number;
+  startedAt?: number;
+  completedAt?: number;
+  /** Origin ("http://host:port") the prediction was created through; used for URLs. */
+  origin: string;
+  outcome: Outcome;
+  latencyMs: number;
+  timers: NodeJS.Timeout[];
+}
+
+export interface CreateArgs {
+  token: string;
+  model: EmulatedModel;
+  version: string;
+  input: Record<string, unknown>;
+  /** Other body fields echoed back (webhook, webhook_events_filter). */
+  extra: Record<string, unknown>;
+  origin: string;
+  outcome: Outcome;
+}
+
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
+
+function newId(): string {
+  const bytes = randomBytes(26);
+  let id = '';
+  for (const b of bytes) id += ID_ALPHABET[b & 31];
+  return id;
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+export class PredictionStore {
+  private readonly records = new Map<string, PredictionRecord>();
+
+  constructor(
+    private readonly opts: ResolvedOptions,
+    private readonly accounting: Accounting,
+    private readonly latencyRng: () => Rng,
+  ) {}
+
+  create(args: CreateArgs): PredictionRecord {
+    const { model } = args;
+    const latencyMs = drawLatencyMs(
+      this.latencyRng(),
+      model.latencySeconds ?? this.opts.latencySeconds,
+      model.jitter ?? this.opts.jitter,
+    );
+    const rec: PredictionRecord = {
+      id: newId(),
+      token: args.token,
+      model: model.model,
+      version: args.version,
+      input: args.input,
+      extra: args.extra,
+      status: 'starting',
+      logs: '',
+      outputFiles: [],
+      singleOutput: model.output === 'single',
+      error: null,
+      createdAt: Date.now(),
+      origin: args.origin,
+      outcome: args.outcome,
+      latencyMs,
+      timers: [],
+    };
+    this.records.set(rec.id, rec);
+    const startMs = Math.round(latencyMs * this.opts.startingFraction);
+    rec.timers.push(this.timer(startMs, () => this.start(rec)), this.timer(latencyMs, () => this.finish(rec)));
+    return rec;
+  }
+
+  private timer(ms: number, fn: () => void): NodeJS.Timeout {
+    const t = setTimeout(fn, ms);
+    t.unref();
+    return t;
+  }
+
+  private start(rec: PredictionRecord): void {
+    if (rec.status !== 'starting') return;
+    rec.status = 'processing';
+    rec.startedAt = Date.now();
+    const seed = typeof rec.input.seed === 'number' ? rec.input.seed : (rec.id.charCodeAt(0) * 7919) % 65536;
+    rec.logs = `Using seed: ${seed}\nRunning prediction...\n`;
+  }
+
+  private finish(rec: PredictionRecord): void {
+    if (rec.status !== 'starting' && rec.status !== 'processing') return;
+    this.start(rec); // zero-length "processing" if both timers fire in the same tick
+    const { outcome } = rec;
+    if (outcome.kind === 'succeed') {
+      const n = rec.singleOutput ? 1 : typeof rec.input.num_outputs === 'number' ? rec.input.num_outputs : 1;
+      rec.outputFiles = Array.from({ length: n }, (_, i) => `out-${i}.png`);
+      rec.logs += `100%|██████████| 4/4 [00:00<00:00]\nGenerated ${n} image(s)\n`;
+      this.terminate(rec, 'succeeded');
+    } else if (outcome.kind === 'transient') {
+      rec.error = outcome.error;
+      this.terminate(rec, 'failed');
+    } else {
+      rec.error = outcome.error;
+      rec.logs += outcome.logs;
+      this.terminate(rec, 'failed');
+    }
+  }
+
+  private terminate(rec: PredictionRecord, status: TerminalStatus): void {
+    for (const t of rec.timers) clearTimeout(t);
+    rec.timers = [];
+    rec.status = status;
+    rec.completedAt = Date.now();
+    this.accounting.recordTerminal(rec.token, status);
+  }
+
+  get(id: string): PredictionRecord | undefined {
+    return this.records.get(id);
+  }
+
+  /** Cancel if still running; returns the record (unchanged if already terminal). */
+  cancel(id: string): PredictionRecord | undefined {
+    const rec = this.records.get(id);
+    if (rec && (rec.status === 'starting' || rec.status === 'processing')) this.terminate(rec, 'canceled');
+    return rec;
+  }
+
+  /** Newest first. */
+  list(): PredictionRecord[] {
+    return [...this.records.values()].reverse();
+  }
+
+  private expired(rec: PredictionRecord, now = Date.now()): boolean {
+    return rec.completedAt !== undefined && now >= rec.completedAt + this.opts.fileTtlSeconds * 1000;
+  }
+
+  /** PNG bytes for an output file, 'expired', or undefined when it never existed. */
+  file(id: string, name: string): Buffer | 'expired' | undefined {
+    const rec = this.records.get(id);
+    if (!rec || rec.status !== 'succeeded') return undefined;
+    const index = rec.outputFiles.indexOf(name);
+    if (index < 0) return undefined;
+    if (this.expired(rec)) return 'expired';
+    const { width, height } = sizeFor(rec.input, this.opts.imageSize);
+    const prompt = typeof rec.input.prompt === 'string' ? rec.input.prompt : JSON.stringify(rec.input);
+    return solidPng(width, height, colourFor(prompt, index));
+  }
+
+  toJson(rec: PredictionRecord): Record<string, unknown> {
+    const api = `${rec.origin}${this.opts.basePath}/predictions/${rec.id}`;
+    const urls = rec.outputFiles.map((f) => `${rec.origin}/files/${rec.id}/${f}`);
+    const output = rec.status !== 'succeeded' ? null : rec.singleOutput ? urls[0] : urls;
+    const metrics: Record<string, number> = {};
+    if (rec.status === 'succeeded' && rec.startedAt !== undefined && rec.completedAt !== undefined) {
+      metrics.predict_time = (rec.completedAt - rec.startedAt) / 1000;
+      metrics.total_time = (rec.completedAt - rec.createdAt) / 1000;
+      metrics.image_count = rec.outputFiles.length;
+    }
+    return {
+      id: rec.id,
+      model: rec.model,
+      version: rec.version,
+      input: rec.input,
+      logs: rec.logs,
+      output,
+      data_removed: this.expired(rec),
+      error: rec.error,
+      status: rec.status,
+      source: 'api',
+      created_at: iso(rec.createdAt),
+      ...(rec.startedAt !== undefined ? { started_at: iso(rec.startedAt) } : {}),
+      ...(rec.completedAt !== undefined ? { completed_at: iso(rec.completedAt) } : {}),
+      urls: { get: api, cancel: `${api}/cancel` },
+      metrics,
+      ...rec.extra,
+    };
+  }
+
+  /** Drop everything (timers included). In-flight accounting is reset by the caller. */
+  clear(): void {
+    for (const rec of this.records.values()) for (const t of rec.timers) clearTimeout(t);
+    this.records.clear();
+  }
+}
