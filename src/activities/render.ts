@@ -1,0 +1,141 @@
+import { Context } from '@temporalio/activity';
+import path from 'node:path';
+import { ErrorTypes, failure } from '../domain/errors.js';
+import type { Language, TransitionType } from '../domain/shortRequest.js';
+import type { Timeline } from '../domain/timeline.js';
+import { buildAss, sceneCues } from '../media/captions.js';
+import { FfmpegError, type MediaTools, probeMedia, runFfmpeg } from '../media/ffmpeg.js';
+import { buildRenderCommand } from '../media/renderGraph.js';
+import { type Storage, runKeys } from '../storage/index.js';
+import { readPlan } from './plan.js';
+
+export interface RenderShortInput {
+  runKey: string;
+  planRef: string;
+  language: Language;
+  width: number;
+  height: number;
+  fps: number;
+  transition: { type: TransitionType; duration: number };
+  captions: boolean;
+  timeline: Timeline;
+  scenes: { imageRef: string; narrationRef: string }[];
+}
+
+export interface RenderedShort {
+  videoRef: string;
+  videoPath: string;
+  durationSec: number;
+  width: number;
+  height: number;
+  fps: number;
+  sizeBytes: number;
+}
+
+export interface RenderDeps {
+  storage: Storage;
+  tools: MediaTools;
+  preset: string;
+}
+
+/** Heartbeat at least this often even when ffmpeg is quiet, so a dead worker is noticed quickly. */
+const HEARTBEAT_EVERY_MS = 5_000;
+
+export function createRenderActivities({ storage, tools, preset }: RenderDeps) {
+  /**
+   * Renders the short in one ffmpeg pass and heartbeats its progress. Idempotent: a finished video
+   * from an earlier attempt (the worker died after rendering) is probed and returned as is.
+   */
+  async function renderShort(input: RenderShortInput): Promise<RenderedShort> {
+    const ctx = Context.current();
+    const videoRef = runKeys.video(input.runKey);
+    if (await storage.exists(videoRef)) {
+      const existing = await describeVideo(videoRef);
+      if (Math.abs(existing.durationSec - input.timeline.totalSec) < 0.5) return existing;
+    }
+    for (const scene of input.scenes) {
+      for (const ref of [scene.imageRef, scene.narrationRef]) {
+        if (!(await storage.exists(ref))) throw failure(ErrorTypes.AssetMissing, `Scene asset ${ref} is missing from storage.`);
+      }
+    }
+
+    const videoPath = storage.localPath(videoRef);
+    const workDir = path.dirname(videoPath);
+    let captionsFile: string | undefined;
+    if (input.captions) {
+      const captionsRef = runKeys.captions(input.runKey);
+      await storage.write(captionsRef, await captionsFor(input));
+      captionsFile = path.relative(workDir, storage.localPath(captionsRef));
+    }
+
+    const command = buildRenderCommand({
+      width: input.width,
+      height: input.height,
+      fps: input.fps,
+      transition: input.transition,
+      totalSec: input.timeline.totalSec,
+      captionsFile,
+      preset,
+      scenes: input.scenes.map((s, i) => ({
+        imagePath: storage.localPath(s.imageRef),
+        narrationPath: storage.localPath(s.narrationRef),
+        timing: input.timeline.scenes[i]!,
+      })),
+    });
+
+    let percent = 0;
+    ctx.heartbeat({ percent });
+    const keepAlive = setInterval(() => ctx.heartbeat({ percent }), HEARTBEAT_EVERY_MS);
+    const staged = await storage.stage(videoRef);
+    try {
+      await runFfmpeg(tools, {
+        ...command,
+        output: staged.tempPath,
+        cwd: workDir,
+        expectedDurationSec: input.timeline.totalSec,
+        signal: ctx.cancellationSignal,
+        onProgress: (fraction) => {
+          percent = Math.floor(fraction * 100);
+          ctx.heartbeat({ percent });
+        },
+      });
+      await staged.commit();
+    } catch (err) {
+      await staged.discard();
+      if (err instanceof FfmpegError && err.aborted) throw ctx.cancellationSignal.reason ?? err;
+      const detail = err instanceof FfmpegError ? `${err.message}\n${err.stderrTail}` : String(err);
+      throw failure(ErrorTypes.RenderFailed, `Rendering failed: ${detail}`);
+    } finally {
+      clearInterval(keepAlive);
+    }
+    ctx.heartbeat({ percent: 100 });
+    return describeVideo(videoRef);
+  }
+
+  async function captionsFor(input: RenderShortInput): Promise<string> {
+    const plan = await readPlan(storage, input.planRef);
+    const layout = { width: input.width, height: input.height, language: input.language };
+    const cues = input.timeline.scenes.flatMap((timing, i) =>
+      sceneCues(plan.scenes[i]?.narration ?? '', timing.narrationStartSec, timing.narrationDurationSec, layout),
+    );
+    return buildAss(cues, layout);
+  }
+
+  async function describeVideo(videoRef: string): Promise<RenderedShort> {
+    const videoPath = storage.localPath(videoRef);
+    const probe = await probeMedia(tools, videoPath);
+    const video = probe.streams.find((s) => s.type === 'video');
+    if (!video?.width || !video.height) throw failure(ErrorTypes.RenderFailed, `The rendered file ${videoRef} has no video stream.`);
+    return {
+      videoRef,
+      videoPath,
+      durationSec: probe.durationSec,
+      width: video.width,
+      height: video.height,
+      fps: video.fps ?? 0,
+      sizeBytes: probe.sizeBytes,
+    };
+  }
+
+  return { renderShort };
+}

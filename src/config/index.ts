@@ -1,0 +1,86 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { renderQueueFor } from '../domain/taskQueues.js';
+
+/**
+ * Every environment variable reelflow reads, parsed once at start. A wrong value fails fast with
+ * the variable's name; `.env.example` documents the same list.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().min(1);
+
+const envSchema = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  REELFLOW_TASK_QUEUE: z.string().min(1).default('reelflow'),
+  RENDER_CONCURRENCY: positiveInt.default(Math.max(1, Math.floor(availableParallelism() / 2))),
+  DATA_DIR: z.string().min(1).default('./data'),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(8787),
+  API_MAX_BODY_BYTES: positiveInt.default(256 * 1024),
+  FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
+  FFPROBE_PATH: z.string().min(1).default('ffprobe'),
+  ESPEAK_PATH: z.string().min(1).default('espeak-ng'),
+  RENDER_PRESET: z
+    .enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow'])
+    .default('veryfast'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  temporal: { address: string; namespace: string; uiUrl: string; cliPath?: string };
+  taskQueue: string;
+  renderTaskQueue: string;
+  renderConcurrency: number;
+  dataDir: string;
+  api: { host: string; port: number; maxBodyBytes: number };
+  tools: { ffmpeg: string; ffprobe: string; espeak: string };
+  render: { preset: Env['RENDER_PRESET'] };
+  logLevel: Env['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function parseConfig(env: NodeJS.ProcessEnv): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${problems}. See .env.example for every variable.`);
+  }
+  const e = parsed.data;
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      uiUrl: e.TEMPORAL_UI_URL.replace(/\/$/, ''),
+      cliPath: e.TEMPORAL_CLI_PATH,
+    },
+    taskQueue: e.REELFLOW_TASK_QUEUE,
+    renderTaskQueue: renderQueueFor(e.REELFLOW_TASK_QUEUE),
+    renderConcurrency: e.RENDER_CONCURRENCY,
+    dataDir: path.resolve(e.DATA_DIR),
+    api: { host: e.API_HOST, port: e.API_PORT, maxBodyBytes: e.API_MAX_BODY_BYTES },
+    tools: { ffmpeg: e.FFMPEG_PATH, ffprobe: e.FFPROBE_PATH, espeak: e.ESPEAK_PATH },
+    render: { preset: e.RENDER_PRESET },
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+let cached: Config | undefined;
+
+/** Loads `.env` (if present, without overriding real variables) and parses the environment once. */
+export function loadConfig(): Config {
+  if (!cached) {
+    if (existsSync('.env')) process.loadEnvFile('.env');
+    cached = parseConfig(process.env);
+  }
+  return cached;
+}

@@ -1,0 +1,34 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+/**
+ * The one vocabulary of failure types. Every ApplicationFailure we raise uses one of these as its
+ * `type`; the API maps them to HTTP statuses and the CLI to advice. Non-retryable types are the
+ * ones where trying again cannot help.
+ */
+export const ErrorTypes = {
+  InvalidInput: 'InvalidInput',
+  ToolMissing: 'ToolMissing',
+  AssetMissing: 'AssetMissing',
+  NarrationFailed: 'NarrationFailed',
+  VisualFailed: 'VisualFailed',
+  RenderFailed: 'RenderFailed',
+} as const;
+export type ErrorType = (typeof ErrorTypes)[keyof typeof ErrorTypes];
+
+const NON_RETRYABLE: ReadonlySet<ErrorType> = new Set([
+  ErrorTypes.InvalidInput,
+  ErrorTypes.ToolMissing,
+  ErrorTypes.AssetMissing,
+]);
+
+/** Names of types that retry policies must never retry, for `retry.nonRetryableErrorTypes`. */
+export const nonRetryableErrorTypes: string[] = [...NON_RETRYABLE];
+
+export function failure(type: ErrorType, message: string, details?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: NON_RETRYABLE.has(type),
+    details: details === undefined ? undefined : [details],
+  });
+}

@@ -1,0 +1,40 @@
+/** What a caller sees of a run while it works: the workflow's query answers this shape. */
+export type Stage = 'planning' | 'visuals' | 'narration' | 'rendering' | 'completed' | 'failed' | 'cancelled';
+export type StepState = 'pending' | 'running' | 'done' | 'failed';
+
+export interface SceneProgress {
+  index: number;
+  /** First words of the scene's narration, so a person can tell scenes apart. */
+  preview: string;
+  visual: StepState;
+  narration: StepState;
+  visualProvider?: string;
+  narrationProvider?: string;
+  error?: string;
+}
+
+export interface ShortProgress {
+  stage: Stage;
+  /** 0–100 over the whole run, rendering included (render progress arrives via heartbeats). */
+  percent: number;
+  sceneCount: number;
+  scenes: SceneProgress[];
+  renderPercent: number;
+  error?: string;
+}
+
+/** Stage weights for the overall percentage: rendering is the longest stretch offline. */
+const WEIGHTS = { planning: 5, visuals: 30, narration: 25, rendering: 40 } as const;
+
+export function overallPercent(p: Omit<ShortProgress, 'percent'>): number {
+  if (p.stage === 'completed') return 100;
+  const n = Math.max(1, p.sceneCount);
+  const done = (key: 'visual' | 'narration') => p.scenes.filter((s) => s[key] === 'done').length / n;
+  const planned = p.stage === 'planning' ? 0 : 1;
+  const total =
+    WEIGHTS.planning * planned +
+    WEIGHTS.visuals * done('visual') +
+    WEIGHTS.narration * done('narration') +
+    WEIGHTS.rendering * (p.renderPercent / 100);
+  return Math.min(99, Math.round(total));
+}

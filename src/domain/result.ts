@@ -1,0 +1,33 @@
+import type { Language } from './shortRequest.js';
+import type { SceneTiming } from './timeline.js';
+
+/** Providers name what made each part, so an offline placeholder is never mistaken for real art. */
+export interface Providers {
+  plan: string;
+  visuals: string[];
+  narration: string[];
+  render: string;
+}
+
+export interface SceneResult extends SceneTiming {
+  imageRef: string;
+  narrationRef: string;
+  visualProvider: string;
+  narrationProvider: string;
+  voice: string;
+}
+
+export interface ShortResult {
+  videoRef: string;
+  /** Absolute path on the worker's storage; for local storage the API and CLI read it directly. */
+  videoPath: string;
+  durationSec: number;
+  width: number;
+  height: number;
+  fps: number;
+  sizeBytes: number;
+  language: Language;
+  offline: boolean;
+  providers: Providers;
+  scenes: SceneResult[];
+}

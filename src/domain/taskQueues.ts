@@ -1,0 +1,7 @@
+/**
+ * The render queue is derived from the main queue, so the workflow finds it without reading config
+ * (workflows cannot), and isolated deployments or tests only have to choose one name.
+ */
+export function renderQueueFor(taskQueue: string): string {
+  return `${taskQueue}-render`;
+}

@@ -1,0 +1,12 @@
+import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../config/index.js';
+
+export async function connectClient(config: Config): Promise<Client> {
+  const connection = await Connection.connect({ address: config.temporal.address, connectTimeout: '5s' });
+  return new Client({ connection, namespace: config.temporal.namespace });
+}
+
+/** Link to a run in the Temporal Web UI. */
+export function webUiLink(config: Config, workflowId: string): string {
+  return `${config.temporal.uiUrl}/namespaces/${encodeURIComponent(config.temporal.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

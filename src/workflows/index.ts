@@ -1,0 +1,2 @@
+export { shortVideo } from './shortVideo.js';
+export { getProgressQuery } from './definitions.js';

@@ -1,0 +1,51 @@
+import { setCurrentDetails } from '@temporalio/workflow';
+import { overallPercent, type SceneProgress, type ShortProgress, type Stage, type StepState } from '../domain/progress.js';
+
+/**
+ * Holds the run's progress and mirrors it into the Web UI's "current details" on every change, so
+ * a person watching the Temporal UI sees the same per-scene picture as the API.
+ */
+export class ProgressTracker {
+  private state: Omit<ShortProgress, 'percent'> = { stage: 'planning', sceneCount: 0, scenes: [], renderPercent: 0 };
+
+  snapshot(): ShortProgress {
+    return { ...this.state, scenes: this.state.scenes.map((s) => ({ ...s })), percent: overallPercent(this.state) };
+  }
+
+  stage(stage: Stage, error?: string): void {
+    this.state.stage = stage;
+    if (error) this.state.error = error;
+    if (stage === 'completed') this.state.renderPercent = 100;
+    this.publish();
+  }
+
+  planned(scenes: { index: number; preview: string }[]): void {
+    this.state.sceneCount = scenes.length;
+    this.state.scenes = scenes.map<SceneProgress>((s) => ({ ...s, visual: 'pending', narration: 'pending' }));
+    this.publish();
+  }
+
+  scene(index: number, step: 'visual' | 'narration', state: StepState, detail?: { provider?: string; error?: string }): void {
+    const scene = this.state.scenes[index];
+    if (!scene) return;
+    scene[step] = state;
+    if (detail?.provider) scene[step === 'visual' ? 'visualProvider' : 'narrationProvider'] = detail.provider;
+    if (detail?.error) scene.error = detail.error;
+    this.publish();
+  }
+
+  private publish(): void {
+    const { stage, scenes, sceneCount } = this.state;
+    const count = (step: 'visual' | 'narration') => scenes.filter((s) => s[step] === 'done').length;
+    const rows = scenes.map((s) => `| ${s.index + 1} | ${s.visual} | ${s.narration} | ${s.preview.replace(/\|/g, '/')} |`);
+    setCurrentDetails(
+      [
+        `**Stage:** ${stage} · images ${count('visual')}/${sceneCount} · narration ${count('narration')}/${sceneCount}`,
+        this.state.error ? `**Error:** ${this.state.error}` : '',
+        rows.length ? ['', '| scene | image | narration | text |', '|---|---|---|---|', ...rows].join('\n') : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+  }
+}

@@ -1,0 +1,92 @@
+import { Client, Connection } from '@temporalio/client';
+import {
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type Worker,
+  type WorkflowBundleWithSourceMap,
+  bundleWorkflowCode,
+} from '@temporalio/worker';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { inject } from 'vitest';
+import { type ActivityDeps } from '../../src/activities/index.js';
+import { createEspeakProvider } from '../../src/providers/espeak.js';
+import { createOfflineArtProvider } from '../../src/providers/offlineArt.js';
+import { LocalStorage } from '../../src/storage/index.js';
+import { WORKFLOWS_PATH, createWorkers, runWorkers } from '../../src/worker/createWorkers.js';
+
+export const tools = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe', espeak: 'espeak-ng' };
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundling takes seconds; every worker in one test file shares the bundle. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: console.error, log() {} } as never;
+
+export async function connectTestClient(): Promise<Client> {
+  const connection = await Connection.connect({ address: inject('temporalAddress') });
+  return new Client({ connection });
+}
+
+export async function tempDataDir(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), 'reelflow-test-'));
+}
+
+export function offlineDeps(dataDir: string, overrides: Partial<ActivityDeps> = {}): ActivityDeps {
+  return {
+    storage: new LocalStorage(dataDir),
+    tools,
+    renderPreset: 'ultrafast',
+    visualProviders: { 'offline-art': createOfflineArtProvider() },
+    defaultVisualProvider: 'offline-art',
+    narrationProvider: createEspeakProvider({ espeakPath: tools.espeak }),
+    ...overrides,
+  };
+}
+
+export interface RunningWorkers {
+  taskQueue: string;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the production worker set on a fresh task queue, so test files never share work. */
+let runtimeInstalled = false;
+/** Worker state chatter drowns test output; keep warnings and errors. */
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+export async function startTestWorkers(options: { dataDir?: string; deps?: Partial<ActivityDeps>; taskQueue?: string } = {}): Promise<RunningWorkers> {
+  quietRuntime();
+  const dataDir = options.dataDir ?? (await tempDataDir());
+  const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
+  const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
+  const workers: Worker[] = await createWorkers({
+    connection,
+    namespace: 'default',
+    taskQueue,
+    renderConcurrency: 1,
+    deps: offlineDeps(dataDir, options.deps),
+    workflowBundle: await workflowBundle(),
+  });
+  const controller = new AbortController();
+  const running = runWorkers(workers, controller.signal);
+  return {
+    taskQueue,
+    dataDir,
+    async stop() {
+      controller.abort();
+      await running;
+      await connection.close();
+    },
+  };
+}
