@@ -437,6 +437,22 @@ function ridgeMax(r: Float32Array): number {
   return m;
 }
 
+/**
+ * Shorten layers that are completely hidden behind a nearer, full-width
+ * layer (one whose lowest ridge point is above its own bottom edge).
+ */
+function cullHidden(list: Layer[]): void {
+  for (let j = 1; j < list.length; j++) {
+    const front = list[j]!;
+    const bottomOfRidge = Math.ceil(ridgeMax(front.ridge)) + 1;
+    if (bottomOfRidge >= front.yEnd) continue;
+    for (let i = 0; i < j; i++) {
+      const back = list[i]!;
+      if (front.yEnd >= back.yEnd) back.yEnd = Math.min(back.yEnd, bottomOfRidge);
+    }
+  }
+}
+
 function paintLayer(buf: Float32Array, width: number, layer: Layer): void {
   const { ridge, rowColor, cap, capColor } = layer;
   const y0 = Math.max(0, Math.floor(ridgeMin(ridge)));
@@ -747,6 +763,7 @@ export function renderPlaceholderPixels(opts: PlaceholderArtOptions): Placeholde
     (water ? behindWater : layers).push(layer);
   }
 
+  cullHidden(behindWater);
   for (const l of behindWater) paintLayer(buf, W, l);
 
   // --- water -----------------------------------------------------------------
@@ -841,6 +858,7 @@ export function renderPlaceholderPixels(opts: PlaceholderArtOptions): Placeholde
     }
   }
 
+  cullHidden(layers);
   for (const l of layers) paintLayer(buf, W, l);
 
   // --- finish: vignette + quantise -----------------------------------------------

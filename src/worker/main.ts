@@ -1,0 +1,29 @@
+import { NativeConnection } from '@temporalio/worker';
+import { activityDepsFromConfig } from '../activities/index.js';
+import type { Config } from '../config/index.js';
+import { LocalStorage } from '../storage/index.js';
+import { createWorkers, runWorkers } from './createWorkers.js';
+
+/**
+ * A worker process: workflows + light activities on the main queue, rendering on the render queue.
+ * Runs until `signal` aborts; SIGINT/SIGTERM handling belongs to the caller (the CLI).
+ */
+export async function runWorkerProcess(config: Config, signal?: AbortSignal): Promise<void> {
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  try {
+    const deps = activityDepsFromConfig(config, new LocalStorage(config.dataDir));
+    const workers = await createWorkers({
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.taskQueue,
+      renderConcurrency: config.renderConcurrency,
+      deps,
+    });
+    console.error(
+      `reelflow worker: queues "${config.taskQueue}" and "${config.renderTaskQueue}" (render slots: ${config.renderConcurrency}), data in ${config.dataDir}`,
+    );
+    await runWorkers(workers, signal);
+  } finally {
+    await connection.close();
+  }
+}
