@@ -383,23 +383,20 @@ function addTrees(
   }
   const out = Float32Array.from(ridge);
   for (const t of trees) {
-    const hw = t.h * 0.3; // half-width of the lowest tier
+    const hw = t.h * 0.22; // half-width at the base of the crown
     const x0 = Math.max(0, Math.floor(t.x - hw));
     const x1 = Math.min(width - 1, Math.ceil(t.x + hw));
     const groundX = Math.min(width - 1, Math.max(0, Math.round(t.x)));
     const ground = ridge[groundX]! + t.h * 0.04;
-    const tiers = 4;
+    const crownBase = ground - t.h * 0.1;
     for (let x = x0; x <= x1; x++) {
-      const d = Math.abs(x + 0.5 - t.x);
-      let top = Infinity;
-      for (let k = 0; k < tiers; k++) {
-        // Tier k: a triangle from `base` up to `apex`, narrowing with height.
-        const base = ground - t.h * (0.1 + 0.2 * k);
-        const apex = ground - t.h * (0.44 + 0.187 * k);
-        const w = hw * (1 - k * 0.2);
-        if (d < w) top = Math.min(top, apex + (base - apex) * (d / w));
-      }
-      if (d < hw * 0.09) top = Math.min(top, ground - t.h * 0.14); // trunk
+      const d = Math.abs(x + 0.5 - t.x) / hw; // 0 centre … 1 crown edge
+      if (d >= 1) continue;
+      // Slim triangle with slightly concave sides and small saw-tooth
+      // "branch tiers" along the edges.
+      const tiers = 3;
+      const saw = (d * tiers) % 1;
+      const top = crownBase - t.h * 0.9 * Math.pow(1 - d, 1.1) + t.h * 0.12 * saw * saw * d;
       if (top < out[x]!) out[x] = top;
     }
   }
@@ -456,7 +453,26 @@ function cullHidden(list: Layer[]): void {
 function paintLayer(buf: Float32Array, width: number, layer: Layer): void {
   const { ridge, rowColor, cap, capColor } = layer;
   const y0 = Math.max(0, Math.floor(ridgeMin(ridge)));
-  for (let y = y0; y < layer.yEnd; y++) {
+  if (cap && capColor) {
+    paintLayerRows(buf, width, ridge, rowColor, y0, layer.yEnd, cap, capColor[0], capColor[1], capColor[2]);
+  } else {
+    paintLayerRows(buf, width, ridge, rowColor, y0, layer.yEnd, null, 0, 0, 0);
+  }
+}
+
+function paintLayerRows(
+  buf: Float32Array,
+  width: number,
+  ridge: Float32Array,
+  rowColor: Float32Array,
+  y0: number,
+  y1: number,
+  cap: Float32Array | null,
+  capR: number,
+  capG: number,
+  capB: number,
+): void {
+  for (let y = y0; y < y1; y++) {
     const cr = rowColor[y * 3]!;
     const cg = rowColor[y * 3 + 1]!;
     const cb = rowColor[y * 3 + 2]!;
@@ -467,12 +483,12 @@ function paintLayer(buf: Float32Array, width: number, layer: Layer): void {
       let r = cr;
       let g = cg;
       let b = cb;
-      if (cap && capColor) {
+      if (cap !== null) {
         const c = clamp01(cap[x]! - y);
         if (c > 0) {
-          r += (capColor[0] - r) * c;
-          g += (capColor[1] - g) * c;
-          b += (capColor[2] - b) * c;
+          r += (capR - r) * c;
+          g += (capG - g) * c;
+          b += (capB - b) * c;
         }
       }
       if (cov >= 1) {
@@ -486,6 +502,187 @@ function paintLayer(buf: Float32Array, width: number, layer: Layer): void {
       }
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// Hot loops. Kept as small standalone functions over typed arrays so V8
+// optimises them quickly, even on the very first render in a fresh process.
+
+interface SunParams {
+  x: number;
+  y: number;
+  r: number;
+  glowR: number;
+  glowAmt: number;
+  glow: RGB;
+  disc: RGB;
+}
+
+/** Sky gradient (one colour per row) + sun glow + sun disc, rows [0, rows). */
+function paintSky(buf: Float32Array, W: number, rows: number, skyRows: Float32Array, sun: SunParams): void {
+  const gr = sun.glow[0];
+  const gg = sun.glow[1];
+  const gb = sun.glow[2];
+  const sr = sun.disc[0];
+  const sg = sun.disc[1];
+  const sb = sun.disc[2];
+  const sunX = sun.x;
+  const sunR = sun.r;
+  const glowAmt = sun.glowAmt;
+  const invGlow2 = 2.5 / (sun.glowR * sun.glowR);
+  const discOuter2 = (sunR + 1) * (sunR + 1);
+  for (let y = 0; y < rows; y++) {
+    const kr = skyRows[y * 3]!;
+    const kg = skyRows[y * 3 + 1]!;
+    const kb = skyRows[y * 3 + 2]!;
+    const dy = y + 0.5 - sun.y;
+    const dy2 = dy * dy;
+    let i = y * W * 3;
+    for (let x = 0; x < W; x++, i += 3) {
+      const dx = x + 0.5 - sunX;
+      const d2 = dx * dx + dy2;
+      // Soft glow (rational falloff is cheap and smooth), then the disc.
+      const g = glowAmt / (1 + d2 * invGlow2);
+      let r = kr + (gr - kr) * g;
+      let G = kg + (gg - kg) * g;
+      let b = kb + (gb - kb) * g;
+      if (d2 < discOuter2) {
+        const disc = clamp01(sunR - Math.sqrt(d2) + 0.5);
+        r += (sr - r) * disc;
+        G += (sg - G) * disc;
+        b += (sb - b) * disc;
+      }
+      buf[i] = r;
+      buf[i + 1] = G;
+      buf[i + 2] = b;
+    }
+  }
+}
+
+/** Max-accumulate one elliptical blob's soft coverage into a cloud's box. */
+function accumulateBlob(
+  cov: Float32Array,
+  bw: number,
+  bh: number,
+  x0: number,
+  y0: number,
+  bx: number,
+  by: number,
+  rx: number,
+  ry: number,
+): void {
+  const xa = Math.max(0, Math.floor(bx - rx) - x0);
+  const xb = Math.min(bw - 1, Math.ceil(bx + rx) - x0);
+  const ya = Math.max(0, Math.floor(by - ry) - y0);
+  const yb = Math.min(bh - 1, Math.ceil(by + ry) - y0);
+  const irx = 1 / rx;
+  const iry = 1 / ry;
+  for (let yy = ya; yy <= yb; yy++) {
+    const ey = (yy + y0 + 0.5 - by) * iry;
+    const ey2 = ey * ey;
+    const row = yy * bw;
+    for (let xx = xa; xx <= xb; xx++) {
+      const ex = (xx + x0 + 0.5 - bx) * irx;
+      const v = 1 - ex * ex - ey2;
+      if (v > cov[row + xx]!) cov[row + xx] = v;
+    }
+  }
+}
+
+/** Composite a cloud's coverage box onto the image. */
+function compositeCloud(
+  buf: Float32Array,
+  W: number,
+  cov: Float32Array,
+  bw: number,
+  bh: number,
+  x0: number,
+  y0: number,
+  cy: number,
+  ch: number,
+  cloud: RGB,
+  underside: RGB,
+  alphaMax: number,
+): void {
+  for (let yy = 0; yy < bh; yy++) {
+    const y = yy + y0;
+    // Flat-ish base: fade the cloud out below its baseline.
+    const base = 1 - smoothstep(cy + ch * 0.15, cy + ch * 0.55, y);
+    if (base <= 0) continue;
+    // Underside a touch warmer (towards the horizon colour) than the top.
+    const shade = 0.12 * smoothstep(cy - ch * 1.2, cy + ch * 0.4, y);
+    const tr = cloud[0] + (underside[0] - cloud[0]) * shade;
+    const tg = cloud[1] + (underside[1] - cloud[1]) * shade;
+    const tb = cloud[2] + (underside[2] - cloud[2]) * shade;
+    const k = base * alphaMax;
+    const row = yy * bw;
+    for (let xx = 0; xx < bw; xx++) {
+      const m = cov[row + xx]!;
+      if (m <= 0) continue;
+      const i = (y * W + xx + x0) * 3;
+      // Clouds fade out against dark sky so they never look muddy.
+      const lum = 0.3 * buf[i]! + 0.59 * buf[i + 1]! + 0.11 * buf[i + 2]!;
+      const a = smoothstep(0, 0.35, m) * k * (0.25 + 0.75 * smoothstep(50, 150, lum));
+      buf[i] = buf[i]! + (tr - buf[i]!) * a;
+      buf[i + 1] = buf[i + 1]! + (tg - buf[i + 1]!) * a;
+      buf[i + 2] = buf[i + 2]! + (tb - buf[i + 2]!) * a;
+    }
+  }
+}
+
+/**
+ * Water from row `wl` down: a rippled, slightly compressed mirror image of
+ * what is above the waterline, tinted towards the water colour with depth.
+ */
+function paintWater(buf: Float32Array, W: number, H: number, wl: number, S: number, water: RGB, deep: RGB): void {
+  for (let y = wl; y < H; y++) {
+    const depth = (y - wl) / (H - wl); // 0 at the waterline, 1 at the bottom
+    const my = Math.max(0, Math.min(wl - 1, Math.round(wl - (y - wl) * 0.9 - 1)));
+    const wobbleAmp = 1 + depth * S * 0.012;
+    const phase = y * 0.35 + Math.sin(y * 0.07) * 2;
+    const reflect = 0.6 * (1 - depth * 0.55);
+    const t = depth * 0.35;
+    const wr = water[0] + (deep[0] - water[0]) * t;
+    const wg = water[1] + (deep[1] - water[1]) * t;
+    const wb = water[2] + (deep[2] - water[2]) * t;
+    const src = my * W;
+    let i = y * W * 3;
+    for (let x = 0; x < W; x++, i += 3) {
+      let sx = Math.round(x + Math.sin(phase + x * 0.004) * wobbleAmp);
+      sx = sx < 0 ? 0 : sx >= W ? W - 1 : sx;
+      const si = (src + sx) * 3;
+      buf[i] = wr + (buf[si]! - wr) * reflect;
+      buf[i + 1] = wg + (buf[si + 1]! - wg) * reflect;
+      buf[i + 2] = wb + (buf[si + 2]! - wb) * reflect;
+    }
+  }
+}
+
+/** Vignette + round to bytes. */
+function finishPixels(buf: Float32Array, W: number, H: number, vig: number): Uint8Array {
+  const rgb = new Uint8Array(W * H * 3);
+  const colV = new Float32Array(W);
+  for (let x = 0; x < W; x++) {
+    const u = (x + 0.5) / W - 0.5;
+    colV[x] = u * u;
+  }
+  for (let y = 0; y < H; y++) {
+    const v = (y + 0.5) / H - 0.5;
+    const vv = v * v * 0.8;
+    let i = y * W * 3;
+    for (let x = 0; x < W; x++, i += 3) {
+      const r2 = (colV[x]! + vv) * 2; // 0 centre … ~0.9 corners
+      const f = 1 - vig * r2 * r2;
+      // Round half up and clamp (typed-array stores truncate).
+      const r = buf[i]! * f + 0.5;
+      const g = buf[i + 1]! * f + 0.5;
+      const b = buf[i + 2]! * f + 0.5;
+      rgb[i] = r < 0 ? 0 : r > 255 ? 255 : r;
+      rgb[i + 1] = g < 0 ? 0 : g > 255 ? 255 : g;
+      rgb[i + 2] = b < 0 ? 0 : b > 255 ? 255 : b;
+    }
+  }
+  return rgb;
 }
 
 // ---------------------------------------------------------------------------
@@ -572,34 +769,9 @@ export function renderPlaceholderPixels(opts: PlaceholderArtOptions): Placeholde
   // Nothing below the far range's lowest ridge point can show sky
   // (the far layer covers it, or the water does), so stop there.
   const skyEnd = Math.min(H, Math.ceil(ridgeMax(farLayer.ridge)) + 2);
-  const [gr, gg, gb] = pal.glow;
-  const [sr, sg, sb] = pal.sun;
-  const invGlow2 = 2.5 / (glowR * glowR);
-  const discOuter2 = (sunR + 1) * (sunR + 1);
-  for (let y = 0; y < skyEnd; y++) {
-    const [kr, kg, kb] = skyAt(y);
-    const dy = y + 0.5 - sunY;
-    const dy2 = dy * dy;
-    let i = y * W * 3;
-    for (let x = 0; x < W; x++, i += 3) {
-      const dx = x + 0.5 - sunX;
-      const d2 = dx * dx + dy2;
-      // Soft glow (rational falloff is cheap and smooth), then the disc.
-      const g = glowAmt / (1 + d2 * invGlow2);
-      let r = kr + (gr - kr) * g;
-      let G = kg + (gg - kg) * g;
-      let b = kb + (gb - kb) * g;
-      if (d2 < discOuter2) {
-        const disc = clamp01(sunR - Math.sqrt(d2) + 0.5);
-        r += (sr - r) * disc;
-        G += (sg - G) * disc;
-        b += (sb - b) * disc;
-      }
-      buf[i] = r;
-      buf[i + 1] = G;
-      buf[i + 2] = b;
-    }
-  }
+  const skyRows = new Float32Array(skyEnd * 3);
+  for (let y = 0; y < skyEnd; y++) skyRows.set(skyAt(y), y * 3);
+  paintSky(buf, W, skyEnd, skyRows, { x: sunX, y: sunY, r: sunR, glowR, glowAmt, glow: pal.glow, disc: pal.sun });
 
   // Moon: carve a crescent by painting a sky-coloured disc over part of it.
   if (pal.night) {
@@ -688,50 +860,12 @@ export function renderPlaceholderPixels(opts: PlaceholderArtOptions): Placeholde
       const y0 = Math.max(0, Math.floor(cy - ch * 1.6));
       const y1 = Math.min(H - 1, Math.ceil(cy + ch * 0.8));
       if (x1 < x0 || y1 < y0) continue;
-      // Coverage = max over blobs of (1 - ellipse distance²), each blob only
-      // touching its own bounding box.
+      // Coverage = max over blobs of (1 - ellipse distance²).
       const bw = x1 - x0 + 1;
-      const cov = new Float32Array(bw * (y1 - y0 + 1));
-      for (const bl of blobs) {
-        const bx0 = Math.max(x0, Math.floor(bl.x - bl.rx));
-        const bx1 = Math.min(x1, Math.ceil(bl.x + bl.rx));
-        const by0 = Math.max(y0, Math.floor(bl.y - bl.ry));
-        const by1 = Math.min(y1, Math.ceil(bl.y + bl.ry));
-        const irx = 1 / bl.rx;
-        const iry = 1 / bl.ry;
-        for (let y = by0; y <= by1; y++) {
-          const ey = (y + 0.5 - bl.y) * iry;
-          const ey2 = ey * ey;
-          const row = (y - y0) * bw - x0;
-          for (let x = bx0; x <= bx1; x++) {
-            const ex = (x + 0.5 - bl.x) * irx;
-            const v = 1 - ex * ex - ey2;
-            if (v > cov[row + x]!) cov[row + x] = v;
-          }
-        }
-      }
-      for (let y = y0; y <= y1; y++) {
-        // Flat-ish base: fade the cloud out below its baseline.
-        const base = 1 - smoothstep(cy + ch * 0.15, cy + ch * 0.55, y);
-        if (base <= 0) continue;
-        // Underside a touch warmer (towards the horizon colour) than the top.
-        const shade = 0.12 * smoothstep(cy - ch * 1.2, cy + ch * 0.4, y);
-        const tr = pal.cloud[0] + (pal.skyHorizon[0] - pal.cloud[0]) * shade;
-        const tg = pal.cloud[1] + (pal.skyHorizon[1] - pal.cloud[1]) * shade;
-        const tb = pal.cloud[2] + (pal.skyHorizon[2] - pal.cloud[2]) * shade;
-        const row = (y - y0) * bw - x0;
-        for (let x = x0; x <= x1; x++) {
-          const m = cov[row + x]!;
-          if (m <= 0) continue;
-          const i = (y * W + x) * 3;
-          // Clouds fade out against dark sky so they never look muddy.
-          const lum = 0.3 * buf[i]! + 0.59 * buf[i + 1]! + 0.11 * buf[i + 2]!;
-          const a = smoothstep(0, 0.35, m) * base * alphaMax * (0.25 + 0.75 * smoothstep(50, 150, lum));
-          buf[i] = buf[i]! + (tr - buf[i]!) * a;
-          buf[i + 1] = buf[i + 1]! + (tg - buf[i + 1]!) * a;
-          buf[i + 2] = buf[i + 2]! + (tb - buf[i + 2]!) * a;
-        }
-      }
+      const bh = y1 - y0 + 1;
+      const cov = new Float32Array(bw * bh);
+      for (const bl of blobs) accumulateBlob(cov, bw, bh, x0, y0, bl.x, bl.y, bl.rx, bl.ry);
+      compositeCloud(buf, W, cov, bw, bh, x0, y0, cy, ch, pal.cloud, pal.skyHorizon, alphaMax);
     }
   }
 
@@ -769,26 +903,7 @@ export function renderPlaceholderPixels(opts: PlaceholderArtOptions): Placeholde
   // --- water -----------------------------------------------------------------
   if (water) {
     const wl = Math.floor(waterline);
-    const rowBuf = new Float32Array(W * 3);
-    for (let y = wl; y < H; y++) {
-      const depth = (y - wl) / (H - wl); // 0 at the waterline, 1 at the bottom
-      // Mirror about the waterline, compressed so the reflection is shorter.
-      const my = Math.max(0, Math.min(wl - 1, Math.round(wl - (y - wl) * 0.9 - 1)));
-      const wobbleAmp = 1 + depth * S * 0.012;
-      const phase = y * 0.35 + Math.sin(y * 0.07) * 2;
-      const reflect = 0.6 * (1 - depth * 0.55);
-      const wcol = mix(pal.water, pal.near, depth * 0.35);
-      for (let x = 0; x < W; x++) {
-        const sx = Math.max(0, Math.min(W - 1, Math.round(x + Math.sin(phase + x * 0.004) * wobbleAmp)));
-        const si = (my * W + sx) * 3;
-        for (let c = 0; c < 3; c++) {
-          const refl = buf[si + c]!;
-          rowBuf[x * 3 + c] = wcol[c]! + (refl - wcol[c]!) * reflect;
-        }
-      }
-      const i0 = y * W * 3;
-      buf.set(rowBuf, i0);
-    }
+    paintWater(buf, W, H, wl, S, pal.water, pal.near);
     // Glints: short soft horizontal dashes of sun colour, clustered under the sun.
     {
       const nGlints = Math.round((H - wl) / 9);
@@ -862,29 +977,7 @@ export function renderPlaceholderPixels(opts: PlaceholderArtOptions): Placeholde
   for (const l of layers) paintLayer(buf, W, l);
 
   // --- finish: vignette + quantise -----------------------------------------------
-  const rgb = new Uint8Array(W * H * 3);
-  const vig = pal.night ? 0.4 : 0.28;
-  const colV = new Float32Array(W);
-  for (let x = 0; x < W; x++) {
-    const u = (x + 0.5) / W - 0.5;
-    colV[x] = u * u;
-  }
-  for (let y = 0; y < H; y++) {
-    const v = (y + 0.5) / H - 0.5;
-    const vv = v * v * 0.8;
-    let i = y * W * 3;
-    for (let x = 0; x < W; x++, i += 3) {
-      const r2 = (colV[x]! + vv) * 2; // 0 centre … ~0.9 corners
-      const f = 1 - vig * r2 * r2;
-      // Round-half-up with clamping; Uint8Array assignment truncates.
-      const r = buf[i]! * f + 0.5;
-      const g = buf[i + 1]! * f + 0.5;
-      const b = buf[i + 2]! * f + 0.5;
-      rgb[i] = r < 0 ? 0 : r > 255 ? 255 : r;
-      rgb[i + 1] = g < 0 ? 0 : g > 255 ? 255 : g;
-      rgb[i + 2] = b < 0 ? 0 : b > 255 ? 255 : b;
-    }
-  }
+  const rgb = finishPixels(buf, W, H, pal.night ? 0.4 : 0.28);
 
   return { width: W, height: H, rgb, theme, water };
 }

@@ -1,12 +1,8 @@
 import { deflateSync } from 'node:zlib';
 
 /**
- * Minimal, dependency-free PNG encoder (8-bit RGB, non-interlaced).
- *
- * Each scanline is filtered with either 'sub' (type 1) or 'up' (type 2),
- * whichever gives the smaller sum of absolute residuals (the standard
- * minimum-sum-of-absolute-differences heuristic), then the whole stream is
- * deflated with zlib.
+ * Minimal, dependency-free PNG encoder (8-bit RGB, non-interlaced) plus a
+ * tiny IHDR reader. Pure TypeScript + node:zlib.
  */
 
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -41,8 +37,48 @@ function chunk(type: string, data: Uint8Array): Buffer {
   return out;
 }
 
+export type PngFilter = 'none' | 'sub' | 'up' | 'adaptive';
+
+export interface EncodePngOptions {
+  /**
+   * Scanline filter. 'sub' (the default) is fast and compresses smooth,
+   * gradient-heavy art best in practice; 'adaptive' picks sub/up per row by
+   * the minimum-sum-of-absolute-differences heuristic (better for photos).
+   */
+  filter?: PngFilter;
+  /** zlib deflate level, 0–9 (default 6). */
+  level?: number;
+}
+
+function filterSub(rgb: Uint8Array, src: number, raw: Buffer, dst: number, stride: number): void {
+  raw[dst] = 1;
+  raw[dst + 1] = rgb[src]!;
+  raw[dst + 2] = rgb[src + 1]!;
+  raw[dst + 3] = rgb[src + 2]!;
+  for (let i = 3; i < stride; i++) raw[dst + 1 + i] = rgb[src + i]! - rgb[src + i - 3]!;
+}
+
+function filterUp(rgb: Uint8Array, src: number, raw: Buffer, dst: number, stride: number): void {
+  raw[dst] = 2;
+  const prev = src - stride;
+  for (let i = 0; i < stride; i++) raw[dst + 1 + i] = rgb[src + i]! - rgb[prev + i]!;
+}
+
+/** Sum of |residual| (as signed bytes) for 'sub' minus the same for 'up'. */
+function subMinusUpCost(rgb: Uint8Array, src: number, stride: number): number {
+  const prev = src - stride;
+  let cost = 0;
+  for (let i = 0; i < stride; i++) {
+    const v = rgb[src + i]!;
+    const ds = (v - (i >= 3 ? rgb[src + i - 3]! : 0)) & 0xff;
+    const du = (v - rgb[prev + i]!) & 0xff;
+    cost += (ds < 128 ? ds : 256 - ds) - (du < 128 ? du : 256 - du);
+  }
+  return cost;
+}
+
 /** Encode `width*height*3` bytes of packed RGB as a PNG file. */
-export function encodePng(width: number, height: number, rgb: Uint8Array): Buffer {
+export function encodePng(width: number, height: number, rgb: Uint8Array, opts: EncodePngOptions = {}): Buffer {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new RangeError(`encodePng: invalid size ${width}x${height}`);
   }
@@ -52,35 +88,22 @@ export function encodePng(width: number, height: number, rgb: Uint8Array): Buffe
       `encodePng: expected ${stride * height} bytes for ${width}x${height} RGB, got ${rgb.length}`,
     );
   }
+  const filter = opts.filter ?? 'sub';
 
+  // Each scanline = 1 filter-type byte + filtered bytes (Buffer stores wrap mod 256).
   const raw = Buffer.alloc((stride + 1) * height);
   for (let y = 0; y < height; y++) {
     const src = y * stride;
-    const prev = src - stride;
     const dst = y * (stride + 1);
-
-    // Score 'sub' and 'up' residuals (as signed bytes) and keep the cheaper one.
-    let sumSub = 0;
-    let sumUp = 0;
-    for (let i = 0; i < stride; i++) {
-      const v = rgb[src + i]!;
-      const left = i >= 3 ? rgb[src + i - 3]! : 0;
-      const up = y > 0 ? rgb[prev + i]! : 0;
-      const ds = (v - left) & 0xff;
-      const du = (v - up) & 0xff;
-      sumSub += ds < 128 ? ds : 256 - ds;
-      sumUp += du < 128 ? du : 256 - du;
-    }
-
-    if (y > 0 && sumUp <= sumSub) {
-      raw[dst] = 2;
-      for (let i = 0; i < stride; i++) raw[dst + 1 + i] = (rgb[src + i]! - rgb[prev + i]!) & 0xff;
+    if (filter === 'none') {
+      raw[dst] = 0;
+      raw.set(rgb.subarray(src, src + stride), dst + 1);
+    } else if (filter === 'sub' || y === 0) {
+      filterSub(rgb, src, raw, dst, stride);
+    } else if (filter === 'up' || subMinusUpCost(rgb, src, stride) >= 0) {
+      filterUp(rgb, src, raw, dst, stride);
     } else {
-      raw[dst] = 1;
-      for (let i = 0; i < stride; i++) {
-        const left = i >= 3 ? rgb[src + i - 3]! : 0;
-        raw[dst + 1 + i] = (rgb[src + i]! - left) & 0xff;
-      }
+      filterSub(rgb, src, raw, dst, stride);
     }
   }
 
@@ -96,7 +119,7 @@ export function encodePng(width: number, height: number, rgb: Uint8Array): Buffe
   return Buffer.concat([
     PNG_SIGNATURE,
     chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw, { level: 6 })),
+    chunk('IDAT', deflateSync(raw, { level: opts.level ?? 6 })),
     chunk('IEND', new Uint8Array(0)),
   ]);
 }
