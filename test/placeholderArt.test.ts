@@ -10,10 +10,6 @@ import {
   renderPlaceholderPixels,
 } from '../src/media/placeholderArt.js';
 
-const hasFfmpeg =
-  spawnSync('ffprobe', ['-version'], { stdio: 'ignore' }).status === 0 &&
-  spawnSync('ffmpeg', ['-version'], { stdio: 'ignore' }).status === 0;
-
 function meanChannels(rgb: Uint8Array): { r: number; g: number; b: number; luma: number } {
   let r = 0;
   let g = 0;
@@ -92,7 +88,7 @@ describe('png encoder', () => {
     expect(() => decodePngSize(Buffer.from('not a png at all, definitely not'))).toThrow();
   });
 
-  it.skipIf(!hasFfmpeg)('round-trips exactly through ffmpeg with every filter mode', async () => {
+  it('round-trips exactly through ffmpeg with every filter mode', async () => {
     // Odd width + noisy content exercises the filters' byte wrap-around.
     const w = 37;
     const h = 23;
@@ -114,22 +110,16 @@ describe('png encoder', () => {
 describe('renderPlaceholderArt', () => {
   const fox = 'storybook illustration: a fox runs to the river at sunset';
 
-  it('produces a valid 1080x1920 PNG quickly', async () => {
-    const t0 = performance.now();
+  it('produces a valid 1080x1920 PNG', async () => {
     const png = renderPlaceholderArt({ prompt: fox, width: 1080, height: 1920 });
-    const ms = performance.now() - t0;
     expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
     expect(decodePngSize(png)).toEqual({ width: 1080, height: 1920 });
-    // Typically ~0.2–0.4 s cold; the bound is loose so a busy CI box doesn't flake.
-    expect(ms).toBeLessThan(5000);
-    if (hasFfmpeg) {
-      const file = join(dir, 'fox.png');
-      await writeFile(file, png);
-      expect(ffprobe(file)).toEqual({ codec_name: 'png', width: 1080, height: 1920 });
-    }
+    const file = join(dir, 'fox.png');
+    await writeFile(file, png);
+    expect(ffprobe(file)).toEqual({ codec_name: 'png', width: 1080, height: 1920 });
   });
 
-  it.skipIf(!hasFfmpeg)('decodes (via ffmpeg) to exactly the rendered pixels', async () => {
+  it('decodes (via ffmpeg) to exactly the rendered pixels', async () => {
     const opts = { prompt: 'a lighthouse by the ocean at night', width: 216, height: 384 };
     const px = renderPlaceholderPixels(opts);
     const file = join(dir, 'lighthouse.png');
