@@ -11,6 +11,7 @@ import { createPipelineActivities, createRenderQueueActivities, activityDepsFrom
 import { parseConfig } from '../src/config/index.js';
 import { buildTimeline } from '../src/domain/timeline.js';
 import { LocalStorage } from '../src/storage/index.js';
+import { typedRunner } from '../test/support/activityEnv.js';
 
 const STORY = [
   'On a cliff above the northern sea stood an old lighthouse, and in it lived a keeper named Ada.',
@@ -24,28 +25,28 @@ const runs = Number(process.env.BENCH_RUNS ?? 3);
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelflow-bench-'));
 const config = parseConfig({ ...process.env, DATA_DIR: dataDir });
 const deps = activityDepsFromConfig(config, new LocalStorage(dataDir));
-const env = new MockActivityEnvironment();
+const run = typedRunner(new MockActivityEnvironment());
 const pipeline = createPipelineActivities(deps);
 const { renderShort } = createRenderQueueActivities(deps);
 
 console.log(`bench:render — preparing 5 scenes of assets in ${dataDir} (not timed)…`);
 const runKey = 'bench-render';
-const plan = await env.run(pipeline.planScenes, { runKey, story: STORY, sceneCount: 5, style: 'storybook illustration' });
+const plan = await run(pipeline.planScenes, { runKey, story: STORY, sceneCount: 5, style: 'storybook illustration' });
 const scenes = [];
 const narrationSeconds: number[] = [];
 for (const { index } of plan.scenes) {
-  const image = await env.run(pipeline.generateSceneImage, { runKey, planRef: plan.planRef, sceneIndex: index, width: 1080, height: 1920 });
-  const narration = await env.run(pipeline.synthesizeNarration, { runKey, planRef: plan.planRef, sceneIndex: index, language: plan.language });
+  const image = await run(pipeline.generateSceneImage, { runKey, planRef: plan.planRef, sceneIndex: index, width: 1080, height: 1920 });
+  const narration = await run(pipeline.synthesizeNarration, { runKey, planRef: plan.planRef, sceneIndex: index, language: plan.language });
   scenes.push({ imageRef: image.imageRef, narrationRef: narration.narrationRef });
   narrationSeconds.push(narration.durationSec);
 }
 const timeline = buildTimeline(narrationSeconds, 0.5, 30);
 
 const walls: number[] = [];
-for (let run = 1; run <= runs; run++) {
-  const key = `${runKey}-${run}`;
+for (let attempt = 1; attempt <= runs; attempt++) {
+  const key = `${runKey}-${attempt}`;
   const started = process.hrtime.bigint();
-  const video = await env.run(renderShort, {
+  const video = await run(renderShort, {
     runKey: key,
     planRef: plan.planRef,
     language: plan.language,
@@ -60,7 +61,7 @@ for (let run = 1; run <= runs; run++) {
   const wall = Number(process.hrtime.bigint() - started) / 1e9;
   walls.push(wall);
   console.log(
-    `run ${run}: ${video.durationSec.toFixed(2)} s of ${video.width}×${video.height}@${video.fps} rendered in ${wall.toFixed(2)} s wall → ${(video.durationSec / wall).toFixed(2)}× realtime (${(video.sizeBytes / 1e6).toFixed(1)} MB)`,
+    `run ${attempt}: ${video.durationSec.toFixed(2)} s of ${video.width}×${video.height}@${video.fps} rendered in ${wall.toFixed(2)} s wall → ${(video.durationSec / wall).toFixed(2)}× realtime (${(video.sizeBytes / 1e6).toFixed(1)} MB)`,
   );
 }
 const median = [...walls].sort((a, b) => a - b)[Math.floor(walls.length / 2)]!;

@@ -7,6 +7,7 @@ import { createEspeakProvider } from '../src/providers/espeak.js';
 import { createOfflineArtProvider } from '../src/providers/offlineArt.js';
 import type { VisualProvider } from '../src/providers/types.js';
 import { LocalStorage } from '../src/storage/index.js';
+import { typedRunner } from './support/activityEnv.js';
 import { probe } from './support/media.js';
 import { offlineDeps, tempDataDir } from './support/temporal.js';
 
@@ -14,10 +15,12 @@ const STORY = 'The fox woke up early. It ran to the river. The water was cold. I
 
 let dataDir: string;
 let env: MockActivityEnvironment;
+let run: ReturnType<typeof typedRunner>;
 
 beforeEach(async () => {
   dataDir = await tempDataDir();
   env = new MockActivityEnvironment();
+  run = typedRunner(env);
 });
 
 /** Wraps the offline provider and counts calls, to prove retries reuse finished work. */
@@ -36,7 +39,7 @@ function countingProvider(): VisualProvider & { calls: number } {
 }
 
 async function planned(activities: ReturnType<typeof createPipelineActivities>, sceneCount = 2) {
-  return env.run(activities.planScenes, { runKey: 'run-1', story: STORY, sceneCount, style: 'watercolour' });
+  return run(activities.planScenes, { runKey: 'run-1', story: STORY, sceneCount, style: 'watercolour' });
 }
 
 describe('planScenes', () => {
@@ -58,8 +61,8 @@ describe('generateSceneImage', () => {
     const activities = createPipelineActivities(offlineDeps(dataDir, { visualProviders: { 'offline-art': provider } }));
     const plan = await planned(activities);
     const input = { runKey: 'run-1', planRef: plan.planRef, sceneIndex: 1, width: 540, height: 960 };
-    const first = await env.run(activities.generateSceneImage, input);
-    const second = await env.run(activities.generateSceneImage, input);
+    const first = await run(activities.generateSceneImage, input);
+    const second = await run(activities.generateSceneImage, input);
     expect(second).toEqual(first);
     expect(provider.calls).toBe(1);
     const info = await probe(new LocalStorage(dataDir).localPath(first.imageRef));
@@ -70,14 +73,14 @@ describe('generateSceneImage', () => {
     const activities = createPipelineActivities(offlineDeps(dataDir));
     const plan = await planned(activities);
     await expect(
-      env.run(activities.generateSceneImage, { runKey: 'run-1', planRef: plan.planRef, sceneIndex: 0, width: 64, height: 64, provider: 'dall-e' }),
+      run(activities.generateSceneImage, { runKey: 'run-1', planRef: plan.planRef, sceneIndex: 0, width: 64, height: 64, provider: 'dall-e' }),
     ).rejects.toMatchObject({ type: 'InvalidInput', nonRetryable: true });
   });
 
   it('fails with AssetMissing when the plan is gone from storage', async () => {
     const activities = createPipelineActivities(offlineDeps(dataDir));
     await expect(
-      env.run(activities.generateSceneImage, { runKey: 'run-1', planRef: 'runs/run-1/plan.json', sceneIndex: 0, width: 64, height: 64 }),
+      run(activities.generateSceneImage, { runKey: 'run-1', planRef: 'runs/run-1/plan.json', sceneIndex: 0, width: 64, height: 64 }),
     ).rejects.toMatchObject({ type: 'AssetMissing', nonRetryable: true });
   });
 });
@@ -85,8 +88,8 @@ describe('generateSceneImage', () => {
 describe('synthesizeNarration', () => {
   it('speaks Russian with the Russian voice and measures the clip', async () => {
     const activities = createPipelineActivities(offlineDeps(dataDir));
-    const plan = await env.run(activities.planScenes, { runKey: 'ru', story: 'Лиса проснулась рано. Она побежала к реке.', sceneCount: 1, style: 's' });
-    const narration = await env.run(activities.synthesizeNarration, { runKey: 'ru', planRef: plan.planRef, sceneIndex: 0, language: plan.language });
+    const plan = await run(activities.planScenes, { runKey: 'ru', story: 'Лиса проснулась рано. Она побежала к реке.', sceneCount: 1, style: 's' });
+    const narration = await run(activities.synthesizeNarration, { runKey: 'ru', planRef: plan.planRef, sceneIndex: 0, language: plan.language });
     expect(plan.language).toBe('ru');
     expect(narration).toMatchObject({ voice: 'ru', provider: 'espeak-ng', offline: true });
     expect(narration.durationSec).toBeGreaterThan(1);
@@ -98,9 +101,9 @@ describe('synthesizeNarration', () => {
     const deps = offlineDeps(dataDir, { narrationProvider: createEspeakProvider({ espeakPath: '/nonexistent/espeak-ng' }) });
     const activities = createPipelineActivities(deps);
     const plan = await planned(activities);
-    const error = await env
-      .run(activities.synthesizeNarration, { runKey: 'run-1', planRef: plan.planRef, sceneIndex: 0, language: 'en' })
-      .catch((e: unknown) => e);
+    const error = await run(activities.synthesizeNarration, { runKey: 'run-1', planRef: plan.planRef, sceneIndex: 0, language: 'en' }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ type: 'ToolMissing', nonRetryable: true });
     expect((error as Error).message).toMatch(/npm run bootstrap/);
   });
@@ -114,8 +117,8 @@ describe('renderShort', () => {
     const scenes = [];
     const seconds = [];
     for (let sceneIndex = 0; sceneIndex < sceneCount; sceneIndex++) {
-      const image = await env.run(activities.generateSceneImage, { runKey: 'run-1', planRef: plan.planRef, sceneIndex, width: 540, height: 960 });
-      const voice = await env.run(activities.synthesizeNarration, { runKey: 'run-1', planRef: plan.planRef, sceneIndex, language: 'en' });
+      const image = await run(activities.generateSceneImage, { runKey: 'run-1', planRef: plan.planRef, sceneIndex, width: 540, height: 960 });
+      const voice = await run(activities.synthesizeNarration, { runKey: 'run-1', planRef: plan.planRef, sceneIndex, language: 'en' });
       scenes.push({ imageRef: image.imageRef, narrationRef: voice.narrationRef });
       seconds.push(voice.durationSec);
     }
@@ -139,7 +142,7 @@ describe('renderShort', () => {
     const { render, input } = await prepared(2);
     const beats: number[] = [];
     env.on('heartbeat', (d: { percent: number }) => beats.push(d.percent));
-    const video = await env.run(render, input);
+    const video = await run(render, input);
     expect(video).toMatchObject({ width: 540, height: 960, fps: 30 });
     expect(Math.abs(video.durationSec - input.timeline.totalSec)).toBeLessThan(0.1);
     expect(beats[0]).toBe(0);
@@ -151,13 +154,13 @@ describe('renderShort', () => {
     const { render, input } = await prepared(2);
     // Cancel mid-encode: the first heartbeat that carries ffmpeg's own progress.
     env.on('heartbeat', (d: { percent: number }) => d.percent > 0 && d.percent < 100 && env.cancel('CANCELLED'));
-    await expect(env.run(render, input)).rejects.toBeInstanceOf(CancelledFailure);
+    await expect(run(render, input)).rejects.toBeInstanceOf(CancelledFailure);
     expect(await new LocalStorage(dataDir).exists('runs/run-1/short.mp4')).toBe(false);
   });
 
   it('fails with AssetMissing when a scene asset is gone', async () => {
     const { render, input } = await prepared(1);
     const broken = { ...input, scenes: [{ ...input.scenes[0]!, imageRef: 'runs/run-1/scene-09/image.png' }] };
-    await expect(env.run(render, broken)).rejects.toMatchObject({ type: 'AssetMissing', nonRetryable: true });
+    await expect(run(render, broken)).rejects.toMatchObject({ type: 'AssetMissing', nonRetryable: true });
   });
 });
