@@ -47,7 +47,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       '--namespace', options.namespace,
       '--log-level', 'error',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // Own process group: a Ctrl-C in the terminal reaches only our process, which stops the server in order.
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));

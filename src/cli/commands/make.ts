@@ -1,0 +1,179 @@
+import { copyFile, mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { type ShortStatus, startShort } from '../../client/shorts.js';
+import { type Config, loadConfig } from '../../config/index.js';
+import type { ShortResult } from '../../domain/result.js';
+import { expectPositionals, parseCommandArgs } from '../args.js';
+import type { Command } from '../command.js';
+import { CliError, EXIT_INTERRUPTED, UsageError } from '../errors.js';
+import { displayPath, formatBytes, formatProviders, formatSeconds } from '../format.js';
+import { type InProcessWorker, startInProcessWorker } from '../inProcessWorker.js';
+import { onInterrupt } from '../interrupt.js';
+import { createProgressView } from '../progressView.js';
+import { requestFromFlags } from '../requestFromFlags.js';
+import { connect, ensureTemporal, workersPolling } from '../temporalSetup.js';
+import { waitForShort } from '../waitForShort.js';
+
+const OPTIONS = {
+  story: { type: 'string' },
+  'story-file': { type: 'string' },
+  out: { type: 'string', short: 'o' },
+  scenes: { type: 'string' },
+  aspect: { type: 'string' },
+  language: { type: 'string' },
+  'no-captions': { type: 'boolean' },
+  voice: { type: 'string' },
+  style: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+const USAGE = `Usage: reelflow make (--story <text> | --story-file <path>) --out <file.mp4> [options]
+
+Turns a story into a short video and waits for it. Starts a local Temporal dev server and an
+in-process worker when none are running, and stops them again when done.
+
+Options:
+  --story <text>        The story to tell
+  --story-file <path>   Read the story from a file ("-" reads stdin)
+  -o, --out <file>      Where to write the MP4 (folders are created)
+  --scenes <n>          Number of scenes, 1–12 (default 5)
+  --aspect <ratio>      9:16 (default), 16:9 or 1:1
+  --language <code>     en, ru, zh, ko or ja (default: detected from the story)
+  --no-captions         Leave out the burned-in captions
+  --voice <name>        Narration voice (espeak-ng voice name offline)
+  --style <text>        Visual style (default "storybook illustration")
+  --json                Print one JSON object with the result on stdout, nothing else
+  -h, --help            Show this help
+
+Ctrl-C while waiting cancels the run in Temporal. Exit codes: 0 done, 1 failed, 2 bad usage, 130 cancelled.
+`;
+
+export const make: Command = {
+  usage: USAGE,
+  async run(argv) {
+    const { values, positionals } = parseCommandArgs('make', argv, OPTIONS);
+    if (values.help) return printUsage();
+    expectPositionals('make', positionals, []);
+    if (!values.out) throw new UsageError('--out <file.mp4> is required', 'make');
+    const input = await requestFromFlags(values);
+    const out = path.resolve(values.out);
+    const config = loadConfig();
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+
+    const interrupt = onInterrupt();
+    const server = await ensureTemporal(config, log);
+    let worker: InProcessWorker | undefined;
+    const client = await connect(config).catch(async (err: unknown) => {
+      await server?.stop();
+      throw err;
+    });
+    try {
+      if (!(await workersPolling(client, config))) {
+        log(`No worker polls task queue "${config.taskQueue}"; running one in this process.`);
+        worker = await startInProcessWorker(client, config, interrupt.signal);
+      }
+      if (interrupt.signal.aborted) {
+        log('reelflow: interrupted before the run started; nothing was started.');
+        return EXIT_INTERRUPTED;
+      }
+      const started = await startShort(client, config, input);
+      log(`Started ${started.id} · ${started.webUiUrl}`);
+      const view = createProgressView();
+      const { status, cancelRequested } = await waitForShort(client, config, started.id, {
+        view,
+        interrupt: interrupt.signal,
+        workerFailure: () => worker?.failure(),
+        onUnattended: worker
+          ? undefined
+          : async () => {
+              view.note(
+                'No worker has picked up the run (the one seen on the queue may have stopped); running one in this process.',
+              );
+              worker = await startInProcessWorker(client, config, interrupt.signal);
+            },
+      });
+      view.finish();
+      if (cancelRequested) return reportCancelled(status);
+      if (status.status !== 'completed' || !status.result) return reportFailure(status);
+      const sizeBytes = await deliver(status.result, out);
+      const summary = { id: status.id, output: out, sizeBytes, webUiUrl: status.webUiUrl };
+      if (values.json) printJson(summary, status.result);
+      else printSummary(summary, status.result, config, server !== undefined);
+      return 0;
+    } finally {
+      interrupt.dispose();
+      await worker?.stop();
+      await client.connection.close();
+      await server?.stop();
+    }
+  },
+};
+
+function printUsage(): number {
+  process.stdout.write(USAGE);
+  return 0;
+}
+
+async function deliver(result: ShortResult, out: string): Promise<number> {
+  await mkdir(path.dirname(out), { recursive: true });
+  try {
+    await copyFile(result.videoPath, out);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    throw new CliError(
+      `The video is ready at ${result.videoPath} on the worker's storage, which this machine cannot read.`,
+      'Run the CLI where DATA_DIR is shared with the workers, or download it through the HTTP API.',
+    );
+  }
+  return (await stat(out)).size;
+}
+
+interface Delivered {
+  id: string;
+  output: string;
+  sizeBytes: number;
+  webUiUrl: string;
+}
+
+function printJson(delivered: Delivered, result: ShortResult): void {
+  const { id, output, sizeBytes, webUiUrl } = delivered;
+  const { durationSec, width, height, providers, offline } = result;
+  process.stdout.write(
+    `${JSON.stringify({ id, output, durationSec, width, height, sizeBytes, providers, offline, webUiUrl })}\n`,
+  );
+}
+
+function printSummary(delivered: Delivered, result: ShortResult, config: Config, embeddedServer: boolean): void {
+  const lines = [
+    `✓ ${displayPath(delivered.output)}`,
+    `  id          ${delivered.id}`,
+    `  video       ${formatSeconds(result.durationSec)} · ${result.width}×${result.height} · ${result.fps} fps · ${formatBytes(delivered.sizeBytes)}`,
+    `  language    ${result.language}`,
+    `  providers   ${formatProviders(result.providers)}`,
+    ...(result.offline
+      ? ['  note        offline placeholder art and espeak-ng narration (no AI providers configured)']
+      : []),
+    `  Web UI      ${delivered.webUiUrl}`,
+    ...(embeddedServer
+      ? [
+          `              (the dev server this command started has stopped; \`reelflow dev\` serves the history again at ${config.temporal.uiUrl})`,
+        ]
+      : []),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+function reportCancelled(status: ShortStatus): number {
+  const state = status.status === 'running' ? 'cancellation requested; the run stops at its next step' : status.status;
+  process.stderr.write(`reelflow: ${status.id}: ${state}. Web UI: ${status.webUiUrl}\n`);
+  return EXIT_INTERRUPTED;
+}
+
+function reportFailure(status: ShortStatus): number {
+  const what =
+    status.status === 'cancelled'
+      ? 'was cancelled from outside (reelflow cancel, the API or the Web UI)'
+      : `ended ${status.status}${status.error ? ` (${status.error.type}: ${status.error.message})` : ''}`;
+  process.stderr.write(`reelflow: The short ${status.id} ${what}. Web UI: ${status.webUiUrl}\n`);
+  return 1;
+}

@@ -1,0 +1,59 @@
+import { ConfigError } from '../config/index.js';
+import { IdempotencyConflictError, ShortNotFoundError } from '../client/shorts.js';
+
+/**
+ * The CLI's one error vocabulary. Everything a command throws ends up as one line on stderr,
+ * `reelflow: <what went wrong>` followed by what to do about it, and an exit code.
+ */
+export class CliError extends Error {
+  override name = 'CliError';
+  constructor(
+    message: string,
+    readonly hint?: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** Wrong flags or arguments: exit code 2, and nothing has been started. */
+export class UsageError extends CliError {
+  override name = 'UsageError';
+  constructor(message: string, command?: string) {
+    super(message, `Run \`reelflow ${command ? `${command} ` : ''}--help\` for usage.`, 2);
+  }
+}
+
+export const EXIT_INTERRUPTED = 130;
+
+export function toCliError(err: unknown): CliError {
+  if (err instanceof CliError) return err;
+  if (err instanceof ConfigError) return new CliError(err.message, 'Fix the variable in your environment or .env.');
+  if (err instanceof ShortNotFoundError) {
+    return new CliError(err.message, 'Check the id; `temporal workflow list` shows recent runs.');
+  }
+  if (err instanceof IdempotencyConflictError) return new CliError(err.message);
+  const message = err instanceof Error ? err.message : String(err);
+  if (isUnreachable(err, message)) {
+    return new CliError(
+      `Cannot reach the Temporal server (${message.split('\n')[0]}).`,
+      'Start one with `reelflow dev`, or point TEMPORAL_ADDRESS at a running server.',
+    );
+  }
+  return new CliError(message.split('\n')[0] ?? message, 'Run again with REELFLOW_DEBUG=1 for details.');
+}
+
+function isUnreachable(err: unknown, message: string): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  // gRPC status 14 (UNAVAILABLE) and the native bridge's transport errors both mean "no server here".
+  return code === 14 || /UNAVAILABLE|ECONNREFUSED|Failed to connect|transport error|DEADLINE_EXCEEDED/i.test(message);
+}
+
+/** Prints one line (and a stack only with REELFLOW_DEBUG=1) and returns the exit code. */
+export function reportError(err: unknown): number {
+  const cliError = toCliError(err);
+  const message = /[.!?]$/.test(cliError.message) ? cliError.message : `${cliError.message}.`;
+  process.stderr.write(`reelflow: ${message}${cliError.hint ? ` ${cliError.hint}` : ''}\n`);
+  if (process.env.REELFLOW_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  return cliError.exitCode;
+}

@@ -1,0 +1,23 @@
+import type { CommandEntry } from './command.js';
+
+/**
+ * Every command the CLI knows. Adding one (`pool`, `emulator`, …) is a file in `commands/`
+ * plus a line here.
+ */
+export const commands: Record<string, CommandEntry> = {
+  make: {
+    summary: 'Turn a story into an MP4 and wait for it',
+    load: async () => (await import('./commands/make.js')).make,
+  },
+  status: { summary: 'Show the state of a short', load: async () => (await import('./commands/status.js')).status },
+  cancel: { summary: 'Cancel a running short', load: async () => (await import('./commands/cancel.js')).cancel },
+  worker: {
+    summary: 'Run a worker (workflows and rendering)',
+    load: async () => (await import('./commands/worker.js')).worker,
+  },
+  api: { summary: 'Serve the HTTP API', load: async () => (await import('./commands/api.js')).api },
+  dev: {
+    summary: 'Temporal dev server + Web UI, a worker and the API in one process',
+    load: async () => (await import('./commands/dev.js')).dev,
+  },
+};

@@ -1,0 +1,22 @@
+import type { LogLevel, LogMetadata } from '@temporalio/common';
+import type { Config } from '../config/index.js';
+
+const LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
+
+/** Expected by design: the render worker serves activities only. Said once here, not on every start. */
+const EXPECTED_WARNINGS = [/^No workflows registered, not polling for workflow tasks/];
+
+/**
+ * Configures the Temporal worker runtime before any worker starts. Signals stay with the CLI
+ * (`shutdownSignals: []`): the SDK would otherwise stop workers on Ctrl-C before `make` could
+ * cancel its run. Loaded lazily, since the runtime is native code that plain commands never need.
+ */
+export async function installWorkerRuntime(level: Config['logLevel']): Promise<void> {
+  const { DefaultLogger, Runtime } = await import('@temporalio/worker');
+  class CliLogger extends DefaultLogger {
+    override log(logLevel: LogLevel, message: string, meta?: LogMetadata): void {
+      if (!EXPECTED_WARNINGS.some((re) => re.test(message))) super.log(logLevel, message, meta);
+    }
+  }
+  Runtime.install({ logger: new CliLogger(LEVELS[level]), shutdownSignals: [] });
+}
