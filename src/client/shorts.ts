@@ -53,6 +53,8 @@ export async function startShort(
   input: ShortVideoInput,
   options: { idempotencyKey?: string; taskQueue?: string } = {},
 ): Promise<StartedShort> {
+  // With Replicate keys configured, scenes come from Replicate unless the request says otherwise.
+  input = { ...input, provider: input.provider ?? (config.replicate.keys.length > 0 ? 'replicate' : 'offline') };
   const fingerprint = requestFingerprint(input);
   const workflowId = options.idempotencyKey ? shortIdForIdempotencyKey(options.idempotencyKey) : newShortId(input.story);
   try {

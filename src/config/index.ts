@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { renderQueueFor } from '../domain/taskQueues.js';
+import { type ReplicateConfig, parseReplicateConfig } from './replicate.js';
 
 /**
  * Every environment variable reelflow reads, parsed once at start. A wrong value fails fast with
@@ -43,6 +44,7 @@ export interface Config {
   tools: { ffmpeg: string; ffprobe: string; espeak: string };
   render: { preset: Env['RENDER_PRESET'] };
   logLevel: Env['LOG_LEVEL'];
+  replicate: ReplicateConfig;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +56,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`Invalid configuration: ${problems}. See .env.example for every variable.`);
+  }
+  let replicate: ReplicateConfig;
+  try {
+    replicate = parseReplicateConfig(env);
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}. See .env.example for every variable.`);
   }
   const e = parsed.data;
   return {
@@ -71,6 +79,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     tools: { ffmpeg: e.FFMPEG_PATH, ffprobe: e.FFPROBE_PATH, espeak: e.ESPEAK_PATH },
     render: { preset: e.RENDER_PRESET },
     logLevel: e.LOG_LEVEL,
+    replicate,
   };
 }
 

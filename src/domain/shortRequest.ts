@@ -14,6 +14,9 @@ export type Aspect = (typeof ASPECTS)[number];
 export const TRANSITIONS = ['crossfade', 'dissolve', 'wipeleft', 'slideup', 'cut'] as const;
 export type TransitionType = (typeof TRANSITIONS)[number];
 
+export const VISUAL_PROVIDERS = ['offline', 'replicate'] as const;
+export type VisualProviderChoice = (typeof VISUAL_PROVIDERS)[number];
+
 export const MAX_STORY_CHARS = 20_000;
 
 export const shortRequestSchema = z
@@ -37,6 +40,18 @@ export const shortRequestSchema = z
     captions: z.boolean().default(true),
     voice: z.string().trim().min(1).max(64).optional(),
     style: z.string().trim().min(1).max(200).default('storybook illustration'),
+    /** `replicate` needs keys; the API and CLI default to it when keys are configured. */
+    provider: z.enum(VISUAL_PROVIDERS).optional(),
+    /** Replicate image model, `owner/name` or `owner/name:version`. */
+    model: z
+      .string()
+      .regex(/^[a-z0-9][\w.-]*\/[\w.-]+(?::[0-9a-f]{8,64})?$/i, 'model must look like owner/name or owner/name:version')
+      .optional(),
+    /** Extra model input merged over ours (e.g. {"num_inference_steps": 4}); small values only. */
+    modelInput: z
+      .record(z.string().max(64), z.union([z.string().max(2000), z.number(), z.boolean()]))
+      .refine((r) => Object.keys(r).length <= 20, 'modelInput may hold at most 20 fields')
+      .optional(),
   })
   .strict();
 

@@ -5,3 +5,8 @@
 export function renderQueueFor(taskQueue: string): string {
   return `${taskQueue}-render`;
 }
+
+/** All Replicate key workers poll this one queue: a free slot on any key pulls the next prediction. */
+export function replicateQueueFor(taskQueue: string): string {
+  return `${taskQueue}-replicate`;
+}

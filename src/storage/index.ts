@@ -83,7 +83,7 @@ export class LocalStorage implements Storage {
 /** Keys of one run's assets, in one place so every activity agrees on them. */
 export const runKeys = {
   plan: (runKey: string) => `runs/${runKey}/plan.json`,
-  image: (runKey: string, scene: number) => `runs/${runKey}/scene-${pad(scene)}/image.png`,
+  image: (runKey: string, scene: number, ext = 'png') => `runs/${runKey}/scene-${pad(scene)}/image.${ext}`,
   narration: (runKey: string, scene: number) => `runs/${runKey}/scene-${pad(scene)}/narration.wav`,
   captions: (runKey: string) => `runs/${runKey}/captions.ass`,
   video: (runKey: string) => `runs/${runKey}/short.mp4`,

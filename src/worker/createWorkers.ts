@@ -2,7 +2,9 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ActivityDeps, createPipelineActivities, createRenderQueueActivities } from '../activities/index.js';
+import type { ReplicateConfig } from '../config/replicate.js';
 import { renderQueueFor } from '../domain/taskQueues.js';
+import { createReplicateWorkers } from './replicateWorkers.js';
 
 export const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows/index.ts');
 
@@ -14,13 +16,24 @@ export interface WorkerSetOptions {
   deps: ActivityDeps;
   /** A prebuilt workflow bundle (tests share one to skip re-bundling). */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Key workers for the Replicate pool; omitted or keyless means offline only. */
+  replicate?: ReplicateConfig;
+  /** Opens another connection (needed for key workers: one worker per queue per connection). */
+  connect?: () => Promise<NativeConnection>;
+}
+
+/** The workers of one process and what to release after they stop. */
+export interface WorkerSet {
+  workers: Worker[];
+  close(): Promise<void>;
 }
 
 /**
- * The two workers every worker process runs: workflows plus light activities on the main queue,
- * and rendering on its own queue whose slot count bounds how many ffmpeg encodes share the CPU.
+ * The workers every worker process runs: workflows plus light activities on the main queue,
+ * rendering on its own queue whose slot count bounds how many ffmpeg encodes share the CPU, and one
+ * worker per Replicate key this process serves.
  */
-export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]> {
+export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
   const { connection, namespace, taskQueue, deps } = options;
   const pipeline = await Worker.create({
     connection,
@@ -36,11 +49,26 @@ export async function createWorkers(options: WorkerSetOptions): Promise<Worker[]
     activities: createRenderQueueActivities(deps),
     maxConcurrentActivityTaskExecutions: options.renderConcurrency,
   });
-  return [pipeline, render];
+  if (!options.replicate?.servedKeys.length) return { workers: [pipeline, render], close: async () => {} };
+  if (!options.connect) throw new Error('createWorkers needs `connect` to serve Replicate keys');
+  const keys = await createReplicateWorkers({
+    connect: options.connect,
+    namespace,
+    taskQueue,
+    replicate: options.replicate,
+    storage: deps.storage,
+  });
+  return {
+    workers: [pipeline, render, ...keys.workers],
+    close: async () => {
+      await Promise.all(keys.stats.map((s) => s.flush()));
+      await Promise.all(keys.connections.map((c) => c.close()));
+    },
+  };
 }
 
 /** Runs workers until `signal` aborts (or one fails), then shuts them all down. */
-export async function runWorkers(workers: Worker[], signal?: AbortSignal): Promise<void> {
+export async function runWorkers({ workers, close }: WorkerSet, signal?: AbortSignal): Promise<void> {
   const onAbort = () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -55,5 +83,6 @@ export async function runWorkers(workers: Worker[], signal?: AbortSignal): Promi
     );
   } finally {
     signal?.removeEventListener('abort', onAbort);
+    await close();
   }
 }

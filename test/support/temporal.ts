@@ -3,7 +3,6 @@ import {
   DefaultLogger,
   NativeConnection,
   Runtime,
-  type Worker,
   type WorkflowBundleWithSourceMap,
   bundleWorkflowCode,
 } from '@temporalio/worker';
@@ -13,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { type ActivityDeps } from '../../src/activities/index.js';
+import type { ReplicateConfig } from '../../src/config/replicate.js';
 import { createEspeakProvider } from '../../src/providers/espeak.js';
 import { createOfflineArtProvider } from '../../src/providers/offlineArt.js';
 import { LocalStorage } from '../../src/storage/index.js';
@@ -62,21 +62,31 @@ let runtimeInstalled = false;
 function quietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({
+    logger: new DefaultLogger('WARN', (entry) => {
+      // Activity-only workers say this by design (render and key workers); it is not a problem.
+      if (entry.message.startsWith('No workflows registered')) return;
+      console.error(`[${entry.level}] ${entry.message}`, entry.meta ?? '');
+    }),
+  });
 }
 
-export async function startTestWorkers(options: { dataDir?: string; deps?: Partial<ActivityDeps>; taskQueue?: string } = {}): Promise<RunningWorkers> {
+export async function startTestWorkers(
+  options: { dataDir?: string; deps?: Partial<ActivityDeps>; taskQueue?: string; replicate?: ReplicateConfig } = {},
+): Promise<RunningWorkers> {
   quietRuntime();
   const dataDir = options.dataDir ?? (await tempDataDir());
   const taskQueue = options.taskQueue ?? `test-${randomUUID()}`;
   const connection = await NativeConnection.connect({ address: inject('temporalAddress') });
-  const workers: Worker[] = await createWorkers({
+  const workers = await createWorkers({
     connection,
     namespace: 'default',
     taskQueue,
     renderConcurrency: 1,
     deps: offlineDeps(dataDir, options.deps),
     workflowBundle: await workflowBundle(),
+    replicate: options.replicate,
+    connect: () => NativeConnection.connect({ address: inject('temporalAddress') }),
   });
   const controller = new AbortController();
   const running = runWorkers(workers, controller.signal);

@@ -1,0 +1,110 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import type { Aspect } from '../domain/shortRequest.js';
+import type { KeyClient, ReplicatePool } from '../replicate/client.js';
+import { ReplicateErrorTypes } from '../replicate/errors.js';
+import type { KeyStatsRecorder } from '../replicate/keyStats.js';
+import { imageModelInput } from '../replicate/models.js';
+import { type PredictionCheckpoint, runDurablePrediction } from '../replicate/prediction.js';
+import { type Storage, runKeys } from '../storage/index.js';
+import { readPlannedScene } from './plan.js';
+import type { SceneImage } from './visuals.js';
+
+export interface ReplicateSceneImageInput {
+  runKey: string;
+  planRef: string;
+  sceneIndex: number;
+  aspect: Aspect;
+  model: string;
+  modelInput?: Record<string, unknown>;
+}
+
+export interface ReplicateSceneImage extends SceneImage {
+  predictionId?: string;
+  /** Masked key that paid for it, e.g. `#2 r8_…a1b2`. */
+  key?: string;
+}
+
+export interface ReplicateActivityDeps {
+  own: KeyClient;
+  pool: ReplicatePool;
+  storage: Storage;
+  stats: KeyStatsRecorder;
+}
+
+const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp'];
+const DOWNLOAD_TIMEOUT_MS = 120_000;
+
+/** Activities of one key's worker: the factory captures the key, so its slots are that key's limit. */
+export function createReplicateActivities({ own, pool, storage, stats }: ReplicateActivityDeps) {
+  /**
+   * One scene's image from a Replicate model. The prediction is durable (see runDurablePrediction)
+   * and its output is copied into our storage in the same activity, before Replicate deletes it.
+   */
+  async function generateSceneImageOnReplicate(input: ReplicateSceneImageInput): Promise<ReplicateSceneImage> {
+    const provider = `replicate:${input.model}`;
+    for (const ext of IMAGE_EXTENSIONS) {
+      const ref = runKeys.image(input.runKey, input.sceneIndex, ext);
+      if (await storage.exists(ref)) return { imageRef: ref, provider, offline: false };
+    }
+    const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
+    stats.started();
+    try {
+      const { prediction, owner, checkpoint } = await runDurablePrediction(own, pool, {
+        model: input.model,
+        input: imageModelInput(input.model, { prompt: scene.imagePrompt, aspect: input.aspect }, input.modelInput),
+      });
+      const url = firstOutputUrl(prediction.output);
+      const imageRef = runKeys.image(input.runKey, input.sceneIndex, extensionOf(url));
+      await downloadWhileHeartbeating(url, storage, imageRef, checkpoint);
+      stats.finished('completed');
+      return { imageRef, provider, offline: false, predictionId: prediction.id, key: `#${owner.key.index} ${owner.key.masked}` };
+    } catch (err) {
+      const failure = err as { type?: string; message?: string };
+      stats.finished('failed', { type: failure.type ?? 'Error', message: failure.message ?? String(err) });
+      throw err;
+    }
+  }
+
+  return { generateSceneImageOnReplicate };
+}
+
+export type ReplicateActivities = ReturnType<typeof createReplicateActivities>;
+
+function firstOutputUrl(output: unknown): string {
+  const first = Array.isArray(output) ? output[0] : output;
+  if (typeof first !== 'string' || !/^https?:/.test(first)) {
+    throw ApplicationFailure.create({
+      type: ReplicateErrorTypes.PredictionFailed,
+      nonRetryable: true,
+      message: `The model returned no image URL (output: ${JSON.stringify(output)?.slice(0, 200)}).`,
+    });
+  }
+  return first;
+}
+
+function extensionOf(url: string): string {
+  const ext = new URL(url).pathname.split('.').pop()?.toLowerCase() ?? '';
+  return IMAGE_EXTENSIONS.includes(ext) ? ext : 'png';
+}
+
+/** Keeps the checkpoint alive while copying, so a slow download is not mistaken for a dead worker. */
+async function downloadWhileHeartbeating(url: string, storage: Storage, ref: string, checkpoint: PredictionCheckpoint): Promise<void> {
+  const ctx = Context.current();
+  const beat = setInterval(() => ctx.heartbeat(checkpoint), 1000);
+  try {
+    const response = await fetch(url, { signal: AbortSignal.any([ctx.cancellationSignal, AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS)]) });
+    if (response.status === 404 || response.status === 410) {
+      // Replicate deletes outputs after an hour; the next attempt sees data_removed and predicts again.
+      throw ApplicationFailure.create({ type: ReplicateErrorTypes.OutputExpired, message: `The output at ${new URL(url).pathname} has expired.` });
+    }
+    if (!response.ok || !response.body) {
+      throw ApplicationFailure.create({ type: ReplicateErrorTypes.Unavailable, message: `Downloading the output failed with ${response.status}.` });
+    }
+    await storage.writeStream(ref, Readable.fromWeb(response.body as WebReadableStream<Uint8Array>));
+  } finally {
+    clearInterval(beat);
+  }
+}

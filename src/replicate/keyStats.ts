@@ -1,0 +1,71 @@
+import type { ReplicateKey } from '../config/replicate.js';
+import type { Storage } from '../storage/index.js';
+
+/** What `GET /v1/pool` shows per key. Written by the process that serves the key. */
+export interface KeyStats {
+  index: number;
+  key: string;
+  limit: number;
+  inFlight: number;
+  completed: number;
+  failed: number;
+  lastError?: { type: string; message: string; at: string };
+  servedBy: string;
+  updatedAt: string;
+}
+
+export const poolStatsKey = (index: number) => `pool/key-${index}.json`;
+
+/**
+ * Counts one key's predictions in this process and publishes them to storage (shared with the API)
+ * at most every `flushMs`. Best effort by design: statistics must never fail a prediction.
+ */
+export class KeyStatsRecorder {
+  private stats: KeyStats;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    key: ReplicateKey,
+    private readonly storage: Storage,
+    private readonly flushMs = 500,
+  ) {
+    this.stats = {
+      index: key.index,
+      key: key.masked,
+      limit: key.concurrency,
+      inFlight: 0,
+      completed: 0,
+      failed: 0,
+      servedBy: `${process.pid}@${process.env.HOSTNAME ?? 'localhost'}`,
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  started(): void {
+    this.stats.inFlight++;
+    this.schedule();
+  }
+
+  finished(outcome: 'completed' | 'failed', error?: { type: string; message: string }): void {
+    this.stats.inFlight = Math.max(0, this.stats.inFlight - 1);
+    this.stats[outcome]++;
+    if (error) this.stats.lastError = { ...error, at: new Date().toISOString() };
+    this.schedule();
+  }
+
+  snapshot(): KeyStats {
+    return { ...this.stats };
+  }
+
+  /** Publishes now (at start, so a key shows up before its first prediction, and at shutdown). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.stats.updatedAt = new Date().toISOString();
+    await this.storage.write(poolStatsKey(this.stats.index), JSON.stringify(this.stats)).catch(() => {});
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => void this.flush(), this.flushMs);
+  }
+}

@@ -1,0 +1,62 @@
+import { type NativeConnection, Worker } from '@temporalio/worker';
+import type { ReplicateConfig } from '../config/replicate.js';
+import { replicateQueueFor } from '../domain/taskQueues.js';
+import { createReplicateActivities } from '../activities/replicate.js';
+import { createReplicatePool } from '../replicate/client.js';
+import { KeyStatsRecorder } from '../replicate/keyStats.js';
+import type { Storage } from '../storage/index.js';
+
+export interface ReplicateWorkerOptions {
+  /** Temporal allows one worker per task queue per connection, so each key worker gets its own. */
+  connect: () => Promise<NativeConnection>;
+  namespace: string;
+  taskQueue: string;
+  replicate: ReplicateConfig;
+  storage: Storage;
+}
+
+/**
+ * One activity-only Worker per key this process serves, all polling one shared queue. A key's
+ * `maxConcurrentActivityTaskExecutions` is its concurrency limit, so the semaphore is Temporal's own
+ * slot accounting; whichever key has a free slot pulls the next prediction, so the least-loaded key
+ * takes it. `maxActivitiesPerSecond` keeps each key under Replicate's 600 creates per minute.
+ */
+export async function createReplicateWorkers(
+  options: ReplicateWorkerOptions,
+): Promise<{ workers: Worker[]; stats: KeyStatsRecorder[]; connections: NativeConnection[] }> {
+  const { replicate, storage } = options;
+  const pool = createReplicatePool(replicate.keys, replicate.baseUrl);
+  const workers: Worker[] = [];
+  const stats: KeyStatsRecorder[] = [];
+  const connections: NativeConnection[] = [];
+  for (const index of replicate.servedKeys) {
+    const own = pool.get(index)!;
+    const recorder = new KeyStatsRecorder(own.key, storage);
+    await recorder.flush();
+    stats.push(recorder);
+    const connection = await options.connect();
+    connections.push(connection);
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: options.namespace,
+        taskQueue: replicateQueueFor(options.taskQueue),
+        identity: `${process.pid}@${process.env.HOSTNAME ?? 'localhost'}/replicate-key-${index}`,
+        activities: createReplicateActivities({ own, pool, storage, stats: recorder }),
+        maxConcurrentActivityTaskExecutions: own.key.concurrency,
+        maxActivitiesPerSecond: replicate.createsPerSecond,
+        // Heartbeats carry cancellation: send them within a second so a cancelled run stops paying at once.
+        maxHeartbeatThrottleInterval: '1 second',
+      }),
+    );
+  }
+  return { workers, stats, connections };
+}
+
+/** "Replicate pool: 3 keys (#1 r8_…a1b2 ×5, …); this process serves #1, #2, #3" */
+export function describePool(replicate: ReplicateConfig): string {
+  if (replicate.keys.length === 0) return 'Replicate pool: no keys configured (offline providers only)';
+  const keys = replicate.keys.map((k) => `#${k.index} ${k.masked} ×${k.concurrency}`).join(', ');
+  const served = replicate.servedKeys.length ? replicate.servedKeys.map((i) => `#${i}`).join(', ') : 'none';
+  return `Replicate pool: ${replicate.keys.length} key${replicate.keys.length === 1 ? '' : 's'} (${keys}) at ${replicate.baseUrl}; this process serves ${served}`;
+}
