@@ -1,57 +1,17 @@
-import { deflateSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
+import { encodePng } from '../../media/png.js';
 
-/** Minimal solid-colour PNG (8-bit RGB) so emulated outputs are real, decodable images. */
-
-const CRC_TABLE = (() => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-function crc32(buf: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const byte of buf) c = CRC_TABLE[(c ^ byte) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
-
+/** Solid-colour PNGs, so emulated outputs are real, decodable images (encoder shared with our art). */
 export type Rgb = readonly [number, number, number];
 
 export function solidPng(width: number, height: number, [r, g, b]: Rgb): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // colour type: truecolour
-  const stride = 1 + width * 3;
-  const raw = Buffer.alloc(stride * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      const o = y * stride + 1 + x * 3; // filter byte 0 (none) at row start
-      raw[o] = r;
-      raw[o + 1] = g;
-      raw[o + 2] = b;
-    }
+  const rgb = new Uint8Array(width * height * 3);
+  for (let i = 0; i < rgb.length; i += 3) {
+    rgb[i] = r;
+    rgb[i + 1] = g;
+    rgb[i + 2] = b;
   }
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return encodePng(width, height, rgb);
 }
 
 /** Stable colour derived from a prompt (and output index). */
