@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import path from 'node:path';
 import { ErrorTypes, failure } from '../domain/errors.js';
+import type { VideoFacts } from '../domain/result.js';
 import type { Language, TransitionType } from '../domain/shortRequest.js';
 import type { Timeline } from '../domain/timeline.js';
 import { buildAss, sceneCues } from '../media/captions.js';
@@ -22,15 +23,7 @@ export interface RenderShortInput {
   scenes: { imageRef: string; narrationRef: string }[];
 }
 
-export interface RenderedShort {
-  videoRef: string;
-  videoPath: string;
-  durationSec: number;
-  width: number;
-  height: number;
-  fps: number;
-  sizeBytes: number;
-}
+export type RenderedShort = VideoFacts;
 
 export interface RenderDeps {
   storage: Storage;

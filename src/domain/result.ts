@@ -17,7 +17,8 @@ export interface SceneResult extends SceneTiming {
   voice: string;
 }
 
-export interface ShortResult {
+/** What ffprobe says about a rendered video, and where it is. */
+export interface VideoFacts {
   videoRef: string;
   /** Absolute path on the worker's storage; for local storage the API and CLI read it directly. */
   videoPath: string;
@@ -26,6 +27,9 @@ export interface ShortResult {
   height: number;
   fps: number;
   sizeBytes: number;
+}
+
+export interface ShortResult extends VideoFacts {
   language: Language;
   offline: boolean;
   providers: Providers;
