@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import type { Storage } from '../storage/index.js';
 import { createErrorHandler, notFound } from './errors.js';
 import { healthRoutes } from './routes/health.js';
+import { poolRoutes } from './routes/pool.js';
 import { shortsRoutes } from './routes/shorts.js';
 import { videoRoutes } from './routes/video.js';
 
@@ -33,6 +34,7 @@ export function createApp({
   app.use('/v1/*', temporalDeadline(client, temporalDeadlineMs));
   app.route('/v1/shorts', shortsRoutes({ client, config, taskQueue }));
   app.route('/v1/shorts', videoRoutes({ client, config, storage }));
+  app.route('/v1/pool', poolRoutes({ client, config, storage, taskQueue }));
   app.notFound(notFound);
   app.onError(createErrorHandler(config.temporal.address));
   return app;

@@ -20,4 +20,9 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'Temporal dev server + Web UI, a worker and the API in one process',
     load: async () => (await import('./commands/dev.js')).dev,
   },
+  pool: { summary: 'Show the Replicate key pool', load: async () => (await import('./commands/pool.js')).pool },
+  emulator: {
+    summary: 'Run a local Replicate emulator for offline development',
+    load: async () => (await import('./commands/emulator.js')).emulator,
+  },
 };

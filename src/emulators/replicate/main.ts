@@ -2,12 +2,14 @@
  * CLI: npx tsx src/emulators/replicate/main.ts --port 8790 --latency 1 --jitter 0.5 --tokens r8_a,r8_b
  * Prints the API base URL (pass it as REPLICATE base URL) and runs until SIGINT/SIGTERM.
  */
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startReplicateEmulator } from './server.js';
 import type { ReplicateEmulatorOptions } from './options.js';
 
-const USAGE = `Usage: replicate-emulator [options]
-  --host <host>           listen host (default 127.0.0.1)
+/** The option lines of the help text; `reelflow emulator` shows the same ones. */
+export const EMULATOR_OPTIONS_HELP = `  --host <host>           listen host (default 127.0.0.1)
   --port <n>              listen port (default 0 = ephemeral)
   --base-path <path>      API base path (default /v1)
   --latency <seconds>     mean prediction latency (default 1)
@@ -17,7 +19,10 @@ const USAGE = `Usage: replicate-emulator [options]
   --file-ttl <seconds>    output file lifetime after completion (default 3600)
   --concurrency-limit <n> per-token in-flight limit recorded as violations
   --fail-rate <fraction>  fraction of predictions failing with E6716
-  --throttle-next <n>     the next n create calls get 429
+  --throttle-next <n>     the next n create calls get 429`;
+
+const USAGE = `Usage: replicate-emulator [options]
+${EMULATOR_OPTIONS_HELP}
   -h, --help`;
 
 function num(name: string, v: string | undefined): number | undefined {
@@ -27,28 +32,25 @@ function num(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'base-path': { type: 'string' },
-      latency: { type: 'string' },
-      jitter: { type: 'string' },
-      seed: { type: 'string' },
-      tokens: { type: 'string' },
-      'file-ttl': { type: 'string' },
-      'concurrency-limit': { type: 'string' },
-      'fail-rate': { type: 'string' },
-      'throttle-next': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
+/** The emulator's flags, for node:util parseArgs (without --help). */
+export const EMULATOR_ARG_OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'base-path': { type: 'string' },
+  latency: { type: 'string' },
+  jitter: { type: 'string' },
+  seed: { type: 'string' },
+  tokens: { type: 'string' },
+  'file-ttl': { type: 'string' },
+  'concurrency-limit': { type: 'string' },
+  'fail-rate': { type: 'string' },
+  'throttle-next': { type: 'string' },
+} as const;
+
+export type EmulatorArgValues = { [K in keyof typeof EMULATOR_ARG_OPTIONS]?: string };
+
+/** Parsed flags → emulator options; a flag that is not a number throws naming the flag. */
+export function emulatorOptionsFromArgs(values: EmulatorArgValues): ReplicateEmulatorOptions {
   const opts: ReplicateEmulatorOptions = {};
   if (values.host !== undefined) opts.host = values.host;
   const set = <K extends keyof ReplicateEmulatorOptions>(key: K, v: ReplicateEmulatorOptions[K] | undefined) => {
@@ -70,6 +72,19 @@ async function main(): Promise<void> {
       ...(throttleNext !== undefined ? { throttleNext } : {}),
     };
   }
+  return opts;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { ...EMULATOR_ARG_OPTIONS, help: { type: 'boolean', short: 'h' } },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const opts = emulatorOptionsFromArgs(values);
 
   const emulator = await startReplicateEmulator(opts);
   console.log(emulator.url);
@@ -86,8 +101,19 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  console.error(USAGE);
-  process.exit(2);
-});
+/** Run only as a script: `reelflow emulator` imports this module for its option parsing. */
+function isEntryPoint(): boolean {
+  try {
+    return !!process.argv[1] && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
+  main().catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    console.error(USAGE);
+    process.exit(2);
+  });
+}
