@@ -24,9 +24,9 @@ const { planScenes } = proxyActivities<PipelineActivities>({
   retry: { ...retry, maximumAttempts: 3 },
 });
 
+// Local providers finish in seconds; a generous bound still catches a hung espeak-ng.
 const { generateSceneImage, synthesizeNarration } = proxyActivities<PipelineActivities>({
-  startToCloseTimeout: '10 minutes',
-  heartbeatTimeout: '2 minutes',
+  startToCloseTimeout: '5 minutes',
   retry: { ...retry, maximumAttempts: 5 },
 });
 
