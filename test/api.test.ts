@@ -81,6 +81,17 @@ describe('POST /v1/shorts rejects bad requests and starts nothing', () => {
     await expectNoShortFor(key);
   });
 
+  it('422 provider_unavailable for provider "replicate" when no Replicate keys are configured', async () => {
+    const key = randomUUID();
+    const body = await expectError(
+      await postShort({ story: 'A fox.', provider: 'replicate' }, { 'idempotency-key': key }),
+      422,
+      'provider_unavailable',
+    );
+    expect(body.error.message).toMatch(/REPLICATE_API_TOKEN/);
+    await expectNoShortFor(key);
+  });
+
   it('400 invalid_request naming the missing story, with a fields list', async () => {
     const key = randomUUID();
     const body = await expectError(

@@ -103,3 +103,22 @@ describe('shortVideo workflow on a real Temporal server', () => {
     });
   });
 });
+
+describe('shortVideo failures', () => {
+  it('reports a missing narration tool as ToolMissing for the whole run, with what to do', async () => {
+    const { createEspeakProvider } = await import('../src/providers/espeak.js');
+    const broken = await startTestWorkers({ deps: { narrationProvider: createEspeakProvider({ espeakPath: '/nonexistent/espeak-ng' }) } });
+    try {
+      const run = client.workflow.execute(shortVideo, {
+        taskQueue: broken.taskQueue,
+        workflowId: `short-no-espeak-${Date.now()}`,
+        args: [{ story: STORIES.en, sceneCount: 2, aspect: '1:1' } as never],
+      });
+      await expect(run).rejects.toMatchObject({
+        cause: { type: 'ToolMissing', message: expect.stringMatching(/scene\(s\) 1, 2: .*npm run bootstrap/) },
+      });
+    } finally {
+      await broken.stop();
+    }
+  });
+});

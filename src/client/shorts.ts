@@ -39,11 +39,34 @@ export class IdempotencyConflictError extends Error {
   override name = 'IdempotencyConflictError';
 }
 
+/** A request that cannot work with this deployment's configuration (e.g. Replicate without keys). */
+export class ProviderUnavailableError extends Error {
+  override name = 'ProviderUnavailableError';
+}
+
+/**
+ * With Replicate keys configured, scenes come from Replicate (REPLICATE_IMAGE_MODEL) unless the
+ * request says otherwise. Offline stays implicit, so older workers keep accepting the input.
+ */
+function withProviderDefaults(input: ShortVideoInput, config: Config): ShortVideoInput {
+  const hasKeys = config.replicate.keys.length > 0;
+  const provider = input.provider ?? (hasKeys ? 'replicate' : undefined);
+  if (provider === 'replicate' && !hasKeys) {
+    throw new ProviderUnavailableError(
+      'provider "replicate" needs Replicate keys: set REPLICATE_API_TOKEN (or REPLICATE_API_TOKEN_1..N) for the API and the workers, or use provider "offline".',
+    );
+  }
+  if (provider !== 'replicate') return input;
+  return { ...input, provider, model: input.model ?? config.replicate.defaultModel };
+}
+
 export interface StartedShort {
   id: string;
   runId: string;
   /** False when an Idempotency-Key matched a run that already existed. */
   created: boolean;
+  /** The run's status now: a retried POST may find it already finished. */
+  status: RunStatus;
   webUiUrl: string;
 }
 
@@ -53,8 +76,7 @@ export async function startShort(
   input: ShortVideoInput,
   options: { idempotencyKey?: string; taskQueue?: string } = {},
 ): Promise<StartedShort> {
-  // With Replicate keys configured, scenes come from Replicate unless the request says otherwise.
-  input = { ...input, provider: input.provider ?? (config.replicate.keys.length > 0 ? 'replicate' : 'offline') };
+  input = withProviderDefaults(input, config);
   const fingerprint = requestFingerprint(input);
   const workflowId = options.idempotencyKey ? shortIdForIdempotencyKey(options.idempotencyKey) : newShortId(input.story);
   try {
@@ -95,6 +117,7 @@ async function confirmSameRequest(
     id: workflowId,
     runId: description.runId,
     created: startedRunId === description.runId && Date.now() - description.startTime.getTime() < 10_000,
+    status: runStatusOf(description.status.name),
     webUiUrl: webUiLink(config, workflowId),
   };
 }
@@ -108,11 +131,11 @@ export async function getShortStatus(client: Client, config: Config, id: string)
     if (err instanceof WorkflowNotFoundError) throw new ShortNotFoundError(`No short with id "${id}".`);
     throw err;
   }
-  const status = description.status.name.toLowerCase() as RunStatus;
+  const status = runStatusOf(description.status.name);
   const base: ShortStatus = {
     id,
     runId: description.runId,
-    status: status === ('continued_as_new' as RunStatus) ? 'running' : status,
+    status,
     startedAt: description.startTime.toISOString(),
     closedAt: description.closeTime?.toISOString(),
     webUiUrl: webUiLink(config, id),
@@ -170,6 +193,11 @@ async function failureOf(handle: ReturnType<Client['workflow']['getHandle']>): P
     }
     return { type: 'Unknown', message: err instanceof Error ? err.message : String(err) };
   }
+}
+
+function runStatusOf(name: string): RunStatus {
+  const status = name.toLowerCase();
+  return status === 'continued_as_new' || status === 'unspecified' ? 'running' : (status as RunStatus);
 }
 
 function summaryOf(input: ShortVideoInput): string {

@@ -185,19 +185,25 @@ async function forEachScene<T>(
   const cancelled = failed.find((f) => isCancellation(f.reason));
   if (cancelled) throw cancelled.reason;
   log.warn(`${step} failed for ${failed.length} scene(s)`, { scenes: failed.map((f) => f.i + 1) });
+  // When every scene failed for the same reason (say, ToolMissing), keep that type: it carries the advice.
+  const types = new Set(failed.map((f) => rootFailure(f.reason).type));
+  const shared = types.size === 1 ? [...types][0] : undefined;
+  const messages = [...new Set(failed.map((f) => rootMessage(f.reason)))];
   throw ApplicationFailure.create({
-    type: step === 'visual' ? ErrorTypes.VisualFailed : ErrorTypes.NarrationFailed,
+    type: shared ?? (step === 'visual' ? ErrorTypes.VisualFailed : ErrorTypes.NarrationFailed),
     nonRetryable: true,
-    message: `${step === 'visual' ? 'Image' : 'Narration'} failed for scene(s) ${failed.map((f) => f.i + 1).join(', ')}: ${failed
-      .map((f) => rootMessage(f.reason))
-      .join(' | ')}`,
+    message: `${step === 'visual' ? 'Image' : 'Narration'} failed for scene(s) ${failed.map((f) => f.i + 1).join(', ')}: ${messages.join(' | ')}`,
   });
 }
 
-function rootMessage(err: unknown): string {
-  let current = err as { message?: string; cause?: unknown } | undefined;
+function rootFailure(err: unknown): { message?: string; type?: string } {
+  let current = err as { message?: string; type?: string; cause?: unknown } | undefined;
   while (current?.cause) current = current.cause as typeof current;
-  return current?.message ?? String(err);
+  return current ?? {};
+}
+
+function rootMessage(err: unknown): string {
+  return rootFailure(err).message ?? String(err);
 }
 
 function unique(values: string[]): string[] {

@@ -31,7 +31,7 @@ export function shortsRoutes({ client, config, taskQueue }: ShortsRoutesOptions)
     const started = await startShort(client, config, parsed.data, { idempotencyKey, taskQueue });
     const links = shortLinks(started.id, started.webUiUrl);
     c.header('Location', links.self);
-    return c.json({ id: started.id, status: 'running', links }, 202);
+    return c.json({ id: started.id, status: started.status, links }, 202);
   });
 
   routes.get('/:id', async function getShort(c) {
