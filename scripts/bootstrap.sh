@@ -74,7 +74,9 @@ fi
 
 # --- 3. Temporal CLI ----------------------------------------------------------
 TEMPORAL=""
-if TEMPORAL="$(command -v temporal 2>/dev/null)"; then
+if [ -n "${TEMPORAL_CLI_PATH:-}" ] && [ -x "$TEMPORAL_CLI_PATH" ]; then
+  TEMPORAL="$TEMPORAL_CLI_PATH"
+elif TEMPORAL="$(command -v temporal 2>/dev/null)"; then
   case "$TEMPORAL" in /*) ;; *) TEMPORAL="$PWD/$TEMPORAL" ;; esac
 elif [ -x "$TOOLS_BIN/temporal" ]; then
   TEMPORAL="$TOOLS_BIN/temporal"

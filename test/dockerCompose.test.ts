@@ -25,7 +25,8 @@ interface Compose {
 }
 
 function loadCompose(): Compose {
-  return parse(readFileSync(composePath, 'utf8')) as Compose;
+  // Compose honours YAML merge keys (`<<: *anchor`), so the test reads the file the same way.
+  return parse(readFileSync(composePath, 'utf8'), { merge: true }) as Compose;
 }
 
 function service(compose: Compose, name: string): Service {
