@@ -12,6 +12,10 @@ export interface MakeFlags {
   'no-captions'?: boolean;
   voice?: string;
   style?: string;
+  fps?: string;
+  transition?: string;
+  provider?: string;
+  model?: string;
 }
 
 /** Which flag sets each request field, so a schema complaint names what the person typed. */
@@ -23,6 +27,10 @@ const FLAG_FOR: Record<string, string> = {
   captions: '--no-captions',
   voice: '--voice',
   style: '--style',
+  fps: '--fps',
+  transition: '--transition',
+  provider: '--provider',
+  model: '--model',
 };
 
 /** Builds and validates the request through the one schema the API uses too. */
@@ -34,10 +42,8 @@ export async function requestFromFlags(flags: MakeFlags): Promise<ShortVideoInpu
     throw new UsageError('A story is required: --story "<text>" or --story-file <path>', 'make');
   }
   const story = flags.story ?? (await readStory(flags['story-file']!));
-  const sceneCount = flags.scenes === undefined ? undefined : Number(flags.scenes);
-  if (sceneCount !== undefined && !(flags.scenes!.trim() !== '' && Number.isInteger(sceneCount))) {
-    throw new UsageError(`--scenes must be a whole number, got "${flags.scenes}"`, 'make');
-  }
+  const sceneCount = wholeNumber('--scenes', flags.scenes);
+  const fps = wholeNumber('--fps', flags.fps);
   const parsed = shortRequestSchema.safeParse({
     story,
     sceneCount,
@@ -46,6 +52,10 @@ export async function requestFromFlags(flags: MakeFlags): Promise<ShortVideoInpu
     captions: flags['no-captions'] ? false : undefined,
     voice: flags.voice,
     style: flags.style,
+    fps,
+    transition: flags.transition === undefined ? undefined : { type: flags.transition },
+    provider: flags.provider,
+    model: flags.model,
   });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
@@ -57,6 +67,13 @@ export async function requestFromFlags(flags: MakeFlags): Promise<ShortVideoInpu
     throw new UsageError(`Invalid request: ${problems.join('; ')}`, 'make');
   }
   return parsed.data;
+}
+
+function wholeNumber(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(value)) throw new UsageError(`${flag} must be a whole number, got "${raw}"`, 'make');
+  return value;
 }
 
 /** zod's generic wording, said the way a CLI user reads it; the schema's own messages pass through. */

@@ -24,6 +24,10 @@ const OPTIONS = {
   'no-captions': { type: 'boolean' },
   voice: { type: 'string' },
   style: { type: 'string' },
+  fps: { type: 'string' },
+  transition: { type: 'string' },
+  provider: { type: 'string' },
+  model: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -42,6 +46,10 @@ Options:
   --no-captions         Leave out the burned-in captions
   --voice <name>        Narration voice (espeak-ng voice name offline)
   --style <text>        Visual style (default "storybook illustration")
+  --fps <n>             Frames per second, 12–60 (default 30)
+  --transition <kind>   crossfade (default), dissolve, wipeleft, slideup or cut
+  --provider <name>     offline or replicate (default: replicate when keys are set)
+  --model <owner/name>  Replicate image model (default REPLICATE_IMAGE_MODEL)
   --json                Print one JSON object with the result on stdout, nothing else
   -h, --help            Show this help
 
