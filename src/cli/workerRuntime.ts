@@ -3,8 +3,15 @@ import type { Config } from '../config/index.js';
 
 const LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 
-/** Expected by design: the render worker serves activities only. Said once here, not on every start. */
-const EXPECTED_WARNINGS = [/^No workflows registered, not polling for workflow tasks/];
+/**
+ * Expected by design, so not worth a person's attention: activity-only workers (render, Replicate
+ * keys) never poll for workflows or Nexus, and webpack's bundle report is build noise.
+ */
+const EXPECTED_NOISE = [
+  /^No workflows registered, not polling for workflow tasks/,
+  /^No Nexus services registered/,
+  /^asset workflow-bundle-/,
+];
 
 /**
  * Configures the Temporal worker runtime before any worker starts. Signals stay with the CLI
@@ -15,7 +22,7 @@ export async function installWorkerRuntime(level: Config['logLevel']): Promise<v
   const { DefaultLogger, Runtime } = await import('@temporalio/worker');
   class CliLogger extends DefaultLogger {
     override log(logLevel: LogLevel, message: string, meta?: LogMetadata): void {
-      if (!EXPECTED_WARNINGS.some((re) => re.test(message))) super.log(logLevel, message, meta);
+      if (!EXPECTED_NOISE.some((re) => re.test(message))) super.log(logLevel, message, meta);
     }
   }
   Runtime.install({ logger: new CliLogger(LEVELS[level]), shutdownSignals: [] });
