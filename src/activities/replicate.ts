@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { type GenerateImageInput, type GenerateImageResult, outputFilenames, safeSegment } from '../domain/batch.js';
 import type { Aspect } from '../domain/shortRequest.js';
 import type { KeyClient, ReplicatePool } from '../replicate/client.js';
 import { ReplicateErrorTypes } from '../replicate/errors.js';
@@ -68,7 +69,46 @@ export function createReplicateActivities({ own, pool, storage, stats }: Replica
     }
   }
 
-  return { generateSceneImageOnReplicate };
+  /**
+   * One task of an image batch: a durable prediction, then every output either copied into storage
+   * under `batches/<batchKey>/<taskIndex>/` (default) or returned as Replicate's URLs (download
+   * false; they expire after an hour). Returns names and refs only, never bytes.
+   */
+  async function generateImage(input: GenerateImageInput): Promise<GenerateImageResult> {
+    stats.started();
+    try {
+      const { prediction, owner, checkpoint } = await runDurablePrediction(own, pool, {
+        model: input.model,
+        input: imageModelInput(input.model, { prompt: input.prompt, aspect: '1:1' }, input.modelInput),
+      });
+      const urls = allOutputUrls(prediction.output);
+      const names = outputFilenames(input.outputFilename, urls.map(extensionOf));
+      const dir = `batches/${safeSegment(input.batchKey, 'batch')}/${input.taskIndex}`;
+      const files = await Promise.all(
+        urls.map(async (url, i) => {
+          const filename = names[i]!;
+          if (input.download === false) return { url, filename };
+          const ref = `${dir}/${filename}`;
+          await downloadWhileHeartbeating(url, storage, ref, checkpoint);
+          return { ref, filename };
+        }),
+      );
+      stats.finished('completed');
+      return {
+        taskIndex: input.taskIndex,
+        predictionId: prediction.id,
+        key: `#${owner.key.index} ${owner.key.masked}`,
+        files,
+        predictTimeSec: prediction.metrics?.predict_time,
+      };
+    } catch (err) {
+      const failure = err as { type?: string; message?: string };
+      stats.finished('failed', { type: failure.type ?? 'Error', message: failure.message ?? String(err) });
+      throw err;
+    }
+  }
+
+  return { generateSceneImageOnReplicate, generateImage };
 }
 
 export type ReplicateActivities = ReturnType<typeof createReplicateActivities>;
@@ -83,6 +123,13 @@ function firstOutputUrl(output: unknown): string {
     });
   }
   return first;
+}
+
+/** Every output URL, for models that return a list (num_outputs > 1) as well as a single URL. */
+function allOutputUrls(output: unknown): string[] {
+  const urls = (Array.isArray(output) ? output : [output]).filter((u): u is string => typeof u === 'string' && /^https?:/.test(u));
+  if (urls.length === 0) firstOutputUrl(output); // throws the typed "no image URL" failure
+  return urls;
 }
 
 function extensionOf(url: string): string {

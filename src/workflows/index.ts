@@ -1,2 +1,3 @@
 export { shortVideo } from './shortVideo.js';
 export { getProgressQuery } from './definitions.js';
+export { imageBatch, getBatchProgressQuery } from './imageBatch.js';

@@ -19,6 +19,8 @@ export interface TokenStats {
   throttled: number;
   /** Injected 5xx responses served to this token. */
   serverErrors: number;
+  /** Σ created → terminal milliseconds of this token's finished predictions (time they held a slot upstream). */
+  busyMs: number;
 }
 
 export interface CreateLogEntry {
@@ -74,7 +76,7 @@ export function maskToken(token: string): string {
 }
 
 function emptyCounters(): Omit<TokenStats, 'token'> {
-  return { inFlight: 0, peakInFlight: 0, created: 0, succeeded: 0, failed: 0, canceled: 0, throttled: 0, serverErrors: 0 };
+  return { inFlight: 0, peakInFlight: 0, created: 0, succeeded: 0, failed: 0, canceled: 0, throttled: 0, serverErrors: 0, busyMs: 0 };
 }
 
 export class Accounting {
@@ -137,11 +139,12 @@ export class Accounting {
     }
   }
 
-  recordTerminal(token: string, status: TerminalStatus): void {
+  recordTerminal(token: string, status: TerminalStatus, durationMs = 0): void {
     const s = this.entry(token);
     s.inFlight -= 1;
     this.totalInFlight -= 1;
     s[status] += 1;
+    s.busyMs += durationMs;
   }
 
   /** Full-token lookup for the JS API; returns a copy (masked token inside). */

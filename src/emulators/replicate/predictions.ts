@@ -134,7 +134,7 @@ export class PredictionStore {
     rec.timers = [];
     rec.status = status;
     rec.completedAt = Date.now();
-    this.accounting.recordTerminal(rec.token, status);
+    this.accounting.recordTerminal(rec.token, status, rec.completedAt - rec.createdAt);
   }
 
   get(id: string): PredictionRecord | undefined {

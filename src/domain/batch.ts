@@ -1,0 +1,101 @@
+/**
+ * Image batches: the input and output shapes of the batch tool our users already run
+ * ({"tasks":[{prompt, output_filename}]} → successful_results / failed_results), served by the
+ * Replicate key pool. Pure types and helpers: workflows import this file too.
+ */
+
+export const MAX_BATCH_TASKS = 1000;
+export const DEFAULT_OUTPUT_BASENAME = 'image';
+
+export interface BatchTask {
+  prompt: string;
+  /** Name for the output; several outputs become `<base>_1.<ext>`, `<base>_2.<ext>`… */
+  output_filename?: string;
+}
+
+export interface ImageBatchInput {
+  /** 1 to MAX_BATCH_TASKS tasks; each one succeeds or fails on its own. */
+  tasks: BatchTask[];
+  /** `owner/name` or `owner/name:version`; default black-forest-labs/flux-schnell. */
+  model?: string;
+  /** Extra model input merged over the defaults (e.g. `{ num_outputs: 2, aspect_ratio: '16:9' }`). */
+  modelInput?: Record<string, unknown>;
+  /** true (default): copy outputs into our storage; false: return Replicate's URLs (they expire after an hour). */
+  download?: boolean;
+}
+
+/** One output: a storage ref when downloaded, Replicate's URL otherwise. */
+export interface GeneratedFile {
+  url?: string;
+  ref?: string;
+  filename: string;
+}
+
+export interface GenerateImageInput {
+  /** Groups a batch's files in storage: `batches/<batchKey>/<taskIndex>/<filename>`. */
+  batchKey: string;
+  taskIndex: number;
+  prompt: string;
+  model: string;
+  modelInput?: Record<string, unknown>;
+  outputFilename?: string;
+  download?: boolean;
+}
+
+export interface GenerateImageResult {
+  taskIndex: number;
+  predictionId: string;
+  /** Masked key that paid for it, e.g. `#2 r8_…a1b2`. */
+  key: string;
+  files: GeneratedFile[];
+  predictTimeSec?: number;
+}
+
+export interface BatchSuccess {
+  task_index: number;
+  prompt: string;
+  output_filename: string;
+  generated_files: GeneratedFile[];
+}
+
+export interface BatchFailure {
+  task_index: number;
+  prompt: string;
+  error: { type: string; message: string };
+}
+
+export interface ImageBatchResult {
+  successful_results: BatchSuccess[];
+  failed_results: BatchFailure[];
+  /** "N successful, M failed" */
+  summary: string;
+}
+
+export interface BatchProgress {
+  total: number;
+  succeeded: number;
+  failed: number;
+  /** Not finished yet: waiting for a free key slot or predicting. */
+  running: number;
+}
+
+/** A safe single path segment: no separators, no dot-only names, at most 120 characters. */
+export function safeSegment(raw: string, fallback: string): string {
+  const cleaned = raw
+    .replace(/[^\w.-]+/g, '_')
+    .replace(/^\.+/, '')
+    .slice(0, 120);
+  return cleaned === '' ? fallback : cleaned;
+}
+
+/**
+ * File names for `count` outputs, like the batch tool: one output keeps `<base>.<ext>`, several
+ * become `<base>_1.<ext>`, `<base>_2.<ext>`… `ext` is the real format of each output, so a PNG is
+ * never saved under a `.jpg` name; the user's extension is replaced when it differs.
+ */
+export function outputFilenames(outputFilename: string | undefined, extensions: string[]): string[] {
+  const name = safeSegment((outputFilename ?? '').split(/[\\/]/).pop() ?? '', DEFAULT_OUTPUT_BASENAME);
+  const dot = name.lastIndexOf('.');
+  const base = dot > 0 ? name.slice(0, dot) : name;
+  return extensions.map((ext, i) => (extensions.length === 1 ? `${base}.${ext}` : `${base}_${i + 1}.${ext}`));
+}
