@@ -3,11 +3,9 @@ import {
   ApplicationFailure,
   defineQuery,
   isCancellation,
-  proxyActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ReplicateActivities } from '../activities/replicate.js';
 import {
   type BatchFailure,
   type BatchProgress,
@@ -18,13 +16,10 @@ import {
   type ImageBatchResult,
   MAX_BATCH_TASKS,
 } from '../domain/batch.js';
-import { ErrorTypes, nonRetryableErrorTypes } from '../domain/errors.js';
-import { replicateQueueFor } from '../domain/taskQueues.js';
-import { replicateNonRetryableTypes } from '../replicate/errors.js';
+import { ErrorTypes } from '../domain/errors.js';
+import { DEFAULT_REPLICATE_MODEL, replicateActivities } from './replicateActivities.js';
 
 export const getBatchProgressQuery = defineQuery<BatchProgress>('getBatchProgress');
-
-const DEFAULT_MODEL = 'black-forest-labs/flux-schnell';
 
 /**
  * A batch of images over the Replicate key pool: every task is scheduled at once on the shared
@@ -42,19 +37,8 @@ export async function imageBatch(input: ImageBatchInput): Promise<ImageBatchResu
   const progress: BatchProgress = { total: tasks.length, succeeded: 0, failed: 0, running: tasks.length };
   setHandler(getBatchProgressQuery, () => ({ ...progress }));
 
-  const { generateImage } = proxyActivities<ReplicateActivities>({
-    taskQueue: replicateQueueFor(workflowInfo().taskQueue),
-    startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: '10 seconds',
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      maximumAttempts: 12,
-      nonRetryableErrorTypes: [...nonRetryableErrorTypes, ...replicateNonRetryableTypes],
-    },
-  });
-  const model = input.model ?? DEFAULT_MODEL;
+  const { generateImage } = replicateActivities();
+  const model = input.model ?? DEFAULT_REPLICATE_MODEL;
   const settled = await Promise.allSettled(
     tasks.map(async (task, taskIndex) => {
       try {

@@ -7,15 +7,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { PipelineActivities, RenderQueueActivities } from '../activities/index.js';
-import type { ReplicateActivities } from '../activities/replicate.js';
 import { ErrorTypes, nonRetryableErrorTypes } from '../domain/errors.js';
-import { replicateNonRetryableTypes } from '../replicate/errors.js';
 import type { SceneResult, ShortResult } from '../domain/result.js';
 import { dimensionsFor, normalizeShortInput, type ShortVideoInput } from '../domain/shortRequest.js';
-import { renderQueueFor, replicateQueueFor } from '../domain/taskQueues.js';
+import { renderQueueFor } from '../domain/taskQueues.js';
 import { buildTimeline } from '../domain/timeline.js';
 import { getProgressQuery } from './definitions.js';
 import { ProgressTracker } from './progressTracker.js';
+import { DEFAULT_REPLICATE_MODEL, replicateActivities } from './replicateActivities.js';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes };
 
@@ -29,28 +28,6 @@ const { generateSceneImage, synthesizeNarration } = proxyActivities<PipelineActi
   startToCloseTimeout: '5 minutes',
   retry: { ...retry, maximumAttempts: 5 },
 });
-
-const DEFAULT_REPLICATE_MODEL = 'black-forest-labs/flux-schnell';
-
-/**
- * Predictions run on the shared Replicate queue, where each key's worker slots are its limit.
- * Timeouts: a dead worker is noticed within 10 s of silence (heartbeats come every poll), and the
- * retry resumes the checkpointed prediction rather than paying for a new one.
- */
-function replicateActivities() {
-  return proxyActivities<ReplicateActivities>({
-    taskQueue: replicateQueueFor(workflowInfo().taskQueue),
-    startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: '10 seconds',
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      maximumAttempts: 12,
-      nonRetryableErrorTypes: [...nonRetryableErrorTypes, ...replicateNonRetryableTypes],
-    },
-  });
-}
 
 /** story → scene plan → visuals (parallel) → narration (parallel) → one-pass render. */
 export async function shortVideo(rawInput: ShortVideoInput): Promise<ShortResult> {
