@@ -33,15 +33,8 @@ import type { Storage } from '../storage/index.js';
  */
 export type KeyHealth = 'healthy' | 'degraded' | 'failing' | 'idle' | 'not-served';
 
-export interface PoolKeyStatus {
-  index: number;
-  /** Masked, `r8_…a1b2`. */
-  key: string;
-  limit: number;
-  inFlight: number;
-  completed: number;
-  failed: number;
-  lastError?: { type: string; message: string; at: string };
+/** A key's published stats (servedBy and updatedAt absent when never published) plus its health. */
+export interface PoolKeyStatus extends Omit<KeyStats, 'servedBy' | 'updatedAt'> {
   health: KeyHealth;
   /** Whether a worker for this key polls Temporal; absent when Temporal was not asked or did not answer. */
   polling?: boolean;
