@@ -1,3 +1,4 @@
+import { createRng } from '../util/random.js';
 import { createHash } from 'node:crypto';
 import { encodePng } from './png.js';
 
@@ -286,17 +287,7 @@ function hashSeed(prompt: string, seed: number | undefined): number {
   return h.digest().readUInt32LE(0);
 }
 
-/** mulberry32: tiny, fast, good enough for art. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = createRng;
 
 // ---------------------------------------------------------------------------
 // Small colour helpers

@@ -3,19 +3,9 @@
  * fault decisions are reproducible run to run (same seed + same call order).
  */
 
-export type Rng = () => number;
+import type { Rng } from '../../util/random.js';
 
-/** mulberry32: tiny, fast, good enough for test jitter. Returns [0, 1). */
-export function createRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createRng, type Rng } from '../../util/random.js';
 
 /**
  * Draw a latency in milliseconds: uniform in mean × [1 − jitter, 1 + jitter].

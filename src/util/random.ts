@@ -1,0 +1,14 @@
+/** Seeded pseudo-random numbers, for output that must repeat run to run (art, emulator jitter). */
+export type Rng = () => number;
+
+/** mulberry32: tiny, fast, good enough for art and test jitter. Returns [0, 1). */
+export function createRng(seed: number): Rng {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
