@@ -3,6 +3,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import type { Config } from '../config/index.js';
 import type { Storage } from '../storage/index.js';
 import { createErrorHandler, notFound } from './errors.js';
+import { batchesRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
 import { poolRoutes } from './routes/pool.js';
 import { shortsRoutes } from './routes/shorts.js';
@@ -34,6 +35,7 @@ export function createApp({
   app.use('/v1/*', temporalDeadline(client, temporalDeadlineMs));
   app.route('/v1/shorts', shortsRoutes({ client, config, taskQueue }));
   app.route('/v1/shorts', videoRoutes({ client, config, storage }));
+  app.route('/v1/batches', batchesRoutes({ client, config, storage, taskQueue }));
   app.route('/v1/pool', poolRoutes({ client, config, storage, taskQueue }));
   app.notFound(notFound);
   app.onError(createErrorHandler(config.temporal.address));

@@ -2,6 +2,7 @@ import { isGrpcServiceError } from '@temporalio/client';
 import type { Context, ErrorHandler, Handler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { BatchNotFoundError } from '../client/batches.js';
 import { IdempotencyConflictError, ProviderUnavailableError, ShortNotFoundError } from '../client/shorts.js';
 
 /**
@@ -47,6 +48,7 @@ export function createErrorHandler(temporalAddress: string): ErrorHandler {
   return function handleError(err, c) {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.extra), err.status);
     if (err instanceof ShortNotFoundError) return c.json(errorBody('not_found', err.message), 404);
+    if (err instanceof BatchNotFoundError) return c.json(errorBody('not_found', err.message), 404);
     if (err instanceof IdempotencyConflictError) return c.json(errorBody('idempotency_conflict', err.message), 422);
     if (err instanceof ProviderUnavailableError) return c.json(errorBody('provider_unavailable', err.message), 422);
     if (isTemporalUnavailable(err)) {

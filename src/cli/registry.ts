@@ -9,6 +9,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'Turn a story into an MP4 and wait for it',
     load: async () => (await import('./commands/make.js')).make,
   },
+  batch: {
+    summary: 'Generate a batch of images on Replicate and wait for it',
+    load: async () => (await import('./commands/batch.js')).batch,
+  },
   status: { summary: 'Show the state of a short', load: async () => (await import('./commands/status.js')).status },
   cancel: { summary: 'Cancel a running short', load: async () => (await import('./commands/cancel.js')).cancel },
   worker: {
