@@ -1,18 +1,22 @@
-import {
-  type Client,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
-  WorkflowNotFoundError,
-} from '@temporalio/client';
-import { createHash, randomBytes } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../config/index.js';
 import { type BatchProgress, type ImageBatchInput, type ImageBatchResult, MAX_BATCH_TASKS } from '../domain/batch.js';
 import { shortRequestSchema } from '../domain/shortRequest.js';
-import { webUiLink } from '../temporal/connect.js';
 import { getBatchProgressQuery } from '../workflows/imageBatch.js';
-import { requestFingerprint } from './shortIds.js';
-import { IdempotencyConflictError, ProviderUnavailableError, type RunStatus } from './shorts.js';
+import {
+  ProviderUnavailableError,
+  type RunStatus,
+  type StartedRun,
+  describeRun,
+  endedBadly,
+  failureOf,
+  queryWithDeadline,
+  runBasics,
+  startIdempotentRun,
+} from './runs.js';
+import { idForIdempotencyKey } from './shortIds.js';
 
 /**
  * What the API and the CLI both do with image batches (the `imageBatch` workflow), in one place:
@@ -68,15 +72,7 @@ export interface BatchStatus {
   webUiUrl: string;
 }
 
-export interface StartedBatch {
-  id: string;
-  runId: string;
-  /** False when an Idempotency-Key matched a run that already existed. */
-  created: boolean;
-  /** The run's status now: a retried POST may find it already finished. */
-  status: RunStatus;
-  webUiUrl: string;
-}
+export type StartedBatch = StartedRun;
 
 export class BatchNotFoundError extends Error {
   override name = 'BatchNotFoundError';
@@ -94,7 +90,7 @@ export function newBatchId(taskCount: number): string {
 
 /** An Idempotency-Key maps to one workflow ID; hashed so a key never shows up verbatim anywhere. */
 export function batchIdForIdempotencyKey(key: string): string {
-  return `batch-idem-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
+  return idForIdempotencyKey('batch', key);
 }
 
 /** Batches need Replicate; the model defaults to REPLICATE_IMAGE_MODEL, download to true. */
@@ -122,51 +118,16 @@ export async function startBatch(
   options: { idempotencyKey?: string; taskQueue?: string } = {},
 ): Promise<StartedBatch> {
   const input = withDefaults(request, config);
-  const fingerprint = requestFingerprint(input);
-  const workflowId = options.idempotencyKey
-    ? batchIdForIdempotencyKey(options.idempotencyKey)
-    : newBatchId(input.tasks.length);
-  try {
-    const handle = await client.workflow.start('imageBatch', {
-      taskQueue: options.taskQueue ?? config.taskQueue,
-      workflowId,
-      args: [input],
-      memo: { requestFingerprint: fingerprint },
-      staticSummary: summaryOf(input),
-      staticDetails: detailsOf(input),
-      workflowIdConflictPolicy: options.idempotencyKey ? 'USE_EXISTING' : 'FAIL',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    });
-    return await confirmSameRequest(client, config, workflowId, handle.firstExecutionRunId, fingerprint);
-  } catch (err) {
-    // A closed run with the same Idempotency-Key: the retried request gets that run, not a new one.
-    if (options.idempotencyKey && err instanceof WorkflowExecutionAlreadyStartedError) {
-      return confirmSameRequest(client, config, workflowId, undefined, fingerprint);
-    }
-    throw err;
-  }
-}
-
-async function confirmSameRequest(
-  client: Client,
-  config: Config,
-  workflowId: string,
-  startedRunId: string | undefined,
-  fingerprint: string,
-): Promise<StartedBatch> {
-  const description = await client.workflow.getHandle(workflowId).describe();
-  if (description.memo?.requestFingerprint !== fingerprint) {
-    throw new IdempotencyConflictError(
-      'This Idempotency-Key was already used for a different request; use a new key for a new batch.',
-    );
-  }
-  return {
-    id: workflowId,
-    runId: description.runId,
-    created: startedRunId === description.runId && Date.now() - description.startTime.getTime() < 10_000,
-    status: runStatusOf(description.status.name),
-    webUiUrl: webUiLink(config, workflowId),
-  };
+  return startIdempotentRun(client, config, {
+    workflowType: 'imageBatch',
+    kind: 'batch',
+    newId: () => newBatchId(input.tasks.length),
+    input,
+    summary: summaryOf(input),
+    details: detailsOf(input),
+    taskQueue: options.taskQueue ?? config.taskQueue,
+    idempotencyKey: options.idempotencyKey,
+  });
 }
 
 /**
@@ -179,31 +140,16 @@ export async function getBatchStatus(
   id: string,
   options: { progress?: boolean } = {},
 ): Promise<BatchStatus> {
-  const handle = client.workflow.getHandle(id);
-  let description;
-  try {
-    description = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new BatchNotFoundError(`No batch with id "${id}".`);
-    throw err;
-  }
-  if (description.type !== 'imageBatch') throw new BatchNotFoundError(`No batch with id "${id}".`);
-  const status = runStatusOf(description.status.name);
-  const base: BatchStatus = {
-    id,
-    runId: description.runId,
-    status,
-    startedAt: description.startTime.toISOString(),
-    closedAt: description.closeTime?.toISOString(),
-    webUiUrl: webUiLink(config, id),
-  };
-  if (options.progress !== false) base.progress = await queryProgress(client, id);
-  if (status === 'completed') {
-    base.result = (await handle.result()) as ImageBatchResult;
+  const description = await describeRun(client, id);
+  if (description?.type !== 'imageBatch') throw new BatchNotFoundError(`No batch with id "${id}".`);
+  const base: BatchStatus = runBasics(config, id, description);
+  if (options.progress !== false) base.progress = await queryWithDeadline(client, id, getBatchProgressQuery);
+  if (base.status === 'completed') {
+    base.result = (await client.workflow.getHandle(id).result()) as ImageBatchResult;
     // The query needs a worker; a finished batch's counts are in its result anyway.
     base.progress ??= progressOf(base.result);
   }
-  if (status === 'failed' || status === 'timed_out' || status === 'terminated') base.error = await failureOf(handle);
+  if (endedBadly(base.status)) base.error = await failureOf(client, id);
   return base;
 }
 
@@ -213,43 +159,10 @@ export async function cancelBatch(client: Client, config: Config, id: string): P
   return current;
 }
 
-/** A query needs a worker; when none answers within a few seconds, report no progress rather than hang. */
-async function queryProgress(client: Client, id: string): Promise<BatchProgress | undefined> {
-  try {
-    return await client.withDeadline(Date.now() + 3000, () =>
-      client.workflow.getHandle(id).query(getBatchProgressQuery),
-    );
-  } catch {
-    return undefined;
-  }
-}
-
 function progressOf(result: ImageBatchResult): BatchProgress {
   const succeeded = result.successful_results.length;
   const failed = result.failed_results.length;
   return { total: succeeded + failed, succeeded, failed, running: 0 };
-}
-
-async function failureOf(
-  handle: ReturnType<Client['workflow']['getHandle']>,
-): Promise<{ type: string; message: string }> {
-  try {
-    await handle.result();
-    return { type: 'Unknown', message: 'The run ended without a result.' };
-  } catch (err) {
-    if (err instanceof WorkflowFailedError) {
-      type Cause = { message?: string; type?: string; cause?: unknown } | undefined;
-      let cause = err.cause as Cause;
-      while (cause?.cause) cause = cause.cause as Cause;
-      return { type: cause?.type ?? err.cause?.name ?? 'WorkflowFailed', message: cause?.message ?? err.message };
-    }
-    return { type: 'Unknown', message: err instanceof Error ? err.message : String(err) };
-  }
-}
-
-function runStatusOf(name: string): RunStatus {
-  const status = name.toLowerCase();
-  return status === 'continued_as_new' || status === 'unspecified' ? 'running' : (status as RunStatus);
 }
 
 /** `flux-schnell` for `black-forest-labs/flux-schnell:5599ed30…`. */

@@ -21,9 +21,13 @@ export function newShortId(story: string): string {
   return ['short', detectLanguage(story), slug, suffix].filter(Boolean).join('-');
 }
 
-/** An Idempotency-Key maps to one workflow ID; hashed so a key never shows up verbatim anywhere. */
+/** An Idempotency-Key maps to one workflow ID, `<prefix>-idem-<24 hex>`; hashed, so the key never shows up. */
+export function idForIdempotencyKey(prefix: string, key: string): string {
+  return `${prefix}-idem-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
+}
+
 export function shortIdForIdempotencyKey(key: string): string {
-  return `short-idem-${createHash('sha256').update(key).digest('hex').slice(0, 24)}`;
+  return idForIdempotencyKey('short', key);
 }
 
 /** Stable fingerprint of a normalised request, to tell a retried POST from a different one. */

@@ -1,13 +1,12 @@
 import type { Client } from '@temporalio/client';
-import { Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
+import { Hono } from 'hono';
 import { Readable } from 'node:stream';
-import type { z } from 'zod';
 import { type BatchStatus, batchRequestSchema, cancelBatch, getBatchStatus, startBatch } from '../../client/batches.js';
 import type { Config } from '../../config/index.js';
 import type { BatchProgress, ImageBatchResult } from '../../domain/batch.js';
 import type { Storage } from '../../storage/index.js';
 import { ApiError, methodNotAllowed } from '../errors.js';
+import { idempotencyKeyOf, invalidRequest, limitBody, readJson, requireJson } from '../jsonBody.js';
 import { scrubPaths } from '../shortView.js';
 
 export interface BatchesRoutesOptions {
@@ -24,8 +23,6 @@ export interface BatchesRoutesOptions {
  */
 export const BATCH_MAX_BODY_BYTES = 1024 * 1024;
 
-/** Printable ASCII, 1–200 characters: room for a UUID or a client's own scheme, nothing odd. */
-const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
 
 // Both ID schemes (random and Idempotency-Key) start with "batch-"; anything else is not a batch,
 // so other workflows in the namespace cannot be read through this API.
@@ -216,64 +213,3 @@ async function sizeOf(storage: Storage, ref: string, id: string): Promise<number
 }
 
 // The request helpers below follow routes/shorts.ts, so both POSTs answer alike.
-
-const requireJson: MiddlewareHandler = async function requireJson(c, next) {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json' && !type.endsWith('+json')) {
-    throw new ApiError(
-      415,
-      'unsupported_media_type',
-      `Send the request as JSON with "Content-Type: application/json" (got "${type || 'none'}").`,
-    );
-  }
-  await next();
-};
-
-/** hono's bodyLimit counts streamed bytes too, so a chunked body without Content-Length is capped. */
-function limitBody(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError() {
-      throw new ApiError(413, 'payload_too_large', `The request body is larger than ${maxBytes} bytes.`);
-    },
-  });
-}
-
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    const reason = text.trim() === '' ? 'the body is empty' : (err as Error).message;
-    throw new ApiError(400, 'invalid_json', `The request body is not valid JSON: ${reason}.`);
-  }
-}
-
-function idempotencyKeyOf(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(header)) {
-    throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–200 printable ASCII characters.');
-  }
-  return header;
-}
-
-/**
- * Every problem with its path (`tasks.3.prompt`). A batch of 1000 bad tasks would list 1000 fields,
- * so the list and the message stop after the first 20.
- */
-const MAX_FIELDS = 20;
-
-function invalidRequest(error: z.ZodError): ApiError {
-  const all = error.issues.flatMap((issue) => {
-    const path = issue.path.map(String).join('.');
-    // An unknown key is a problem with that key, so name it as the field.
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: `unknown field "${key}"` }));
-    }
-    return [{ path, message: issue.message }];
-  });
-  const fields = all.slice(0, MAX_FIELDS);
-  const more = all.length > MAX_FIELDS ? ` (and ${all.length - MAX_FIELDS} more)` : '';
-  const message = fields.map((f) => `${f.path || '(body)'}: ${f.message}`).join('; ');
-  return new ApiError(400, 'invalid_request', `Invalid request: ${message}${more}.`, { fields });
-}

@@ -1,11 +1,10 @@
 import type { Client } from '@temporalio/client';
-import { Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
-import type { z } from 'zod';
+import { Hono } from 'hono';
 import { cancelShort, getShortStatus, startShort } from '../../client/shorts.js';
 import type { Config } from '../../config/index.js';
 import { shortRequestSchema } from '../../domain/shortRequest.js';
 import { ApiError, methodNotAllowed } from '../errors.js';
+import { idempotencyKeyOf, invalidRequest, limitBody, readJson, requireJson } from '../jsonBody.js';
 import { publicStatus, requireShortId, shortLinks } from '../shortView.js';
 
 export interface ShortsRoutesOptions {
@@ -15,8 +14,6 @@ export interface ShortsRoutesOptions {
   taskQueue?: string;
 }
 
-/** Printable ASCII, 1–200 characters: room for a UUID or a client's own scheme, nothing odd. */
-const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
 
 /** POST /v1/shorts, GET /v1/shorts/:id, POST /v1/shorts/:id/cancel. */
 export function shortsRoutes({ client, config, taskQueue }: ShortsRoutesOptions): Hono {
@@ -56,57 +53,4 @@ export function shortsRoutes({ client, config, taskQueue }: ShortsRoutesOptions)
   routes.all('/:id', methodNotAllowed(['GET', 'HEAD']));
   routes.all('/:id/cancel', methodNotAllowed(['POST']));
   return routes;
-}
-
-const requireJson: MiddlewareHandler = async function requireJson(c, next) {
-  const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type !== 'application/json' && !type.endsWith('+json')) {
-    throw new ApiError(
-      415,
-      'unsupported_media_type',
-      `Send the request as JSON with "Content-Type: application/json" (got "${type || 'none'}").`,
-    );
-  }
-  await next();
-};
-
-/** hono's bodyLimit counts streamed bytes too, so a chunked body without Content-Length is capped. */
-function limitBody(maxBytes: number): MiddlewareHandler {
-  return bodyLimit({
-    maxSize: maxBytes,
-    onError() {
-      throw new ApiError(413, 'payload_too_large', `The request body is larger than ${maxBytes} bytes.`);
-    },
-  });
-}
-
-async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    const reason = text.trim() === '' ? 'the body is empty' : (err as Error).message;
-    throw new ApiError(400, 'invalid_json', `The request body is not valid JSON: ${reason}.`);
-  }
-}
-
-function idempotencyKeyOf(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY.test(header)) {
-    throw new ApiError(400, 'invalid_idempotency_key', 'Idempotency-Key must be 1–200 printable ASCII characters.');
-  }
-  return header;
-}
-
-function invalidRequest(error: z.ZodError): ApiError {
-  const fields = error.issues.flatMap((issue) => {
-    const path = issue.path.map(String).join('.');
-    // An unknown key is a problem with that key, so name it as the field.
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: `unknown field "${key}"` }));
-    }
-    return [{ path, message: issue.message }];
-  });
-  const message = fields.map((f) => `${f.path || '(body)'}: ${f.message}`).join('; ');
-  return new ApiError(400, 'invalid_request', `Invalid request: ${message}.`, { fields });
 }
