@@ -75,8 +75,8 @@ export async function connect(config: Config): Promise<Client> {
   }
 }
 
-const TASK_QUEUE_TYPE_WORKFLOW = 1;
-const TASK_QUEUE_TYPE_ACTIVITY = 2;
+export const TASK_QUEUE_TYPE_WORKFLOW = 1;
+export const TASK_QUEUE_TYPE_ACTIVITY = 2;
 /**
  * An idle worker re-polls about once a minute, so a poller last seen longer ago has gone away.
  * (The converse does not hold: a worker that stopped seconds ago still looks fresh.)
@@ -115,12 +115,13 @@ export async function waitForOwnWorkers(
   }
 }
 
-async function matchingPollers(
+/** How many workers poll `queue` for workflow (1) or activity (2) tasks, as `filter` narrows them. */
+export async function matchingPollers(
   client: Client,
   config: Config,
   queue: string,
   taskQueueType: 1 | 2,
-  filter: PollerFilter,
+  filter: PollerFilter = {},
 ): Promise<number> {
   const since = filter.since ?? Date.now() - POLLER_FRESH_MS;
   const response = await client.workflowService.describeTaskQueue({

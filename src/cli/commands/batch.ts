@@ -20,9 +20,9 @@ import { expectPositionals, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { displayPath, fit } from '../format.js';
-import { type InProcessWorker, startInProcessWorker } from '../inProcessWorker.js';
-import { onInterrupt, sleep } from '../interrupt.js';
-import { connect, ensureTemporal } from '../temporalSetup.js';
+import { withLocalStack } from '../localStack.js';
+import { TASK_QUEUE_TYPE_ACTIVITY, TASK_QUEUE_TYPE_WORKFLOW, connect, matchingPollers } from '../temporalSetup.js';
+import { type WaitOptions, type WaitOutcome, waitForRun } from '../waitForRun.js';
 
 const OPTIONS = {
   file: { type: 'string', short: 'f' },
@@ -94,40 +94,21 @@ async function runBatch(flags: Flags): Promise<number> {
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
 
-  const interrupt = onInterrupt();
-  const server = await ensureTemporal(config, log);
-  let worker: InProcessWorker | undefined;
-  const client = await connect(config).catch(async (err: unknown) => {
-    await server?.stop();
-    throw err;
-  });
-  try {
-    if (!(await batchWorkersPolling(client, config))) {
-      log(
-        `No worker polls task queues "${config.taskQueue}" and "${replicateQueueFor(config.taskQueue)}"; running one in this process.`,
-      );
-      worker = await startInProcessWorker(client, config, interrupt.signal);
-    }
-    if (interrupt.signal.aborted) {
-      log('reelflow: interrupted before the batch started; nothing was started.');
-      return EXIT_INTERRUPTED;
-    }
+  const stack = {
+    log,
+    noun: 'batch',
+    queuesPolled: (client: Client) => batchWorkersPolling(client, config),
+    describeQueues: `task queues "${config.taskQueue}" and "${replicateQueueFor(config.taskQueue)}"`,
+  };
+  return withLocalStack(config, stack, async ({ client, interrupt, startedServer, workerWatch }) => {
     const started = await startBatch(client, config, request);
     const n = request.tasks.length;
     log(`Started ${started.id} · ${n} task${n === 1 ? '' : 's'} · ${started.webUiUrl}`);
     const view = createBatchView();
     const { status, cancelRequested } = await waitForBatch(client, config, started.id, {
       view,
-      interrupt: interrupt.signal,
-      workerFailure: () => worker?.failure(),
-      onUnattended: worker
-        ? undefined
-        : async () => {
-            view.note(
-              'No worker has picked up the batch (the one seen on the queue may have stopped); running one in this process.',
-            );
-            worker = await startInProcessWorker(client, config, interrupt.signal);
-          },
+      interrupt,
+      ...workerWatch(view),
     });
     view.finish();
     if (cancelRequested) {
@@ -147,14 +128,9 @@ async function runBatch(flags: Flags): Promise<number> {
     const outDir = path.resolve(flags.out ?? path.join('out', status.id));
     const delivered = await deliver(status.result, new LocalStorage(config.dataDir), outDir);
     if (flags.json) printJson(status, delivered);
-    else printSummary(status, delivered, server !== undefined, config);
+    else printSummary(status, delivered, startedServer, config);
     return status.result.failed_results.length === 0 ? 0 : 1;
-  } finally {
-    interrupt.dispose();
-    await worker?.stop();
-    await client.connection.close();
-    await server?.stop();
-  }
+  });
 }
 
 /** The tasks file through the API's own schema; flags override what the file says. */
@@ -205,28 +181,11 @@ function describeIssues(error: z.ZodError, max = 10): string {
   return `${problems.slice(0, max).join('; ')}${more}`;
 }
 
-const TASK_QUEUE_TYPE_WORKFLOW = 1;
-const TASK_QUEUE_TYPE_ACTIVITY = 2;
-/** An idle worker re-polls about once a minute, so a poller last seen longer ago has gone away. */
-const POLLER_FRESH_MS = 70_000;
-
 /** True when some worker runs workflows on the main queue and some key worker polls the Replicate queue. */
 async function batchWorkersPolling(client: Client, config: Config): Promise<boolean> {
-  const since = Date.now() - POLLER_FRESH_MS;
-  const count = async (queue: string, taskQueueType: 1 | 2) => {
-    const response = await client.workflowService.describeTaskQueue({
-      namespace: config.temporal.namespace,
-      taskQueue: { name: queue },
-      taskQueueType,
-    });
-    return (response.pollers ?? []).filter((p) => {
-      const seenMs = Number(p.lastAccessTime?.seconds ?? 0) * 1000 + Math.floor((p.lastAccessTime?.nanos ?? 0) / 1e6);
-      return seenMs >= since;
-    }).length;
-  };
   const [workflows, keys] = await Promise.all([
-    count(config.taskQueue, TASK_QUEUE_TYPE_WORKFLOW),
-    count(replicateQueueFor(config.taskQueue), TASK_QUEUE_TYPE_ACTIVITY),
+    matchingPollers(client, config, config.taskQueue, TASK_QUEUE_TYPE_WORKFLOW),
+    matchingPollers(client, config, replicateQueueFor(config.taskQueue), TASK_QUEUE_TYPE_ACTIVITY),
   ]);
   return workflows > 0 && keys > 0;
 }
@@ -285,58 +244,21 @@ function createBatchView(stream: NodeJS.WriteStream = process.stderr): BatchView
   };
 }
 
-interface WaitOptions {
-  view: BatchView;
-  interrupt: AbortSignal;
-  workerFailure?: () => CliError | undefined;
-  onUnattended?: () => Promise<void>;
-}
-
-const POLL_MS = 500;
-/** After a cancel request, how long to watch the batch wind down before leaving it to Temporal. */
-const CANCEL_WAIT_MS = 20_000;
-const MAX_CONSECUTIVE_ERRORS = 5;
-/** A worker answers the progress query within a few seconds of the batch starting. */
-const UNATTENDED_MS = 10_000;
-
-/** Polls the batch about every half second until it closes (same rules as waiting for a short). */
-async function waitForBatch(
+/** Waits for the batch until it closes; Ctrl-C cancels it, running predictions included (see `waitForRun`). */
+function waitForBatch(
   client: Client,
   config: Config,
   id: string,
-  options: WaitOptions,
-): Promise<{ status: BatchStatus; cancelRequested: boolean }> {
-  const { view, interrupt } = options;
-  let cancelRequestedAt: number | undefined;
-  let errors = 0;
-  let status: BatchStatus | undefined;
-  const startedAt = Date.now();
-  let onUnattended = options.onUnattended;
-  for (;;) {
-    const failure = options.workerFailure?.();
-    if (failure) throw failure;
-    try {
-      status = await getBatchStatus(client, config, id);
-      errors = 0;
-    } catch (err) {
-      if (++errors >= MAX_CONSECUTIVE_ERRORS) throw err;
-    }
-    view.update(status);
-    if (status && status.status !== 'running') return { status, cancelRequested: cancelRequestedAt !== undefined };
-    if (onUnattended && status && !status.progress && Date.now() - startedAt > UNATTENDED_MS && !interrupt.aborted) {
-      await onUnattended();
-      onUnattended = undefined;
-    }
-    if (interrupt.aborted && cancelRequestedAt === undefined) {
-      cancelRequestedAt = Date.now();
-      view.note(`reelflow: asking Temporal to cancel ${id}; running predictions are cancelled too…`);
-      await cancelBatch(client, config, id);
-    }
-    if (status && cancelRequestedAt !== undefined && Date.now() - cancelRequestedAt > CANCEL_WAIT_MS) {
-      return { status, cancelRequested: true };
-    }
-    await sleep(POLL_MS, cancelRequestedAt === undefined ? interrupt : undefined);
-  }
+  options: WaitOptions<BatchStatus>,
+): Promise<WaitOutcome<BatchStatus>> {
+  return waitForRun(
+    {
+      read: () => getBatchStatus(client, config, id),
+      cancel: () => cancelBatch(client, config, id),
+      cancellingNote: `reelflow: asking Temporal to cancel ${id}; running predictions are cancelled too…`,
+    },
+    options,
+  );
 }
 
 interface DeliveredFile {

@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { type ShortStatus, startShort } from '../../client/shorts.js';
@@ -7,11 +8,10 @@ import { expectPositionals, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
 import { CliError, EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { displayPath, formatBytes, formatProviders, formatSeconds } from '../format.js';
-import { type InProcessWorker, startInProcessWorker } from '../inProcessWorker.js';
-import { onInterrupt } from '../interrupt.js';
+import { withLocalStack } from '../localStack.js';
 import { createProgressView } from '../progressView.js';
 import { requestFromFlags } from '../requestFromFlags.js';
-import { connect, ensureTemporal, workersPolling } from '../temporalSetup.js';
+import { workersPolling } from '../temporalSetup.js';
 import { waitForShort } from '../waitForShort.js';
 
 const OPTIONS = {
@@ -68,37 +68,20 @@ export const make: Command = {
     const config = loadConfig();
     const log = (line: string) => process.stderr.write(`${line}\n`);
 
-    const interrupt = onInterrupt();
-    const server = await ensureTemporal(config, log);
-    let worker: InProcessWorker | undefined;
-    const client = await connect(config).catch(async (err: unknown) => {
-      await server?.stop();
-      throw err;
-    });
-    try {
-      if (!(await workersPolling(client, config))) {
-        log(`No worker polls task queue "${config.taskQueue}"; running one in this process.`);
-        worker = await startInProcessWorker(client, config, interrupt.signal);
-      }
-      if (interrupt.signal.aborted) {
-        log('reelflow: interrupted before the run started; nothing was started.');
-        return EXIT_INTERRUPTED;
-      }
+    const stack = {
+      log,
+      noun: 'run',
+      queuesPolled: (client: Client) => workersPolling(client, config),
+      describeQueues: `task queue "${config.taskQueue}"`,
+    };
+    return withLocalStack(config, stack, async ({ client, interrupt, startedServer, workerWatch }) => {
       const started = await startShort(client, config, input);
       log(`Started ${started.id} · ${started.webUiUrl}`);
       const view = createProgressView();
       const { status, cancelRequested } = await waitForShort(client, config, started.id, {
         view,
-        interrupt: interrupt.signal,
-        workerFailure: () => worker?.failure(),
-        onUnattended: worker
-          ? undefined
-          : async () => {
-              view.note(
-                'No worker has picked up the run (the one seen on the queue may have stopped); running one in this process.',
-              );
-              worker = await startInProcessWorker(client, config, interrupt.signal);
-            },
+        interrupt,
+        ...workerWatch(view),
       });
       view.finish();
       if (cancelRequested) return reportCancelled(status);
@@ -106,14 +89,9 @@ export const make: Command = {
       const sizeBytes = await deliver(status.result, out);
       const summary = { id: status.id, output: out, sizeBytes, webUiUrl: status.webUiUrl };
       if (values.json) printJson(summary, status.result);
-      else printSummary(summary, status.result, config, server !== undefined);
+      else printSummary(summary, status.result, config, startedServer);
       return 0;
-    } finally {
-      interrupt.dispose();
-      await worker?.stop();
-      await client.connection.close();
-      await server?.stop();
-    }
+    });
   },
 };
 

@@ -1,0 +1,88 @@
+import type { CliError } from './errors.js';
+import { sleep } from './interrupt.js';
+
+/** What the wait needs of a run's status: shorts and batches both fit. */
+export interface RunSnapshot {
+  status: string;
+  /** Set once a worker answers the progress query. */
+  progress?: unknown;
+}
+
+/** Draws the run's progress; `note` prints a line above it without tearing it. */
+export interface RunView<S> {
+  update(status: S | undefined): void;
+  note(line: string): void;
+}
+
+export interface WaitOptions<S> {
+  view: RunView<S>;
+  /** Aborts on Ctrl-C: the run is then cancelled, not abandoned. */
+  interrupt: AbortSignal;
+  /** A worker this process runs; its death ends the wait. */
+  workerFailure?: () => CliError | undefined;
+  /**
+   * Called once when no worker has touched the run for a while. The poller list cannot tell a
+   * worker that stopped a minute ago from a live one, so the command starts its own worker here.
+   */
+  onUnattended?: () => Promise<void>;
+}
+
+/** The run being waited for, as the client module for its kind reads and cancels it. */
+export interface WatchedRun<S> {
+  read(): Promise<S>;
+  cancel(): Promise<unknown>;
+  /** Shown when Ctrl-C asks Temporal to cancel the run. */
+  cancellingNote: string;
+}
+
+export interface WaitOutcome<S> {
+  status: S;
+  /** True when Ctrl-C asked Temporal to cancel the run. */
+  cancelRequested: boolean;
+}
+
+const POLL_MS = 500;
+/** After a cancel request, how long to watch the run wind down before leaving it to Temporal. */
+const CANCEL_WAIT_MS = 20_000;
+/** Transient errors (a blip in the connection) are tolerated this many times in a row. */
+const MAX_CONSECUTIVE_ERRORS = 5;
+/** A worker answers the progress query within a few seconds of the run starting. */
+const UNATTENDED_MS = 10_000;
+
+/** Polls a run's status about every half second until it closes, drawing progress as it goes. */
+export async function waitForRun<S extends RunSnapshot>(
+  run: WatchedRun<S>,
+  options: WaitOptions<S>,
+): Promise<WaitOutcome<S>> {
+  const { view, interrupt } = options;
+  let cancelRequestedAt: number | undefined;
+  let errors = 0;
+  let status: S | undefined;
+  const startedAt = Date.now();
+  let onUnattended = options.onUnattended;
+  for (;;) {
+    const failure = options.workerFailure?.();
+    if (failure) throw failure;
+    try {
+      status = await run.read();
+      errors = 0;
+    } catch (err) {
+      if (++errors >= MAX_CONSECUTIVE_ERRORS) throw err;
+    }
+    view.update(status);
+    if (status && status.status !== 'running') return { status, cancelRequested: cancelRequestedAt !== undefined };
+    if (onUnattended && status && !status.progress && Date.now() - startedAt > UNATTENDED_MS && !interrupt.aborted) {
+      await onUnattended();
+      onUnattended = undefined;
+    }
+    if (interrupt.aborted && cancelRequestedAt === undefined) {
+      cancelRequestedAt = Date.now();
+      view.note(run.cancellingNote);
+      await run.cancel();
+    }
+    if (status && cancelRequestedAt !== undefined && Date.now() - cancelRequestedAt > CANCEL_WAIT_MS) {
+      return { status, cancelRequested: true };
+    }
+    await sleep(POLL_MS, cancelRequestedAt === undefined ? interrupt : undefined);
+  }
+}
