@@ -8,7 +8,7 @@ import type { KeyClient, ReplicatePool } from '../replicate/client.js';
 import { ReplicateErrorTypes } from '../replicate/errors.js';
 import type { KeyStatsRecorder } from '../replicate/keyStats.js';
 import { imageModelInput } from '../replicate/models.js';
-import { type PredictionCheckpoint, runDurablePrediction } from '../replicate/prediction.js';
+import { type PredictionCheckpoint, type PredictionWebhooks, runDurablePrediction } from '../replicate/prediction.js';
 import { type Storage, runKeys } from '../storage/index.js';
 import { readPlannedScene } from './plan.js';
 import type { SceneImage } from './visuals.js';
@@ -33,13 +33,15 @@ export interface ReplicateActivityDeps {
   pool: ReplicatePool;
   storage: Storage;
   stats: KeyStatsRecorder;
+  /** This process's webhook receiver; absent means predictions are watched by polling alone. */
+  webhooks?: PredictionWebhooks;
 }
 
 const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp'];
 const DOWNLOAD_TIMEOUT_MS = 120_000;
 
 /** Activities of one key's worker: the factory captures the key, so its slots are that key's limit. */
-export function createReplicateActivities({ own, pool, storage, stats }: ReplicateActivityDeps) {
+export function createReplicateActivities({ own, pool, storage, stats, webhooks }: ReplicateActivityDeps) {
   /**
    * One scene's image from a Replicate model. The prediction is durable (see runDurablePrediction)
    * and its output is copied into our storage in the same activity, before Replicate deletes it.
@@ -53,10 +55,11 @@ export function createReplicateActivities({ own, pool, storage, stats }: Replica
     const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
     stats.started();
     try {
-      const { prediction, owner, checkpoint } = await runDurablePrediction(own, pool, {
+      const request = {
         model: input.model,
         input: imageModelInput(input.model, { prompt: scene.imagePrompt, aspect: input.aspect }, input.modelInput),
-      });
+      };
+      const { prediction, owner, checkpoint } = await runDurablePrediction(own, pool, request, webhooks);
       const url = firstOutputUrl(prediction.output);
       const imageRef = runKeys.image(input.runKey, input.sceneIndex, extensionOf(url));
       await downloadWhileHeartbeating(url, storage, imageRef, checkpoint);
@@ -77,10 +80,11 @@ export function createReplicateActivities({ own, pool, storage, stats }: Replica
   async function generateImage(input: GenerateImageInput): Promise<GenerateImageResult> {
     stats.started();
     try {
-      const { prediction, owner, checkpoint } = await runDurablePrediction(own, pool, {
+      const request = {
         model: input.model,
         input: imageModelInput(input.model, { prompt: input.prompt, aspect: '1:1' }, input.modelInput),
-      });
+      };
+      const { prediction, owner, checkpoint } = await runDurablePrediction(own, pool, request, webhooks);
       const urls = allOutputUrls(prediction.output);
       const names = outputFilenames(input.outputFilename, urls.map(extensionOf));
       const dir = `batches/${safeSegment(input.batchKey, 'batch')}/${input.taskIndex}`;

@@ -24,6 +24,19 @@ export interface ReplicateConfig {
   defaultModel: string;
   /** Replicate allows 600 prediction creates per minute per account. */
   createsPerSecond: number;
+  /** Push instead of poll: set when REPLICATE_WEBHOOK_URL is. Absent means pure polling. */
+  webhook?: ReplicateWebhookConfig;
+}
+
+export interface ReplicateWebhookConfig {
+  /** Public URL Replicate POSTs to; reaches `listen` through whatever proxy the deployment has. */
+  url: string;
+  listen: { host: string; port: number };
+  /**
+   * Signing secret (`whsec_…`) for every key. Each Replicate account has its own, so this only
+   * fits a single account; unset, the worker fetches each key's secret from Replicate once.
+   */
+  secret?: string;
 }
 
 const TOKEN_VAR = /^REPLICATE_API_TOKEN_(\d+)$/;
@@ -71,6 +84,8 @@ export function parseReplicateConfig(env: NodeJS.ProcessEnv): ReplicateConfig {
   const defaultModel = (env.REPLICATE_IMAGE_MODEL ?? 'black-forest-labs/flux-schnell').trim();
   if (!MODEL_REF.test(defaultModel)) problems.push('REPLICATE_IMAGE_MODEL must look like owner/name or owner/name:version');
 
+  const webhook = parseWebhook(env, problems);
+
   if (problems.length) throw new Error(problems.join('; '));
   return {
     keys,
@@ -78,7 +93,38 @@ export function parseReplicateConfig(env: NodeJS.ProcessEnv): ReplicateConfig {
     baseUrl: (baseUrl.data ?? '').replace(/\/$/, ''),
     defaultModel,
     createsPerSecond: 600 / 60,
+    ...(webhook ? { webhook } : {}),
   };
+}
+
+const LISTEN = /^(?:\[([0-9a-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/i;
+
+/** REPLICATE_WEBHOOK_URL / _LISTEN / _SECRET. Problems name the variable; the secret never appears. */
+function parseWebhook(env: NodeJS.ProcessEnv, problems: string[]): ReplicateWebhookConfig | undefined {
+  const url = env.REPLICATE_WEBHOOK_URL?.trim() ?? '';
+  const listen = env.REPLICATE_WEBHOOK_LISTEN?.trim() ?? '';
+  const secret = env.REPLICATE_WEBHOOK_SECRET?.trim() ?? '';
+  if (url === '') {
+    // Half a configuration is a mistake, not a request for polling: say so instead of ignoring it.
+    if (listen !== '') problems.push('REPLICATE_WEBHOOK_LISTEN is set but REPLICATE_WEBHOOK_URL is not: set both to receive webhooks');
+    return undefined;
+  }
+  let parsedUrl: URL | undefined;
+  try {
+    parsedUrl = new URL(url);
+  } catch {
+    parsedUrl = undefined;
+  }
+  if (!parsedUrl || !/^https?:$/.test(parsedUrl.protocol)) {
+    problems.push('REPLICATE_WEBHOOK_URL must be an http(s) URL Replicate can reach, such as https://worker1.example.com/replicate/webhook');
+  }
+  const m = LISTEN.exec(listen);
+  const port = m ? Number(m[3]) : NaN;
+  if (listen === '') problems.push('REPLICATE_WEBHOOK_LISTEN is required with REPLICATE_WEBHOOK_URL (host:port to listen on, such as 0.0.0.0:8791)');
+  else if (!m || port > 65535) problems.push('REPLICATE_WEBHOOK_LISTEN must be host:port, such as 0.0.0.0:8791 or [::]:8791');
+  if (secret !== '' && !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret)) problems.push('REPLICATE_WEBHOOK_SECRET must look like whsec_<base64>');
+  if (!parsedUrl || !m) return undefined;
+  return { url: parsedUrl.toString(), listen: { host: m[1] ?? m[2]!, port }, ...(secret ? { secret } : {}) };
 }
 
 /** `owner/name` or `owner/name:version`. */

@@ -4,6 +4,7 @@ import type { Prediction } from 'replicate';
 import type { KeyClient, ReplicatePool } from './client.js';
 import { ReplicateErrorTypes, failureFromClientError, isTransientPredictionError, predictionFailure } from './errors.js';
 import { predictionTarget } from './models.js';
+import { type PredictionWaiters, isTerminalStatus } from './webhookWaiters.js';
 
 /**
  * What an attempt leaves behind in its heartbeat, so the next attempt resumes instead of paying for
@@ -30,17 +31,42 @@ export interface FinishedPrediction {
   checkpoint: PredictionCheckpoint;
 }
 
-/** Poll often at first (most image models finish in seconds), then back off to spare the API. */
-export function pollDelayMs(elapsedMs: number): number {
-  return Math.min(2000, Math.max(100, elapsedMs * 0.05));
+/** This process's webhook receiver, as a prediction sees it (see webhooks.ts). */
+export interface PredictionWebhooks {
+  urlFor(keyIndex: number): string;
+  waiters: PredictionWaiters;
 }
+
+/**
+ * Poll often at first (most image models finish in seconds), then back off to spare the API. The
+ * floor keeps a key under Replicate's 3000 GETs per minute (50/s) with all its slots polling:
+ * `concurrency` polls every 25 × concurrency ms make 40/s.
+ */
+export function pollDelayMs(elapsedMs: number, concurrency: number): number {
+  return Math.min(2000, Math.max(100, 25 * concurrency, elapsedMs * 0.05));
+}
+
+/** With webhooks, polling is only the safety net for a lost webhook: slow, and gentle on the API. */
+export function fallbackPollDelayMs(elapsedMs: number): number {
+  return Math.min(5000, Math.max(1000, elapsedMs * 0.1));
+}
+
+/** Cancellation reaches an activity only through heartbeats, so a wait never goes longer without one. */
+const HEARTBEAT_EVERY_MS = 1000;
 
 /**
  * Runs one prediction durably inside an activity: create (with this worker's key) and checkpoint
  * at once, or resume the checkpointed one with the key that created it; then wait, heartbeating
  * every poll so cancellation arrives promptly, and cancel upstream when the activity is cancelled.
+ * With `webhooks`, the prediction is created with this process's webhook URL and the wait ends when
+ * its webhook arrives, polling slowly meanwhile in case it never does.
  */
-export async function runDurablePrediction(own: KeyClient, pool: ReplicatePool, request: PredictionRequest): Promise<FinishedPrediction> {
+export async function runDurablePrediction(
+  own: KeyClient,
+  pool: ReplicatePool,
+  request: PredictionRequest,
+  webhooks?: PredictionWebhooks,
+): Promise<FinishedPrediction> {
   const ctx = Context.current();
   let resumed = false;
   let owner = own;
@@ -66,28 +92,74 @@ export async function runDurablePrediction(own: KeyClient, pool: ReplicatePool, 
     }
   }
 
-  let current: Prediction = prediction ?? (await create(own, request));
+  let current: Prediction = prediction ?? (await create(own, request, webhooks?.urlFor(own.key.index)));
   if (!prediction) ctx.heartbeat(checkpointOf(current, own));
 
   const started = Date.now();
   const id = current.id;
-  while (!isTerminal(current.status)) {
-    try {
-      await ctx.sleep(pollDelayMs(Date.now() - started));
-    } catch (err) {
-      if (err instanceof CancelledFailure) await cancelUpstream(owner, id);
-      throw err;
+  // Resumed predictions register too: their webhook may still come here; if not, the poll finds them.
+  const registration = webhooks?.waiters.register(id, owner.key.index);
+  let push = registration?.arrived;
+  try {
+    while (!isTerminalStatus(current.status)) {
+      const elapsed = Date.now() - started;
+      let pushed: Prediction | undefined;
+      try {
+        if (registration) {
+          pushed = await waitForPush(push, fallbackPollDelayMs(elapsed), () => ctx.heartbeat(checkpointOf(current, owner)));
+        } else {
+          await ctx.sleep(pollDelayMs(elapsed, owner.key.concurrency));
+        }
+      } catch (err) {
+        if (err instanceof CancelledFailure) await cancelUpstream(owner, id);
+        throw err;
+      }
+      if (pushed) push = undefined; // used once: a GET that still says "running" must not spin on it
+      current = pushed && !lacksOutput(pushed) ? pushed : await call(owner, 'checking a prediction', (c) => c.predictions.get(id));
+      ctx.heartbeat(checkpointOf(current, owner));
     }
-    current = await call(owner, 'checking a prediction', (c) => c.predictions.get(id));
-    ctx.heartbeat(checkpointOf(current, owner));
+  } finally {
+    registration?.dispose();
   }
 
   if (current.status !== 'succeeded') throw predictionFailure(current, owner.key);
   return { prediction: current, owner, resumed, checkpoint: checkpointOf(current, owner) };
 }
 
-function create(own: KeyClient, request: PredictionRequest): Promise<Prediction> {
-  const options = { ...predictionTarget(request.model), input: request.input } as Parameters<KeyClient['client']['predictions']['create']>[0];
+/**
+ * Waits up to `ms` for the pushed prediction, heartbeating at least every second; undefined when
+ * the time is up. Rejects with CancelledFailure as soon as the activity is cancelled.
+ */
+async function waitForPush(push: Promise<Prediction> | undefined, ms: number, beat: () => void): Promise<Prediction | undefined> {
+  const ctx = Context.current();
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const chunk = Math.min(HEARTBEAT_EVERY_MS, deadline - Date.now());
+    if (chunk <= 0) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), chunk)));
+    try {
+      const pushed = await Promise.race([ctx.cancelled, tick, ...(push ? [push] : [])]);
+      if (pushed) return pushed;
+    } finally {
+      clearTimeout(timer);
+    }
+    if (Date.now() < deadline) beat();
+  }
+}
+
+/** A webhook body normally carries the output; if a succeeded one does not, one GET fetches it. */
+function lacksOutput(p: Prediction): boolean {
+  return p.status === 'succeeded' && (p.output === null || p.output === undefined);
+}
+
+function create(own: KeyClient, request: PredictionRequest, webhook: string | undefined): Promise<Prediction> {
+  const options = {
+    ...predictionTarget(request.model),
+    input: request.input,
+    // 'completed' only: the start/logs/output events would be HTTP traffic nobody waits for.
+    ...(webhook ? { webhook, webhook_events_filter: ['completed'] } : {}),
+  } as Parameters<KeyClient['client']['predictions']['create']>[0];
   return call(own, 'creating a prediction', (c) => c.predictions.create(options));
 }
 
@@ -96,10 +168,6 @@ function needsFreshPrediction(p: Prediction): boolean {
   if (p.status === 'failed') return isTransientPredictionError(p.error);
   if (p.status === 'canceled') return true;
   return p.status === 'succeeded' && p.data_removed === true;
-}
-
-function isTerminal(status: string): boolean {
-  return status === 'succeeded' || status === 'failed' || status === 'canceled';
 }
 
 function checkpointOf(p: Prediction, owner: KeyClient): PredictionCheckpoint {

@@ -62,6 +62,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
     workers: [pipeline, render, ...keys.workers],
     close: async () => {
       await Promise.all(keys.stats.map((s) => s.flush()));
+      await keys.webhooks?.close();
       await Promise.all(keys.connections.map((c) => c.close()));
     },
   };

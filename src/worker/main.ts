@@ -3,7 +3,7 @@ import { activityDepsFromConfig } from '../activities/index.js';
 import type { Config } from '../config/index.js';
 import { LocalStorage } from '../storage/index.js';
 import { createWorkers, runWorkers } from './createWorkers.js';
-import { describePool } from './replicateWorkers.js';
+import { describePool, describeWebhooks } from './replicateWorkers.js';
 
 /**
  * A worker process: workflows + light activities on the main queue, rendering on the render queue.
@@ -23,6 +23,8 @@ export async function runWorkerProcess(config: Config, signal?: AbortSignal): Pr
       connect: () => NativeConnection.connect({ address: config.temporal.address }),
     });
     console.error(describePool(config.replicate));
+    const webhooks = describeWebhooks(config.replicate);
+    if (webhooks) console.error(webhooks);
     console.error(
       `reelflow worker: queues "${config.taskQueue}" and "${config.renderTaskQueue}" (render slots: ${config.renderConcurrency}), data in ${config.dataDir}`,
     );

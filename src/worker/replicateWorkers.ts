@@ -4,6 +4,7 @@ import { replicateQueueFor } from '../domain/taskQueues.js';
 import { createReplicateActivities } from '../activities/replicate.js';
 import { createReplicatePool } from '../replicate/client.js';
 import { KeyStatsRecorder } from '../replicate/keyStats.js';
+import { type WebhookReceiver, startWebhookReceiver } from '../replicate/webhooks.js';
 import type { Storage } from '../storage/index.js';
 
 export interface ReplicateWorkerOptions {
@@ -21,36 +22,55 @@ export interface ReplicateWorkerOptions {
  * slot accounting; whichever key has a free slot pulls the next prediction, so the least-loaded key
  * takes it. `maxActivitiesPerSecond` keeps each key under Replicate's 600 creates per minute.
  */
-export async function createReplicateWorkers(
-  options: ReplicateWorkerOptions,
-): Promise<{ workers: Worker[]; stats: KeyStatsRecorder[]; connections: NativeConnection[] }> {
+export async function createReplicateWorkers(options: ReplicateWorkerOptions): Promise<{
+  workers: Worker[];
+  stats: KeyStatsRecorder[];
+  connections: NativeConnection[];
+  /** Running when REPLICATE_WEBHOOK_URL is set; close it after the workers stop. */
+  webhooks?: WebhookReceiver;
+}> {
   const { replicate, storage } = options;
   const pool = createReplicatePool(replicate.keys, replicate.baseUrl);
+  // One receiver per process, shared by its key workers: a webhook names its key, not its worker.
+  const webhooks = replicate.webhook
+    ? await startWebhookReceiver({
+        config: replicate.webhook,
+        pool,
+        prefetch: replicate.servedKeys,
+        onError: (message) => console.error(message),
+      })
+    : undefined;
   const workers: Worker[] = [];
   const stats: KeyStatsRecorder[] = [];
   const connections: NativeConnection[] = [];
-  for (const index of replicate.servedKeys) {
-    const own = pool.get(index)!;
-    const recorder = new KeyStatsRecorder(own.key, storage);
-    await recorder.flush();
-    stats.push(recorder);
-    const connection = await options.connect();
-    connections.push(connection);
-    workers.push(
-      await Worker.create({
-        connection,
-        namespace: options.namespace,
-        taskQueue: replicateQueueFor(options.taskQueue),
-        identity: `${process.pid}@${process.env.HOSTNAME ?? 'localhost'}/replicate-key-${index}`,
-        activities: createReplicateActivities({ own, pool, storage, stats: recorder }),
-        maxConcurrentActivityTaskExecutions: own.key.concurrency,
-        maxActivitiesPerSecond: replicate.createsPerSecond,
-        // Heartbeats carry cancellation: send them within a second so a cancelled run stops paying at once.
-        maxHeartbeatThrottleInterval: '1 second',
-      }),
-    );
+  try {
+    for (const index of replicate.servedKeys) {
+      const own = pool.get(index)!;
+      const recorder = new KeyStatsRecorder(own.key, storage);
+      await recorder.flush();
+      stats.push(recorder);
+      const connection = await options.connect();
+      connections.push(connection);
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace: options.namespace,
+          taskQueue: replicateQueueFor(options.taskQueue),
+          identity: `${process.pid}@${process.env.HOSTNAME ?? 'localhost'}/replicate-key-${index}`,
+          activities: createReplicateActivities({ own, pool, storage, stats: recorder, webhooks }),
+          maxConcurrentActivityTaskExecutions: own.key.concurrency,
+          maxActivitiesPerSecond: replicate.createsPerSecond,
+          // Heartbeats carry cancellation: send them within a second so a cancelled run stops paying at once.
+          maxHeartbeatThrottleInterval: '1 second',
+        }),
+      );
+    }
+  } catch (err) {
+    // A key worker that fails to start must not leave the webhook port held.
+    await webhooks?.close();
+    throw err;
   }
-  return { workers, stats, connections };
+  return { workers, stats, connections, webhooks };
 }
 
 /** "Replicate pool: 3 keys (#1 r8_…a1b2 ×5, …); this process serves #1, #2, #3" */
@@ -59,4 +79,15 @@ export function describePool(replicate: ReplicateConfig): string {
   const keys = replicate.keys.map((k) => `#${k.index} ${k.masked} ×${k.concurrency}`).join(', ');
   const served = replicate.servedKeys.length ? replicate.servedKeys.map((i) => `#${i}`).join(', ') : 'none';
   return `Replicate pool: ${replicate.keys.length} key${replicate.keys.length === 1 ? '' : 's'} (${keys}) at ${replicate.baseUrl}; this process serves ${served}`;
+}
+
+/** "Replicate webhooks: …" or the polling note; names the URL and address, never the secret. */
+export function describeWebhooks(replicate: ReplicateConfig): string | undefined {
+  if (!replicate.servedKeys.length) return undefined;
+  const hook = replicate.webhook;
+  if (!hook) return 'Replicate webhooks: off (REPLICATE_WEBHOOK_URL unset); predictions are watched by polling';
+  const secret = hook.secret ? 'REPLICATE_WEBHOOK_SECRET' : "each key's secret from Replicate";
+  // Origin and path only: a query string could carry something a deployment treats as private.
+  const url = new URL(hook.url);
+  return `Replicate webhooks: ${url.origin}${url.pathname} → listening on ${hook.listen.host}:${hook.listen.port}, verified with ${secret}; polling every 1-5 s as the fallback`;
 }

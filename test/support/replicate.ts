@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, createServer as createTcpServer } from 'node:net';
 import { parseReplicateConfig, type ReplicateConfig } from '../../src/config/replicate.js';
 import {
   type ReplicateEmulator,
@@ -37,10 +37,33 @@ export async function startPoolFixture(
 }
 
 /** Pool config for `tokens` against `baseUrl` (the emulator, a recording proxy, …), `limit` slots per key. */
-export function poolConfig(tokens: string[], baseUrl: string, limit: number): ReplicateConfig {
-  const env: NodeJS.ProcessEnv = { REPLICATE_BASE_URL: baseUrl, REPLICATE_KEY_CONCURRENCY: String(limit) };
+export function poolConfig(
+  tokens: string[],
+  baseUrl: string,
+  limit: number,
+  extraEnv: NodeJS.ProcessEnv = {},
+): ReplicateConfig {
+  const env: NodeJS.ProcessEnv = { REPLICATE_BASE_URL: baseUrl, REPLICATE_KEY_CONCURRENCY: String(limit), ...extraEnv };
   tokens.forEach((t, i) => (env[`REPLICATE_API_TOKEN_${i + 1}`] = t));
   return parseReplicateConfig(env);
+}
+
+/** A loopback port nothing listens on right now (the webhook URL must name the port before the receiver starts). */
+export async function freePort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** REPLICATE_WEBHOOK_URL / _LISTEN for a receiver on a free loopback port, as a worker would be configured. */
+export async function webhookEnv(): Promise<NodeJS.ProcessEnv> {
+  const port = await freePort();
+  return {
+    REPLICATE_WEBHOOK_URL: `http://127.0.0.1:${port}/replicate/webhook`,
+    REPLICATE_WEBHOOK_LISTEN: `127.0.0.1:${port}`,
+  };
 }
 
 /** One HTTP request as it went over the wire to the emulator. */

@@ -21,6 +21,14 @@ export interface TokenStats {
   serverErrors: number;
   /** Σ created → terminal milliseconds of this token's finished predictions (time they held a slot upstream). */
   busyMs: number;
+  /** Authenticated GET requests (status polls and the rest): Replicate allows 3000 per minute per account. */
+  gets: number;
+  /** Webhooks answered 2xx (on the first try or the one retry). */
+  webhooksDelivered: number;
+  /** Webhooks that failed both tries (receiver down, non-2xx, timeout). */
+  webhooksFailed: number;
+  /** Webhooks lost on purpose (webhookDropRate). */
+  webhooksDropped: number;
 }
 
 export interface CreateLogEntry {
@@ -76,7 +84,21 @@ export function maskToken(token: string): string {
 }
 
 function emptyCounters(): Omit<TokenStats, 'token'> {
-  return { inFlight: 0, peakInFlight: 0, created: 0, succeeded: 0, failed: 0, canceled: 0, throttled: 0, serverErrors: 0, busyMs: 0 };
+  return {
+    inFlight: 0,
+    peakInFlight: 0,
+    created: 0,
+    succeeded: 0,
+    failed: 0,
+    canceled: 0,
+    throttled: 0,
+    serverErrors: 0,
+    busyMs: 0,
+    gets: 0,
+    webhooksDelivered: 0,
+    webhooksFailed: 0,
+    webhooksDropped: 0,
+  };
 }
 
 export class Accounting {
@@ -118,6 +140,17 @@ export class Accounting {
 
   recordServerError(token: string): void {
     this.entry(token).serverErrors += 1;
+  }
+
+  recordGet(token: string): void {
+    this.entry(token).gets += 1;
+  }
+
+  recordWebhook(token: string, outcome: 'delivered' | 'failed' | 'dropped'): void {
+    const s = this.entry(token);
+    if (outcome === 'delivered') s.webhooksDelivered += 1;
+    else if (outcome === 'failed') s.webhooksFailed += 1;
+    else s.webhooksDropped += 1;
   }
 
   recordCancelCall(): void {

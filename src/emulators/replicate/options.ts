@@ -34,6 +34,12 @@ export interface ReplicateEmulatorOptions {
    * full-token → limit map). Exceeding it is recorded as a violation, not rejected.
    */
   concurrencyLimit?: number | Readonly<Record<string, number>>;
+  /** POST predictions to their `webhook` URL (as Replicate does). Default true. */
+  sendWebhooks?: boolean;
+  /** Fraction [0,1] of webhooks lost without a trace, to exercise fallback polling. Default 0. */
+  webhookDropRate?: number;
+  /** Wait before the one retry of a failed webhook, in ms. Default 1000. */
+  webhookRetryDelayMs?: number;
 }
 
 export interface ResolvedOptions {
@@ -50,6 +56,9 @@ export interface ResolvedOptions {
   models: readonly EmulatedModelSpec[];
   faults: Partial<FaultConfig>;
   limitFor: (token: string) => number | undefined;
+  sendWebhooks: boolean;
+  webhookDropRate: number;
+  webhookRetryDelayMs: number;
 }
 
 function nonNegative(name: string, value: number): number {
@@ -77,6 +86,9 @@ export function resolveOptions(o: ReplicateEmulatorOptions = {}): ResolvedOption
     faults: o.faults ?? {},
     limitFor:
       limit === undefined ? () => undefined : typeof limit === 'number' ? () => limit : (token) => limit[token],
+    sendWebhooks: o.sendWebhooks ?? true,
+    webhookDropRate: Math.min(1, nonNegative('webhookDropRate', o.webhookDropRate ?? 0)),
+    webhookRetryDelayMs: nonNegative('webhookRetryDelayMs', o.webhookRetryDelayMs ?? 1000),
   };
 }
 

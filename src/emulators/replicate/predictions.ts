@@ -9,6 +9,10 @@ import type { EmulatedModel } from './models.js';
 import type { ResolvedOptions } from './options.js';
 import { colourFor, sizeFor, solidPng } from './png.js';
 import { drawLatencyMs, type Rng } from './random.js';
+import type { WebhookEvent } from './webhooks.js';
+
+/** Told of every transition with the webhook events it stands for; delivery is the listener's business. */
+export type TransitionListener = (rec: PredictionRecord, events: readonly WebhookEvent[]) => void;
 
 export type PredictionStatus = 'starting' | 'processing' | TerminalStatus;
 
@@ -63,6 +67,7 @@ export class PredictionStore {
     private readonly opts: ResolvedOptions,
     private readonly accounting: Accounting,
     private readonly latencyRng: () => Rng,
+    private readonly onTransition: TransitionListener = () => {},
   ) {}
 
   create(args: CreateArgs): PredictionRecord {
@@ -108,6 +113,7 @@ export class PredictionStore {
     rec.startedAt = Date.now();
     const seed = typeof rec.input.seed === 'number' ? rec.input.seed : (rec.id.charCodeAt(0) * 7919) % 65536;
     rec.logs = `Using seed: ${seed}\nRunning prediction...\n`;
+    this.onTransition(rec, ['start', 'logs']);
   }
 
   private finish(rec: PredictionRecord): void {
@@ -135,6 +141,7 @@ export class PredictionStore {
     rec.status = status;
     rec.completedAt = Date.now();
     this.accounting.recordTerminal(rec.token, status, rec.completedAt - rec.createdAt);
+    this.onTransition(rec, status === 'succeeded' ? ['completed', 'output', 'logs'] : ['completed', 'logs']);
   }
 
   get(id: string): PredictionRecord | undefined {

@@ -10,6 +10,7 @@ import { BUILTIN_MODELS, ModelRegistry, type EmulatedModelSpec, type Resolution 
 import { isValidToken, resolveOptions, type ReplicateEmulatorOptions } from './options.js';
 import { PredictionStore } from './predictions.js';
 import { createRng, type Rng } from './random.js';
+import { WebhookSender, webhookSecretFor, webhookTarget } from './webhooks.js';
 
 export interface ReplicateEmulator {
   /** API base URL, e.g. "http://127.0.0.1:PORT/v1" — pass as `baseUrl` to `new Replicate()`. */
@@ -27,6 +28,8 @@ export interface ReplicateEmulator {
   /** Drop predictions/files, zero stats, restore the construction-time faults and PRNG seeds. */
   reset(): void;
   registerModel(spec: EmulatedModelSpec): void;
+  /** The `whsec_…` secret this account's webhooks are signed with (GET /v1/webhooks/default/secret). */
+  webhookSecret(token: string): string;
   /** Prediction JSON as the API would return it (for assertions), or undefined. */
   prediction(id: string): Record<string, unknown> | undefined;
   close(): Promise<void>;
@@ -53,7 +56,14 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
   const accounting = new Accounting(opts.limitFor);
   const faults = new FaultInjector(opts.faults, opts.seed);
   let latencyRng: Rng = createRng(opts.seed);
-  const store = new PredictionStore(opts, accounting, () => latencyRng);
+  const webhooks = new WebhookSender(
+    { send: opts.sendWebhooks, dropRate: opts.webhookDropRate, retryDelayMs: opts.webhookRetryDelayMs, seed: opts.seed },
+    accounting,
+  );
+  const store: PredictionStore = new PredictionStore(opts, accounting, () => latencyRng, (rec, events) => {
+    const target = webhookTarget(rec.token, rec.extra);
+    if (target) webhooks.notify(target, events, store.toJson(rec));
+  });
 
   function authenticate(req: IncomingMessage): string {
     const token = bearerToken(req);
@@ -114,7 +124,9 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
       return createPrediction(req, res, safeDecode(m[1]!));
     }
     if (method === 'POST' && path === '/predictions') return createPrediction(req, res, undefined);
-    authenticate(req);
+    const token = authenticate(req);
+    if (method === 'GET') accounting.recordGet(token);
+    if (method === 'GET' && path === '/webhooks/default/secret') return sendJson(res, 200, { key: webhookSecretFor(token) });
     if (method === 'GET' && path === '/predictions') {
       const all = store.list();
       const offset = Math.max(0, Number(url.searchParams.get('cursor') ?? 0) || 0);
@@ -181,6 +193,7 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
   }
 
   function reset(): void {
+    webhooks.stop();
     store.clear();
     accounting.reset();
     faults.reset();
@@ -227,12 +240,14 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
     faults: () => faults.current,
     reset,
     registerModel: (spec) => void registry.register(spec),
+    webhookSecret: webhookSecretFor,
     prediction: (id) => {
       const rec = store.get(id);
       return rec ? store.toJson(rec) : undefined;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
+        webhooks.stop();
         store.clear();
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
