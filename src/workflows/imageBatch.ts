@@ -4,6 +4,7 @@ import {
   defineQuery,
   isCancellation,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
@@ -18,6 +19,9 @@ import {
 } from '../domain/batch.js';
 import { ErrorTypes } from '../domain/errors.js';
 import { DEFAULT_REPLICATE_MODEL, replicateActivities } from './replicateActivities.js';
+
+/** Larger than any pool we expect (keys × slots), small enough to persist in a few milliseconds. */
+const FIRST_WAVE = 50;
 
 export const getBatchProgressQuery = defineQuery<BatchProgress>('getBatchProgress');
 
@@ -39,28 +43,34 @@ export async function imageBatch(input: ImageBatchInput): Promise<ImageBatchResu
 
   const { generateImage } = replicateActivities();
   const model = input.model ?? DEFAULT_REPLICATE_MODEL;
-  const settled = await Promise.allSettled(
-    tasks.map(async (task, taskIndex) => {
-      try {
-        const result = await generateImage({
-          batchKey: workflowInfo().workflowId,
-          taskIndex,
-          prompt: task.prompt,
-          model,
-          modelInput: input.modelInput,
-          outputFilename: task.output_filename,
-          download: input.download ?? true,
-        });
-        progress.succeeded++;
-        return result;
-      } catch (err) {
-        progress.failed++;
-        throw err;
-      } finally {
-        progress.running--;
-      }
-    }),
-  );
+  const runTask = async (task: BatchTask, taskIndex: number) => {
+    try {
+      const result = await generateImage({
+        batchKey: workflowInfo().workflowId,
+        taskIndex,
+        prompt: task.prompt,
+        model,
+        modelInput: input.modelInput,
+        outputFilename: task.output_filename,
+        download: input.download ?? true,
+      });
+      progress.succeeded++;
+      return result;
+    } catch (err) {
+      progress.failed++;
+      throw err;
+    } finally {
+      progress.running--;
+    }
+  };
+  const running: Promise<Awaited<ReturnType<typeof generateImage>>>[] = [];
+  for (const [taskIndex, task] of tasks.entries()) {
+    // The server persists every activity a workflow task schedules before any of them starts; a
+    // first wave that fills the pool starts predictions at once, the rest follow one tick later.
+    if (taskIndex === FIRST_WAVE) await sleep(1);
+    running.push(runTask(task, taskIndex));
+  }
+  const settled = await Promise.allSettled(running);
 
   const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
   if (cancelled) throw (cancelled as PromiseRejectedResult).reason;
