@@ -37,6 +37,7 @@ import { imageModelInput } from '../src/replicate/models.js';
 import { pollDelayMs } from '../src/replicate/prediction.js';
 import { LocalStorage } from '../src/storage/index.js';
 import { findTemporalCli } from '../src/temporal/cliPath.js';
+import { SINGLE_PARTITION_QUEUES } from '../src/temporal/devServer.js';
 import { createWorkers, runWorkers } from '../src/worker/createWorkers.js';
 import { imageBatch } from '../src/workflows/index.js';
 
@@ -111,7 +112,8 @@ const env = await TestWorkflowEnvironment.createLocal({
   server: {
     executable: { type: 'existing-path', path: findTemporalCli(process.env.TEMPORAL_CLI_PATH) },
     ip: '127.0.0.1',
-    extraArgs: ['--log-level', 'error'],
+    // Single-partition queues, as `reelflow dev` and the compose stack configure them.
+    extraArgs: ['--log-level', 'error', ...SINGLE_PARTITION_QUEUES],
   },
 });
 const connect = () => NativeConnection.connect({ address: env.address });

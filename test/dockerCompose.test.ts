@@ -60,13 +60,7 @@ function namedVolumeMounts(svc: Service): { source: string; target: string }[] {
   for (const v of svc.volumes ?? []) {
     if (typeof v === 'string') {
       const [source, target] = v.split(':');
-      if (
-        target &&
-        source &&
-        !source.startsWith('.') &&
-        !source.startsWith('/') &&
-        !source.startsWith('~')
-      ) {
+      if (target && source && !source.startsWith('.') && !source.startsWith('/') && !source.startsWith('~')) {
         mounts.push({ source, target });
       }
     } else if ((v.type ?? 'volume') === 'volume' && v.source && v.target) {
@@ -77,9 +71,7 @@ function namedVolumeMounts(svc: Service): { source: string; target: string }[] {
 }
 
 function publishedPorts(svc: Service): string[] {
-  return (svc.ports ?? []).map((p) =>
-    typeof p === 'object' ? `${p.published ?? ''}:${p.target ?? ''}` : String(p),
-  );
+  return (svc.ports ?? []).map((p) => (typeof p === 'object' ? `${p.published ?? ''}:${p.target ?? ''}` : String(p)));
 }
 
 function dockerfileFor(build: Build): string {
@@ -101,9 +93,7 @@ function expectNodeScriptCommand(argv: string[], where: string): string {
   expect(existsSync(scriptPath), `${where}: script ${script} exists in the repo`).toBe(true);
   expect(statSync(scriptPath).isFile(), `${where}: ${script} is a file`).toBe(true);
   const sub = argv[2];
-  expect(SUBCOMMANDS.has(sub ?? ''), `${where}: subcommand "${sub}" is one of api, worker`).toBe(
-    true,
-  );
+  expect(SUBCOMMANDS.has(sub ?? ''), `${where}: subcommand "${sub}" is one of api, worker`).toBe(true);
   return sub!;
 }
 
@@ -134,9 +124,7 @@ describe('docker-compose.yml', () => {
     expect(env.POSTGRES_SEEDS).toBe('postgresql');
     expect(env.POSTGRES_USER).toBeTruthy();
     expect(env.POSTGRES_PWD).toBeTruthy();
-    const deps = Array.isArray(temporal.depends_on)
-      ? temporal.depends_on
-      : Object.keys(temporal.depends_on ?? {});
+    const deps = Array.isArray(temporal.depends_on) ? temporal.depends_on : Object.keys(temporal.depends_on ?? {});
     expect(deps).toContain('postgresql');
     expect(publishedPorts(temporal)).toContain('7233:7233');
 
@@ -148,9 +136,7 @@ describe('docker-compose.yml', () => {
 
   it('every build context has an existing Dockerfile', () => {
     const compose = loadCompose();
-    const built = Object.entries(compose.services ?? {}).filter(
-      ([, svc]) => svc.build !== undefined,
-    );
+    const built = Object.entries(compose.services ?? {}).filter(([, svc]) => svc.build !== undefined);
     expect(built.map(([name]) => name)).toEqual(expect.arrayContaining([...APP_SERVICES]));
     for (const [name, svc] of built) {
       const dockerfile = dockerfileFor(svc.build!);
@@ -225,9 +211,7 @@ describe('Dockerfile', () => {
     expect(froms.length).toBeGreaterThan(0);
     for (const from of froms) {
       const image = from.split(/\s+/)[1]!;
-      expect(image).toMatch(
-        /^node:\d+(\.\d+)*-(bookworm|bullseye|trixie)(-slim)?$|^node:\d+(\.\d+)*-slim$/,
-      );
+      expect(image).toMatch(/^node:\d+(\.\d+)*-(bookworm|bullseye|trixie)(-slim)?$|^node:\d+(\.\d+)*-slim$/);
       expect(image).not.toMatch(/alpine/i);
     }
   });
@@ -247,6 +231,21 @@ describe('Dockerfile', () => {
     const body = cmd!.replace(/^CMD\s+/i, '');
     const argv = body.startsWith('[') ? (JSON.parse(body) as string[]) : body.split(/\s+/);
     expect(expectNodeScriptCommand(argv, 'Dockerfile CMD')).toBe('worker');
+  });
+});
+
+describe('bind mounts', () => {
+  it('mount files that exist in the repository (Temporal dynamic config: single-partition queues)', () => {
+    const compose = loadCompose();
+    const binds = Object.values(compose.services ?? {}).flatMap((svc) =>
+      (svc.volumes ?? [])
+        .filter((v): v is string => typeof v === 'string' && v.startsWith('./'))
+        .map((v) => v.split(':')[0]!),
+    );
+    expect(binds).toContain('./deploy/temporal/dynamicconfig.yaml');
+    for (const source of binds) expect(existsSync(resolve(repoRoot, source)), source).toBe(true);
+    const dynamic = parse(readFileSync(resolve(repoRoot, 'deploy/temporal/dynamicconfig.yaml'), 'utf8'));
+    expect(dynamic['matching.numTaskqueueReadPartitions']).toEqual([{ value: 1 }]);
   });
 });
 
