@@ -1,6 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
 import { findTemporalCli } from '../../src/temporal/cliPath.js';
+import { SINGLE_PARTITION_QUEUES } from '../../src/temporal/devServer.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,7 +19,7 @@ export async function setup(project: TestProject): Promise<void> {
     server: {
       executable: { type: 'existing-path', path: cliPath },
       ip: '127.0.0.1',
-      extraArgs: ['--log-level', 'error'],
+      extraArgs: ['--log-level', 'error', ...SINGLE_PARTITION_QUEUES],
     },
   });
   project.provide('temporalAddress', env.address);
