@@ -6,6 +6,7 @@ import { serveApi } from '../src/api/server.js';
 import { shortIdForIdempotencyKey } from '../src/client/shortIds.js';
 import { type Config, parseConfig } from '../src/config/index.js';
 import { LocalStorage } from '../src/storage/index.js';
+import { type ErrorJson, expectError, postJson, terminateAll } from './support/api.js';
 import { connectTestClient, tempDataDir } from './support/temporal.js';
 
 /**
@@ -29,38 +30,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of started)
-    await client.workflow
-      .getHandle(id)
-      .terminate('api test cleanup')
-      .catch(() => undefined);
+  await terminateAll(client, started);
   await client?.connection.close();
 });
 
-async function postShort(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
-  const res = await app.request('/v1/shorts', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  if (res.status === 202) started.add(((await res.clone().json()) as { id: string }).id);
-  return res;
+function postShort(body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return postJson(app, '/v1/shorts', body, headers, started);
 }
 
-interface ErrorJson {
-  error: { code: string; message: string; fields?: { path: string; message: string }[] };
-}
-
-/** Every error has the same shape, and nothing more than code, message and documented extras. */
-async function expectError(res: Response, status: number, code: string): Promise<ErrorJson> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = (await res.json()) as ErrorJson;
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(body.error).toMatchObject({ code, message: expect.any(String) });
-  expect(JSON.stringify(body)).not.toMatch(/\bat .+:\d+:\d+|node_modules|stack/);
-  return body;
-}
 
 /** A bad request must not start anything: the key it carried maps to a workflow that does not exist. */
 async function expectNoShortFor(idempotencyKey: string): Promise<void> {

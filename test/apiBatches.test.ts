@@ -8,6 +8,7 @@ import { createApp } from '../src/api/app.js';
 import { batchIdForIdempotencyKey } from '../src/client/batches.js';
 import { type Config, parseConfig } from '../src/config/index.js';
 import { LocalStorage } from '../src/storage/index.js';
+import { expectError, postJson, terminateAll } from './support/api.js';
 import { type PoolFixture, startPoolFixture } from './support/replicate.js';
 import { type RunningWorkers, connectTestClient, startTestWorkers } from './support/temporal.js';
 
@@ -58,11 +59,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of started)
-    await client.workflow
-      .getHandle(id)
-      .terminate('api test cleanup')
-      .catch(() => undefined);
+  await terminateAll(client, started);
   await workers?.stop();
   await slowWorkers?.stop();
   await pool?.emulator.close();
@@ -72,28 +69,10 @@ afterAll(async () => {
 
 type App = ReturnType<typeof createApp>;
 
-async function postBatch(body: unknown, headers: Record<string, string> = {}, on: App = app): Promise<Response> {
-  const res = await on.request('/v1/batches', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  if (res.status === 202) started.add(((await res.clone().json()) as { id: string }).id);
-  return res;
+function postBatch(body: unknown, headers: Record<string, string> = {}, on: App = app): Promise<Response> {
+  return postJson(on, '/v1/batches', body, headers, started);
 }
 
-interface ErrorJson {
-  error: { code: string; message: string; fields?: { path: string; message: string }[] };
-}
-
-async function expectError(res: Response, status: number, code: string): Promise<ErrorJson> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-  const body = (await res.json()) as ErrorJson;
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(body.error).toMatchObject({ code, message: expect.any(String) });
-  return body;
-}
 
 /** A rejected request must not start anything: its Idempotency-Key maps to no workflow. */
 async function expectNoBatchFor(idempotencyKey: string): Promise<void> {

@@ -11,6 +11,7 @@ import type { ShortResult } from '../src/domain/result.js';
 import { createEspeakProvider } from '../src/providers/espeak.js';
 import type { NarrationProvider } from '../src/providers/types.js';
 import { LocalStorage } from '../src/storage/index.js';
+import { expectError, terminateAll } from './support/api.js';
 import { type RunningWorkers, connectTestClient, startTestWorkers, tools } from './support/temporal.js';
 
 /**
@@ -62,11 +63,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const id of started)
-    await client.workflow
-      .getHandle(id)
-      .terminate('api test cleanup')
-      .catch(() => undefined);
+  await terminateAll(client, started);
   await workers?.stop();
   await client?.connection.close();
 });
@@ -78,10 +75,6 @@ interface StatusJson {
   result?: Record<string, unknown> & { video: string; sizeBytes: number };
   error?: { type: string; message: string };
   webUiUrl: string;
-}
-
-interface ErrorJson {
-  error: { code: string; message: string; progress?: { stage: string; percent: number } };
 }
 
 async function startShort(headers: Record<string, string> = {}): Promise<string> {
@@ -111,13 +104,6 @@ async function pollStatus(id: string, done: (s: StatusJson) => boolean): Promise
   }
 }
 
-async function expectError(res: Response, status: number, code: string): Promise<ErrorJson> {
-  expect(res.status).toBe(status);
-  const body = (await res.json()) as ErrorJson;
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(body.error).toMatchObject({ code, message: expect.any(String) });
-  return body;
-}
 
 describe('a short made through the API', () => {
   let id: string;
