@@ -78,8 +78,8 @@ export function createRenderActivities({ storage, tools, preset }: RenderDeps) {
 
     let percent = 0;
     ctx.heartbeat({ percent });
-    const keepAlive = setInterval(() => ctx.heartbeat({ percent }), HEARTBEAT_EVERY_MS);
     const staged = await storage.stage(videoRef);
+    const keepAlive = setInterval(() => ctx.heartbeat({ percent }), HEARTBEAT_EVERY_MS);
     try {
       await runFfmpeg(tools, {
         ...command,

@@ -111,7 +111,9 @@ export async function runDurablePrediction(
           await ctx.sleep(pollDelayMs(elapsed, owner.key.concurrency));
         }
       } catch (err) {
-        if (err instanceof CancelledFailure) await cancelUpstream(owner, id);
+        // A run that is cancelled stops paying; a worker that is only shutting down (a deploy, a
+        // restart) leaves the prediction running, and the retry resumes it from the checkpoint.
+        if (err instanceof CancelledFailure && err.message !== 'WORKER_SHUTDOWN') await cancelUpstream(owner, id);
         throw err;
       }
       if (pushed) push = undefined; // used once: a GET that still says "running" must not spin on it

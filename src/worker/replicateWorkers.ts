@@ -66,8 +66,9 @@ export async function createReplicateWorkers(options: ReplicateWorkerOptions): P
       );
     }
   } catch (err) {
-    // A key worker that fails to start must not leave the webhook port held.
+    // A key worker that fails to start must not leave the webhook port or connections held.
     await webhooks?.close();
+    await Promise.all(connections.map((c) => c.close()));
     throw err;
   }
   return { workers, stats, connections, webhooks };

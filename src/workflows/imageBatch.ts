@@ -63,14 +63,20 @@ export async function imageBatch(input: ImageBatchInput): Promise<ImageBatchResu
       progress.running--;
     }
   };
-  const running: Promise<Awaited<ReturnType<typeof generateImage>>>[] = [];
-  for (const [taskIndex, task] of tasks.entries()) {
-    // The server persists every activity a workflow task schedules before any of them starts; a
-    // first wave that fills the pool starts predictions at once, the rest follow one tick later.
-    if (taskIndex === FIRST_WAVE) await sleep(1);
-    running.push(runTask(task, taskIndex));
+  // Each task is settled as soon as it is scheduled, so a fast failure (or a cancellation during the
+  // tick below) is never an unhandled rejection while later tasks are still being scheduled.
+  const running: Promise<PromiseSettledResult<Awaited<ReturnType<typeof generateImage>>>>[] = [];
+  try {
+    for (const [taskIndex, task] of tasks.entries()) {
+      // The server persists every activity a workflow task schedules before any of them starts; a
+      // first wave that fills the pool starts predictions at once, the rest follow one tick later.
+      if (taskIndex === FIRST_WAVE) await sleep(1);
+      running.push(settle(runTask(task, taskIndex)));
+    }
+  } finally {
+    await Promise.all(running);
   }
-  const settled = await Promise.allSettled(running);
+  const settled = await Promise.all(running);
 
   const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
   if (cancelled) throw (cancelled as PromiseRejectedResult).reason;
@@ -123,4 +129,11 @@ function describeFailure(err: unknown): { type: string; message: string } {
   if (cause instanceof ApplicationFailure) return { type: cause.type ?? 'Error', message: cause.message };
   if (cause instanceof Error) return { type: cause.name, message: cause.message };
   return { type: 'Error', message: String(cause) };
+}
+
+function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return promise.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
 }

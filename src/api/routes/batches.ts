@@ -212,4 +212,3 @@ async function sizeOf(storage: Storage, ref: string, id: string): Promise<number
   }
 }
 
-// The request helpers below follow routes/shorts.ts, so both POSTs answer alike.
