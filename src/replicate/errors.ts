@@ -112,8 +112,12 @@ function extractDetail(message: string): string {
   return message.slice(0, 500);
 }
 
+/** This key's token, and anything else shaped like a Replicate token, masked as `r8_…a1b2`. */
 function scrub(text: string, key: ReplicateKey): string {
-  return text.split(key.token).join(key.masked);
+  return text
+    .split(key.token)
+    .join(key.masked)
+    .replace(/r8_[A-Za-z0-9]{8,}/g, (token) => `${token.slice(0, 3)}…${token.slice(-4)}`);
 }
 
 export function predictionFailure(
