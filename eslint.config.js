@@ -18,7 +18,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['node:*', 'fs', 'path', 'child_process'], message: 'Workflows must not do I/O; use an activity.' }] },
+        {
+          patterns: [
+            {
+              group: ['node:*', 'fs', 'path', 'child_process'],
+              message: 'Workflows must not do I/O; use an activity.',
+            },
+          ],
+        },
       ],
     },
   },

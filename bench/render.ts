@@ -7,7 +7,11 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createPipelineActivities, createRenderQueueActivities, activityDepsFromConfig } from '../src/activities/index.js';
+import {
+  createPipelineActivities,
+  createRenderQueueActivities,
+  activityDepsFromConfig,
+} from '../src/activities/index.js';
 import { parseConfig } from '../src/config/index.js';
 import { buildTimeline } from '../src/domain/timeline.js';
 import { LocalStorage } from '../src/storage/index.js';
@@ -35,8 +39,19 @@ const plan = await run(pipeline.planScenes, { runKey, story: STORY, sceneCount: 
 const scenes = [];
 const narrationSeconds: number[] = [];
 for (const { index } of plan.scenes) {
-  const image = await run(pipeline.generateSceneImage, { runKey, planRef: plan.planRef, sceneIndex: index, width: 1080, height: 1920 });
-  const narration = await run(pipeline.synthesizeNarration, { runKey, planRef: plan.planRef, sceneIndex: index, language: plan.language });
+  const image = await run(pipeline.generateSceneImage, {
+    runKey,
+    planRef: plan.planRef,
+    sceneIndex: index,
+    width: 1080,
+    height: 1920,
+  });
+  const narration = await run(pipeline.synthesizeNarration, {
+    runKey,
+    planRef: plan.planRef,
+    sceneIndex: index,
+    language: plan.language,
+  });
   scenes.push({ imageRef: image.imageRef, narrationRef: narration.narrationRef });
   narrationSeconds.push(narration.durationSec);
 }

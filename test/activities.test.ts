@@ -73,14 +73,27 @@ describe('generateSceneImage', () => {
     const activities = createPipelineActivities(offlineDeps(dataDir));
     const plan = await planned(activities);
     await expect(
-      run(activities.generateSceneImage, { runKey: 'run-1', planRef: plan.planRef, sceneIndex: 0, width: 64, height: 64, provider: 'dall-e' }),
+      run(activities.generateSceneImage, {
+        runKey: 'run-1',
+        planRef: plan.planRef,
+        sceneIndex: 0,
+        width: 64,
+        height: 64,
+        provider: 'dall-e',
+      }),
     ).rejects.toMatchObject({ type: 'InvalidInput', nonRetryable: true });
   });
 
   it('fails with AssetMissing when the plan is gone from storage', async () => {
     const activities = createPipelineActivities(offlineDeps(dataDir));
     await expect(
-      run(activities.generateSceneImage, { runKey: 'run-1', planRef: 'runs/run-1/plan.json', sceneIndex: 0, width: 64, height: 64 }),
+      run(activities.generateSceneImage, {
+        runKey: 'run-1',
+        planRef: 'runs/run-1/plan.json',
+        sceneIndex: 0,
+        width: 64,
+        height: 64,
+      }),
     ).rejects.toMatchObject({ type: 'AssetMissing', nonRetryable: true });
   });
 });
@@ -88,8 +101,18 @@ describe('generateSceneImage', () => {
 describe('synthesizeNarration', () => {
   it('speaks Russian with the Russian voice and measures the clip', async () => {
     const activities = createPipelineActivities(offlineDeps(dataDir));
-    const plan = await run(activities.planScenes, { runKey: 'ru', story: 'Лиса проснулась рано. Она побежала к реке.', sceneCount: 1, style: 's' });
-    const narration = await run(activities.synthesizeNarration, { runKey: 'ru', planRef: plan.planRef, sceneIndex: 0, language: plan.language });
+    const plan = await run(activities.planScenes, {
+      runKey: 'ru',
+      story: 'Лиса проснулась рано. Она побежала к реке.',
+      sceneCount: 1,
+      style: 's',
+    });
+    const narration = await run(activities.synthesizeNarration, {
+      runKey: 'ru',
+      planRef: plan.planRef,
+      sceneIndex: 0,
+      language: plan.language,
+    });
     expect(plan.language).toBe('ru');
     expect(narration).toMatchObject({ voice: 'ru', provider: 'espeak-ng', offline: true });
     expect(narration.durationSec).toBeGreaterThan(1);
@@ -98,12 +121,17 @@ describe('synthesizeNarration', () => {
   });
 
   it('reports a missing espeak-ng as non-retryable ToolMissing with what to do', async () => {
-    const deps = offlineDeps(dataDir, { narrationProvider: createEspeakProvider({ espeakPath: '/nonexistent/espeak-ng' }) });
+    const deps = offlineDeps(dataDir, {
+      narrationProvider: createEspeakProvider({ espeakPath: '/nonexistent/espeak-ng' }),
+    });
     const activities = createPipelineActivities(deps);
     const plan = await planned(activities);
-    const error = await run(activities.synthesizeNarration, { runKey: 'run-1', planRef: plan.planRef, sceneIndex: 0, language: 'en' }).catch(
-      (e: unknown) => e,
-    );
+    const error = await run(activities.synthesizeNarration, {
+      runKey: 'run-1',
+      planRef: plan.planRef,
+      sceneIndex: 0,
+      language: 'en',
+    }).catch((e: unknown) => e);
     expect(error).toMatchObject({ type: 'ToolMissing', nonRetryable: true });
     expect((error as Error).message).toMatch(/npm run bootstrap/);
   });
@@ -117,8 +145,19 @@ describe('renderShort', () => {
     const scenes = [];
     const seconds = [];
     for (let sceneIndex = 0; sceneIndex < sceneCount; sceneIndex++) {
-      const image = await run(activities.generateSceneImage, { runKey: 'run-1', planRef: plan.planRef, sceneIndex, width: 540, height: 960 });
-      const voice = await run(activities.synthesizeNarration, { runKey: 'run-1', planRef: plan.planRef, sceneIndex, language: 'en' });
+      const image = await run(activities.generateSceneImage, {
+        runKey: 'run-1',
+        planRef: plan.planRef,
+        sceneIndex,
+        width: 540,
+        height: 960,
+      });
+      const voice = await run(activities.synthesizeNarration, {
+        runKey: 'run-1',
+        planRef: plan.planRef,
+        sceneIndex,
+        language: 'en',
+      });
       scenes.push({ imageRef: image.imageRef, narrationRef: voice.narrationRef });
       seconds.push(voice.durationSec);
     }

@@ -38,7 +38,6 @@ function postShort(body: unknown, headers: Record<string, string> = {}): Promise
   return postJson(app, '/v1/shorts', body, headers, started);
 }
 
-
 /** A bad request must not start anything: the key it carried maps to a workflow that does not exist. */
 async function expectNoShortFor(idempotencyKey: string): Promise<void> {
   const handle = client.workflow.getHandle(shortIdForIdempotencyKey(idempotencyKey));

@@ -73,7 +73,6 @@ function postBatch(body: unknown, headers: Record<string, string> = {}, on: App 
   return postJson(on, '/v1/batches', body, headers, started);
 }
 
-
 /** A rejected request must not start anything: its Idempotency-Key maps to no workflow. */
 async function expectNoBatchFor(idempotencyKey: string): Promise<void> {
   await expect(client.workflow.getHandle(batchIdForIdempotencyKey(idempotencyKey)).describe()).rejects.toBeInstanceOf(

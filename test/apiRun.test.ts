@@ -104,7 +104,6 @@ async function pollStatus(id: string, done: (s: StatusJson) => boolean): Promise
   }
 }
 
-
 describe('a short made through the API', () => {
   let id: string;
   let file: Buffer;

@@ -39,7 +39,8 @@ describe('wrapText', () => {
 
 describe('sceneCues', () => {
   it('splits long narration into timed pages of at most two lines covering the narration', () => {
-    const text = 'Маленькая лиса проснулась в лесу. Она была голодной и любопытной. Лиса побежала к реке, чтобы поймать рыбу.';
+    const text =
+      'Маленькая лиса проснулась в лесу. Она была голодной и любопытной. Лиса побежала к реке, чтобы поймать рыбу.';
     const cues = sceneCues(text, 10, 6, { ...layout, language: 'ru' });
     expect(cues.length).toBeGreaterThan(1);
     expect(cues[0]!.startSec).toBe(10);
@@ -61,19 +62,39 @@ describe('buildAss', () => {
     ['ru', 'Привет', '41f'],
     ['zh', '你好', '4f60'],
     ['ko', '안녕', 'c548'],
-  ] as [Language, string, string][])('%s captions use an installed font that has the glyphs and draw them', async (language, text, codepoint) => {
-    const families = execFileSync('fc-list', [`:charset=${codepoint}`, 'family'], { encoding: 'utf8' });
-    expect(families).toContain(captionFont(language));
+  ] as [Language, string, string][])(
+    '%s captions use an installed font that has the glyphs and draw them',
+    async (language, text, codepoint) => {
+      const families = execFileSync('fc-list', [`:charset=${codepoint}`, 'family'], { encoding: 'utf8' });
+      expect(families).toContain(captionFont(language));
 
-    // Burn the caption onto black with libass and check that white text pixels appear in the caption band.
-    const dir = await mkdtemp(path.join(os.tmpdir(), 'reelflow-ass-'));
-    await writeFile(path.join(dir, 'c.ass'), buildAss([{ startSec: 0, endSec: 5, text: text.repeat(3) }], { width: 360, height: 640, language }));
-    const frame = execFileSync(
-      'ffmpeg',
-      ['-v', 'error', '-f', 'lavfi', '-i', 'color=black:s=360x640:d=1', '-vf', 'ass=c.ass,format=gray', '-frames:v', '1', '-f', 'rawvideo', '-'],
-      { cwd: dir, maxBuffer: 16 * 1024 * 1024 },
-    );
-    expect(brightShare(frame, 360, 380, 520)).toBeGreaterThan(0.005);
-    expect(brightShare(frame, 360, 0, 300)).toBe(0);
-  });
+      // Burn the caption onto black with libass and check that white text pixels appear in the caption band.
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'reelflow-ass-'));
+      await writeFile(
+        path.join(dir, 'c.ass'),
+        buildAss([{ startSec: 0, endSec: 5, text: text.repeat(3) }], { width: 360, height: 640, language }),
+      );
+      const frame = execFileSync(
+        'ffmpeg',
+        [
+          '-v',
+          'error',
+          '-f',
+          'lavfi',
+          '-i',
+          'color=black:s=360x640:d=1',
+          '-vf',
+          'ass=c.ass,format=gray',
+          '-frames:v',
+          '1',
+          '-f',
+          'rawvideo',
+          '-',
+        ],
+        { cwd: dir, maxBuffer: 16 * 1024 * 1024 },
+      );
+      expect(brightShare(frame, 360, 380, 520)).toBeGreaterThan(0.005);
+      expect(brightShare(frame, 360, 0, 300)).toBe(0);
+    },
+  );
 });

@@ -106,8 +106,16 @@ describe('reelflow usage errors', () => {
       /either with --story or with --story-file/,
     ],
     ['too many scenes', ['make', '--story', STORY, '--scenes', '40', '--out', 'x.mp4'], /--scenes must be at most 12/],
-    ['an unknown transition', ['make', '--story', STORY, '--transition', 'spin', '--out', 'x.mp4'], /--transition must be one of crossfade/],
-    ['a bad model name', ['make', '--story', STORY, '--model', 'flux', '--out', 'x.mp4'], /--model: model must look like owner\/name/],
+    [
+      'an unknown transition',
+      ['make', '--story', STORY, '--transition', 'spin', '--out', 'x.mp4'],
+      /--transition must be one of crossfade/,
+    ],
+    [
+      'a bad model name',
+      ['make', '--story', STORY, '--model', 'flux', '--out', 'x.mp4'],
+      /--model: model must look like owner\/name/,
+    ],
   ];
 
   it.each(cases)('rejects %s with exit code 2 and starts nothing', async (_name, args, message) => {

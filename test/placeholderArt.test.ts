@@ -4,11 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, decodePngSize, encodePng, PNG_SIGNATURE, type PngFilter } from '../src/media/png.js';
-import {
-  detectTheme,
-  renderPlaceholderArt,
-  renderPlaceholderPixels,
-} from '../src/media/placeholderArt.js';
+import { detectTheme, renderPlaceholderArt, renderPlaceholderPixels } from '../src/media/placeholderArt.js';
 
 function meanChannels(rgb: Uint8Array): { r: number; g: number; b: number; luma: number } {
   let r = 0;
@@ -55,11 +51,9 @@ function ffprobe(file: string): { width: number; height: number; codec_name: str
 
 /** Decode a PNG file to packed RGB with ffmpeg. */
 function ffmpegDecodeRgb(file: string): Buffer {
-  const res = spawnSync(
-    'ffmpeg',
-    ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'],
-    { maxBuffer: 64 * 1024 * 1024 },
-  );
+  const res = spawnSync('ffmpeg', ['-v', 'error', '-i', file, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
   expect(res.status, res.stderr?.toString()).toBe(0);
   return res.stdout;
 }

@@ -11,7 +11,9 @@ import { WORKFLOWS_PATH } from '../src/worker/createWorkers.js';
  */
 describe('shortVideo replay', () => {
   it('replays a recorded history without nondeterminism', async () => {
-    const json: unknown = JSON.parse(await readFile(new URL('./fixtures/shortVideo.history.json', import.meta.url), 'utf8'));
+    const json: unknown = JSON.parse(
+      await readFile(new URL('./fixtures/shortVideo.history.json', import.meta.url), 'utf8'),
+    );
     const history = historyFromJSON(json);
     expect(history.events?.length).toBeGreaterThan(10);
     await expect(

@@ -83,7 +83,12 @@ async function withEmulator(
   options: ReplicateEmulatorOptions,
   fn: (emu: ReplicateEmulator, client: (auth?: string, fetchFn?: FetchFn) => Replicate) => Promise<void>,
 ): Promise<void> {
-  const emu = await startReplicateEmulator({ latencySeconds: 0.1, jitter: 0.5, tokens: [TOKEN_A, TOKEN_B], ...options });
+  const emu = await startReplicateEmulator({
+    latencySeconds: 0.1,
+    jitter: 0.5,
+    tokens: [TOKEN_A, TOKEN_B],
+    ...options,
+  });
   const client = (auth = TOKEN_A, fetchFn?: FetchFn) =>
     new Replicate({ auth, baseUrl: emu.url, ...(fetchFn ? { fetch: fetchFn } : {}) });
   try {
@@ -179,7 +184,10 @@ describe('replicate emulator with the real replicate client', () => {
   it('expires output files after the TTL (404)', async () => {
     await withEmulator({ fileTtlSeconds: 0.3, latencySeconds: 0.05 }, async (_emu, client) => {
       const replicate = client();
-      const p = await pollTerminal(replicate, (await replicate.predictions.create({ model: FLUX, input: { prompt: 'p' } })).id);
+      const p = await pollTerminal(
+        replicate,
+        (await replicate.predictions.create({ model: FLUX, input: { prompt: 'p' } })).id,
+      );
       const url = (p.output as string[])[0]!;
       expect((await fetch(url)).status).toBe(200);
       await new Promise((r) => setTimeout(r, 350));
@@ -191,7 +199,9 @@ describe('replicate emulator with the real replicate client', () => {
 
   it('answers 401 / 404 / 422 with Replicate-style problem JSON', async () => {
     await withEmulator({}, async (emu, client) => {
-      const e401 = await apiError(client('r8_not_a_known_token').predictions.create({ model: FLUX, input: { prompt: 'x' } }));
+      const e401 = await apiError(
+        client('r8_not_a_known_token').predictions.create({ model: FLUX, input: { prompt: 'x' } }),
+      );
       expect(e401.response.status).toBe(401);
       expect(e401.message).toContain('"title":"Unauthenticated"');
       expect(e401.message).toContain('You did not pass a valid authentication token');
@@ -204,8 +214,13 @@ describe('replicate emulator with the real replicate client', () => {
       const e404 = await apiError(replicate.predictions.create({ model: 'nobody/nothing', input: { prompt: 'x' } }));
       expect(e404.response.status).toBe(404);
       // sdxl is a community model: like Replicate, only the version endpoint works.
-      expect((await apiError(replicate.predictions.create({ model: 'stability-ai/sdxl', input: { prompt: 'x' } }))).response.status).toBe(404);
-      expect((await apiError(replicate.predictions.create({ version: 'deadbeef', input: { prompt: 'x' } }))).response.status).toBe(422);
+      expect(
+        (await apiError(replicate.predictions.create({ model: 'stability-ai/sdxl', input: { prompt: 'x' } }))).response
+          .status,
+      ).toBe(404);
+      expect(
+        (await apiError(replicate.predictions.create({ version: 'deadbeef', input: { prompt: 'x' } }))).response.status,
+      ).toBe(422);
       expect((await apiError(replicate.predictions.get('doesnotexist'))).response.status).toBe(404);
 
       expect(emu.stats().unauthorized).toBe(1);
@@ -235,7 +250,9 @@ describe('replicate emulator with the real replicate client', () => {
       // With the replaying fetch wrapper the emulator sees exactly one request.
       emu.reset();
       emu.setFaults({ throttleNext: 10, retryAfterSeconds: 3 });
-      const e1 = await apiError(client(TOKEN_A, noRetryFetch()).predictions.create({ model: FLUX, input: { prompt: 'x' } }));
+      const e1 = await apiError(
+        client(TOKEN_A, noRetryFetch()).predictions.create({ model: FLUX, input: { prompt: 'x' } }),
+      );
       expect(e1.response.status).toBe(429);
       expect(e1.response.headers.get('retry-after')).toBe('3');
       expect(emu.stats(TOKEN_A)?.throttled).toBe(1);
@@ -253,31 +270,34 @@ describe('replicate emulator with the real replicate client', () => {
   });
 
   it('E6716 transient failures and permanent model errors end as status "failed"', async () => {
-    await withEmulator({ faults: { transientFailFirstN: 1, modelErrorInputIncludes: 'POISON' } }, async (emu, client) => {
-      const replicate = client();
-      const input = { prompt: 'scene 1' };
-      const first = await replicate.predictions.create({ model: FLUX, input });
-      const failed = await pollTerminal(replicate, first.id);
-      expect(failed.status).toBe('failed');
-      expect(String(failed.error)).toContain('E6716');
-      expect(failed.error).toBe(E6716_ERROR);
-      // replicate.wait() throws instead of returning the failed prediction.
-      await expect(replicate.wait(first, { interval: 20 })).rejects.toThrow(/Prediction failed: .*E6716/);
+    await withEmulator(
+      { faults: { transientFailFirstN: 1, modelErrorInputIncludes: 'POISON' } },
+      async (emu, client) => {
+        const replicate = client();
+        const input = { prompt: 'scene 1' };
+        const first = await replicate.predictions.create({ model: FLUX, input });
+        const failed = await pollTerminal(replicate, first.id);
+        expect(failed.status).toBe('failed');
+        expect(String(failed.error)).toContain('E6716');
+        expect(failed.error).toBe(E6716_ERROR);
+        // replicate.wait() throws instead of returning the failed prediction.
+        await expect(replicate.wait(first, { interval: 20 })).rejects.toThrow(/Prediction failed: .*E6716/);
 
-      // Transient: recreating the same input succeeds.
-      const retry = await pollTerminal(replicate, (await replicate.predictions.create({ model: FLUX, input })).id);
-      expect(retry.status).toBe('succeeded');
-      expect(emu.stats().predictionsByInput[inputHash(input)]).toBe(2);
+        // Transient: recreating the same input succeeds.
+        const retry = await pollTerminal(replicate, (await replicate.predictions.create({ model: FLUX, input })).id);
+        expect(retry.status).toBe('succeeded');
+        expect(emu.stats().predictionsByInput[inputHash(input)]).toBe(2);
 
-      const poisoned = await pollTerminal(
-        replicate,
-        (await replicate.predictions.create({ model: FLUX, input: { prompt: 'POISON pill' } })).id,
-      );
-      expect(poisoned.status).toBe('failed');
-      expect(String(poisoned.error)).toContain('emulated permanent failure');
-      expect(poisoned.logs).toContain('Traceback');
-      expect(emu.stats(TOKEN_A)).toMatchObject({ created: 3, failed: 2, succeeded: 1, inFlight: 0 });
-    });
+        const poisoned = await pollTerminal(
+          replicate,
+          (await replicate.predictions.create({ model: FLUX, input: { prompt: 'POISON pill' } })).id,
+        );
+        expect(poisoned.status).toBe('failed');
+        expect(String(poisoned.error)).toContain('emulated permanent failure');
+        expect(poisoned.logs).toContain('Traceback');
+        expect(emu.stats(TOKEN_A)).toMatchObject({ created: 3, failed: 2, succeeded: 1, inFlight: 0 });
+      },
+    );
   });
 
   it('accounts per token: peak in-flight, counts, masking, per-input counts, concurrency violations', async () => {
@@ -359,7 +379,10 @@ describe('replicate emulator with the real replicate client', () => {
       await withEmulator({ latencySeconds: 0.08, jitter: 0.5, seed: 7 }, async (_emu, client) => {
         const replicate = client();
         for (let i = 0; i < 3; i++) {
-          const p = await pollTerminal(replicate, (await replicate.predictions.create({ model: FLUX, input: { prompt: `${i}` } })).id);
+          const p = await pollTerminal(
+            replicate,
+            (await replicate.predictions.create({ model: FLUX, input: { prompt: `${i}` } })).id,
+          );
           durations.push(Date.parse(p.completed_at!) - Date.parse(p.created_at));
         }
       });

@@ -53,7 +53,12 @@ describe('shortVideo workflow on a real Temporal server', () => {
     expect(info.durationSec).toBeCloseTo(expectedDuration(result), 0);
     expect(Math.abs(info.durationSec - expectedDuration(result))).toBeLessThanOrEqual(0.3);
     expect(result).toMatchObject({ width: 1080, height: 1920, fps: 30, language: 'en', offline: true });
-    expect(result.providers).toEqual({ plan: 'offline-splitter', visuals: ['offline-art'], narration: ['espeak-ng'], render: 'ffmpeg' });
+    expect(result.providers).toEqual({
+      plan: 'offline-splitter',
+      visuals: ['offline-art'],
+      narration: ['espeak-ng'],
+      render: 'ffmpeg',
+    });
     expect(result.sizeBytes).toBe(info.sizeBytes);
 
     // The same story without captions: frames where a caption shows must differ, so captions exist.
@@ -64,7 +69,9 @@ describe('shortVideo workflow on a real Temporal server', () => {
     const uncaptioned = await grayFrame(plain.videoPath, during);
     expect(meanDifference(captioned, uncaptioned)).toBeGreaterThan(0.5);
     // And outside any caption (inside the first scene, before its narration) they are the same image.
-    expect(meanDifference(await grayFrame(result.videoPath, 0.1), await grayFrame(plain.videoPath, 0.1))).toBeLessThan(0.5);
+    expect(meanDifference(await grayFrame(result.videoPath, 0.1), await grayFrame(plain.videoPath, 0.1))).toBeLessThan(
+      0.5,
+    );
   });
 
   it('answers the progress query with per-scene state after completion', async () => {
@@ -107,7 +114,9 @@ describe('shortVideo workflow on a real Temporal server', () => {
 describe('shortVideo failures', () => {
   it('reports a missing narration tool as ToolMissing for the whole run, with what to do', async () => {
     const { createEspeakProvider } = await import('../src/providers/espeak.js');
-    const broken = await startTestWorkers({ deps: { narrationProvider: createEspeakProvider({ espeakPath: '/nonexistent/espeak-ng' }) } });
+    const broken = await startTestWorkers({
+      deps: { narrationProvider: createEspeakProvider({ espeakPath: '/nonexistent/espeak-ng' }) },
+    });
     try {
       const run = client.workflow.execute(shortVideo, {
         taskQueue: broken.taskQueue,

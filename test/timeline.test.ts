@@ -33,13 +33,19 @@ describe('buildRenderCommand', () => {
   const base = { width: 1080, height: 1920, fps: 30, scenes, totalSec: timeline.totalSec, preset: 'veryfast' };
 
   it('cross-fades each tail into the next head and concatenates to exactly the timeline length', () => {
-    const { filterGraph, inputs, outputOptions } = buildRenderCommand({ ...base, transition: { type: 'crossfade', duration: 0.5 }, captionsFile: 'c.ass' });
+    const { filterGraph, inputs, outputOptions } = buildRenderCommand({
+      ...base,
+      transition: { type: 'crossfade', duration: 0.5 },
+      captionsFile: 'c.ass',
+    });
     expect(inputs).toHaveLength(6);
     expect(filterGraph).toContain('[tail0][head1]xfade=transition=fade:duration=0.5000:offset=0');
     expect(filterGraph).toContain('[tail1][head2]xfade=transition=fade:duration=0.5000:offset=0');
     expect(filterGraph).toContain('[body0][fade1][body1][fade2][body2]concat=n=5:v=1:a=0');
     // Frames that reach the concat: every body plus one transition's worth per fade.
-    const bodies = [...filterGraph.matchAll(/\[b\d\]trim=start_frame=(\d+):end_frame=(\d+)/g)].map((m) => Number(m[2]) - Number(m[1]));
+    const bodies = [...filterGraph.matchAll(/\[b\d\]trim=start_frame=(\d+):end_frame=(\d+)/g)].map(
+      (m) => Number(m[2]) - Number(m[1]),
+    );
     expect(bodies.reduce((a, b) => a + b, 0) + 2 * 15).toBe(Math.round(timeline.totalSec * 30));
     expect(filterGraph).toContain(`adelay=${Math.round(timeline.scenes[2]!.narrationStartSec * 1000)}:all=1`);
     expect(filterGraph).toContain('ass=filename=c.ass');

@@ -48,9 +48,15 @@ export function createNarrationActivities({ storage, tools, provider }: Narratio
       } catch (err) {
         await staged.discard();
         if (err instanceof ToolNotFoundError) {
-          throw failure(ErrorTypes.ToolMissing, `${err.message}. Install it with \`npm run bootstrap\` (or apt-get install espeak-ng).`);
+          throw failure(
+            ErrorTypes.ToolMissing,
+            `${err.message}. Install it with \`npm run bootstrap\` (or apt-get install espeak-ng).`,
+          );
         }
-        throw failure(ErrorTypes.NarrationFailed, `Narration of scene ${input.sceneIndex + 1} failed: ${(err as Error).message}`);
+        throw failure(
+          ErrorTypes.NarrationFailed,
+          `Narration of scene ${input.sceneIndex + 1} failed: ${(err as Error).message}`,
+        );
       }
     }
     const probe = await probeMedia(tools, storage.localPath(narrationRef));

@@ -48,7 +48,8 @@ export function createRenderActivities({ storage, tools, preset }: RenderDeps) {
     }
     for (const scene of input.scenes) {
       for (const ref of [scene.imageRef, scene.narrationRef]) {
-        if (!(await storage.exists(ref))) throw failure(ErrorTypes.AssetMissing, `Scene asset ${ref} is missing from storage.`);
+        if (!(await storage.exists(ref)))
+          throw failure(ErrorTypes.AssetMissing, `Scene asset ${ref} is missing from storage.`);
       }
     }
 
@@ -118,7 +119,8 @@ export function createRenderActivities({ storage, tools, preset }: RenderDeps) {
     const videoPath = storage.localPath(videoRef);
     const probe = await probeMedia(tools, videoPath);
     const video = probe.streams.find((s) => s.type === 'video');
-    if (!video?.width || !video.height) throw failure(ErrorTypes.RenderFailed, `The rendered file ${videoRef} has no video stream.`);
+    if (!video?.width || !video.height)
+      throw failure(ErrorTypes.RenderFailed, `The rendered file ${videoRef} has no video stream.`);
     return {
       videoRef,
       videoPath,

@@ -64,7 +64,13 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks 
       const imageRef = runKeys.image(input.runKey, input.sceneIndex, extensionOf(url));
       await downloadWhileHeartbeating(url, storage, imageRef, checkpoint);
       stats.finished('completed');
-      return { imageRef, provider, offline: false, predictionId: prediction.id, key: `#${owner.key.index} ${owner.key.masked}` };
+      return {
+        imageRef,
+        provider,
+        offline: false,
+        predictionId: prediction.id,
+        key: `#${owner.key.index} ${owner.key.masked}`,
+      };
     } catch (err) {
       const failure = err as { type?: string; message?: string };
       stats.finished('failed', { type: failure.type ?? 'Error', message: failure.message ?? String(err) });
@@ -131,7 +137,9 @@ function firstOutputUrl(output: unknown): string {
 
 /** Every output URL, for models that return a list (num_outputs > 1) as well as a single URL. */
 function allOutputUrls(output: unknown): string[] {
-  const urls = (Array.isArray(output) ? output : [output]).filter((u): u is string => typeof u === 'string' && /^https?:/.test(u));
+  const urls = (Array.isArray(output) ? output : [output]).filter(
+    (u): u is string => typeof u === 'string' && /^https?:/.test(u),
+  );
   if (urls.length === 0) firstOutputUrl(output); // throws the typed "no image URL" failure
   return urls;
 }
@@ -142,17 +150,30 @@ function extensionOf(url: string): string {
 }
 
 /** Keeps the checkpoint alive while copying, so a slow download is not mistaken for a dead worker. */
-async function downloadWhileHeartbeating(url: string, storage: Storage, ref: string, checkpoint: PredictionCheckpoint): Promise<void> {
+async function downloadWhileHeartbeating(
+  url: string,
+  storage: Storage,
+  ref: string,
+  checkpoint: PredictionCheckpoint,
+): Promise<void> {
   const ctx = Context.current();
   const beat = setInterval(() => ctx.heartbeat(checkpoint), 1000);
   try {
-    const response = await fetch(url, { signal: AbortSignal.any([ctx.cancellationSignal, AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS)]) });
+    const response = await fetch(url, {
+      signal: AbortSignal.any([ctx.cancellationSignal, AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS)]),
+    });
     if (response.status === 404 || response.status === 410) {
       // Replicate deletes outputs after an hour; the next attempt sees data_removed and predicts again.
-      throw ApplicationFailure.create({ type: ReplicateErrorTypes.OutputExpired, message: `The output at ${new URL(url).pathname} has expired.` });
+      throw ApplicationFailure.create({
+        type: ReplicateErrorTypes.OutputExpired,
+        message: `The output at ${new URL(url).pathname} has expired.`,
+      });
     }
     if (!response.ok || !response.body) {
-      throw ApplicationFailure.create({ type: ReplicateErrorTypes.Unavailable, message: `Downloading the output failed with ${response.status}.` });
+      throw ApplicationFailure.create({
+        type: ReplicateErrorTypes.Unavailable,
+        message: `Downloading the output failed with ${response.status}.`,
+      });
     }
     await storage.writeStream(ref, Readable.fromWeb(response.body as WebReadableStream<Uint8Array>));
   } finally {

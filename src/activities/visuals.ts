@@ -31,7 +31,10 @@ export function createVisualActivities({ storage, providers, defaultProvider }: 
     const name = input.provider ?? defaultProvider;
     const provider = providers[name];
     if (!provider) {
-      throw failure(ErrorTypes.InvalidInput, `Unknown visual provider "${name}"; known: ${Object.keys(providers).join(', ')}.`);
+      throw failure(
+        ErrorTypes.InvalidInput,
+        `Unknown visual provider "${name}"; known: ${Object.keys(providers).join(', ')}.`,
+      );
     }
     const imageRef = runKeys.image(input.runKey, input.sceneIndex);
     if (!(await storage.exists(imageRef))) {

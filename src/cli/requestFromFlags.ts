@@ -72,7 +72,8 @@ export async function requestFromFlags(flags: MakeFlags): Promise<ShortVideoInpu
 function wholeNumber(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(value)) throw new UsageError(`${flag} must be a whole number, got "${raw}"`, 'make');
+  if (raw.trim() === '' || !Number.isInteger(value))
+    throw new UsageError(`${flag} must be a whole number, got "${raw}"`, 'make');
   return value;
 }
 

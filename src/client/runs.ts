@@ -48,7 +48,11 @@ export interface StartRunOptions {
   idempotencyKey?: string;
 }
 
-export async function startIdempotentRun(client: Client, config: Config, options: StartRunOptions): Promise<StartedRun> {
+export async function startIdempotentRun(
+  client: Client,
+  config: Config,
+  options: StartRunOptions,
+): Promise<StartedRun> {
   const fingerprint = requestFingerprint(options.input);
   const key = options.idempotencyKey;
   const workflowId = key ? idForIdempotencyKey(options.kind, key) : options.newId();
@@ -128,7 +132,11 @@ export function endedBadly(status: RunStatus): boolean {
 }
 
 /** A query needs a worker; when none answers within a few seconds, report nothing rather than hang. */
-export async function queryWithDeadline<T>(client: Client, id: string, query: QueryDefinition<T>): Promise<T | undefined> {
+export async function queryWithDeadline<T>(
+  client: Client,
+  id: string,
+  query: QueryDefinition<T>,
+): Promise<T | undefined> {
   try {
     return await client.withDeadline(Date.now() + 3000, () => client.workflow.getHandle(id).query(query));
   } catch {

@@ -17,7 +17,11 @@ export function newShortId(story: string): string {
     .join('-')
     .slice(0, 40)
     .replace(/-+$/, '');
-  const suffix = randomBytes(4).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, 'x').slice(0, 6);
+  const suffix = randomBytes(4)
+    .toString('base64url')
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, 'x')
+    .slice(0, 6);
   return ['short', detectLanguage(story), slug, suffix].filter(Boolean).join('-');
 }
 

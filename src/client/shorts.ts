@@ -40,7 +40,6 @@ export class ShortNotFoundError extends Error {
   override name = 'ShortNotFoundError';
 }
 
-
 /**
  * With Replicate keys configured, scenes come from Replicate (REPLICATE_IMAGE_MODEL) unless the
  * request says otherwise. Offline stays implicit, so older workers keep accepting the input.
@@ -98,7 +97,12 @@ export async function cancelShort(client: Client, config: Config, id: string): P
   return current;
 }
 
-function renderHeartbeatPercent(pending: { activityType?: { name?: string | null } | null; heartbeatDetails?: { payloads?: unknown[] | null } | null }[]): number | undefined {
+function renderHeartbeatPercent(
+  pending: {
+    activityType?: { name?: string | null } | null;
+    heartbeatDetails?: { payloads?: unknown[] | null } | null;
+  }[],
+): number | undefined {
   const render = pending.find((a) => a.activityType?.name === 'renderShort');
   const payload = render?.heartbeatDetails?.payloads?.[0];
   if (!payload) return undefined;

@@ -58,12 +58,19 @@ export function parseReplicateConfig(env: NodeJS.ProcessEnv): ReplicateConfig {
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
   numbered.forEach((n, i) => {
-    if (n !== i + 1) problems.push(`REPLICATE_API_TOKEN_${i + 1} is missing: keys must be numbered 1..N without gaps (found ${numbered.join(', ')})`);
+    if (n !== i + 1)
+      problems.push(
+        `REPLICATE_API_TOKEN_${i + 1} is missing: keys must be numbered 1..N without gaps (found ${numbered.join(', ')})`,
+      );
   });
 
   const defaultConcurrency = parseCount(env, 'REPLICATE_KEY_CONCURRENCY', 5, problems);
   const tokens: { index: number; token: string; concurrencyVar: string }[] = numbered.length
-    ? numbered.map((n) => ({ index: n, token: env[`REPLICATE_API_TOKEN_${n}`]!.trim(), concurrencyVar: `REPLICATE_API_TOKEN_${n}_CONCURRENCY` }))
+    ? numbered.map((n) => ({
+        index: n,
+        token: env[`REPLICATE_API_TOKEN_${n}`]!.trim(),
+        concurrencyVar: `REPLICATE_API_TOKEN_${n}_CONCURRENCY`,
+      }))
     : env.REPLICATE_API_TOKEN?.trim()
       ? [{ index: 1, token: env.REPLICATE_API_TOKEN.trim(), concurrencyVar: 'REPLICATE_API_TOKEN_CONCURRENCY' }]
       : [];
@@ -82,7 +89,8 @@ export function parseReplicateConfig(env: NodeJS.ProcessEnv): ReplicateConfig {
   const baseUrl = z.url().safeParse(env.REPLICATE_BASE_URL ?? 'https://api.replicate.com/v1');
   if (!baseUrl.success) problems.push('REPLICATE_BASE_URL must be a URL such as https://api.replicate.com/v1');
   const defaultModel = (env.REPLICATE_IMAGE_MODEL ?? 'black-forest-labs/flux-schnell').trim();
-  if (!MODEL_REF.test(defaultModel)) problems.push('REPLICATE_IMAGE_MODEL must look like owner/name or owner/name:version');
+  if (!MODEL_REF.test(defaultModel))
+    problems.push('REPLICATE_IMAGE_MODEL must look like owner/name or owner/name:version');
 
   const webhook = parseWebhook(env, problems);
 
@@ -106,7 +114,8 @@ function parseWebhook(env: NodeJS.ProcessEnv, problems: string[]): ReplicateWebh
   const secret = env.REPLICATE_WEBHOOK_SECRET?.trim() ?? '';
   if (url === '') {
     // Half a configuration is a mistake, not a request for polling: say so instead of ignoring it.
-    if (listen !== '') problems.push('REPLICATE_WEBHOOK_LISTEN is set but REPLICATE_WEBHOOK_URL is not: set both to receive webhooks');
+    if (listen !== '')
+      problems.push('REPLICATE_WEBHOOK_LISTEN is set but REPLICATE_WEBHOOK_URL is not: set both to receive webhooks');
     return undefined;
   }
   let parsedUrl: URL | undefined;
@@ -116,13 +125,20 @@ function parseWebhook(env: NodeJS.ProcessEnv, problems: string[]): ReplicateWebh
     parsedUrl = undefined;
   }
   if (!parsedUrl || !/^https?:$/.test(parsedUrl.protocol)) {
-    problems.push('REPLICATE_WEBHOOK_URL must be an http(s) URL Replicate can reach, such as https://worker1.example.com/replicate/webhook');
+    problems.push(
+      'REPLICATE_WEBHOOK_URL must be an http(s) URL Replicate can reach, such as https://worker1.example.com/replicate/webhook',
+    );
   }
   const m = LISTEN.exec(listen);
   const port = m ? Number(m[3]) : NaN;
-  if (listen === '') problems.push('REPLICATE_WEBHOOK_LISTEN is required with REPLICATE_WEBHOOK_URL (host:port to listen on, such as 0.0.0.0:8791)');
-  else if (!m || port > 65535) problems.push('REPLICATE_WEBHOOK_LISTEN must be host:port, such as 0.0.0.0:8791 or [::]:8791');
-  if (secret !== '' && !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret)) problems.push('REPLICATE_WEBHOOK_SECRET must look like whsec_<base64>');
+  if (listen === '')
+    problems.push(
+      'REPLICATE_WEBHOOK_LISTEN is required with REPLICATE_WEBHOOK_URL (host:port to listen on, such as 0.0.0.0:8791)',
+    );
+  else if (!m || port > 65535)
+    problems.push('REPLICATE_WEBHOOK_LISTEN must be host:port, such as 0.0.0.0:8791 or [::]:8791');
+  if (secret !== '' && !/^whsec_[A-Za-z0-9+/]+={0,2}$/.test(secret))
+    problems.push('REPLICATE_WEBHOOK_SECRET must look like whsec_<base64>');
   if (!parsedUrl || !m) return undefined;
   return { url: parsedUrl.toString(), listen: { host: m[1] ?? m[2]!, port }, ...(secret ? { secret } : {}) };
 }
@@ -148,7 +164,9 @@ function parseServedKeys(raw: string | undefined, keys: { index: number }[], pro
   const chosen = raw.split(',').map((s) => Number(s.trim()));
   const unknown = chosen.filter((n) => !all.includes(n));
   if (chosen.some((n) => !Number.isInteger(n)) || unknown.length) {
-    problems.push(`WORKER_REPLICATE_KEYS must be "all", "none" or key numbers among ${all.join(',') || '(no keys configured)'}`);
+    problems.push(
+      `WORKER_REPLICATE_KEYS must be "all", "none" or key numbers among ${all.join(',') || '(no keys configured)'}`,
+    );
     return [];
   }
   return [...new Set(chosen)];

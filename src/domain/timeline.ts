@@ -31,7 +31,9 @@ export function buildTimeline(narrationSeconds: number[], transitionSec: number,
   let start = 0;
   narrationSeconds.forEach((narration, index) => {
     const lead = index === 0 ? NARRATION_LEAD_SECONDS : transitionSec + NARRATION_LEAD_SECONDS / 2;
-    const duration = round3(toFrames(Math.max(MIN_SCENE_SECONDS, lead + narration + transitionSec + NARRATION_TAIL_SECONDS)));
+    const duration = round3(
+      toFrames(Math.max(MIN_SCENE_SECONDS, lead + narration + transitionSec + NARRATION_TAIL_SECONDS)),
+    );
     scenes.push({
       index,
       startSec: round3(start),

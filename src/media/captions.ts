@@ -42,7 +42,13 @@ export function fontSizeFor({ width, height }: Pick<CaptionLayout, 'width' | 'he
 function charWidthEm(ch: string): number {
   const code = ch.codePointAt(0) ?? 0;
   if (ch === ' ') return 0.27;
-  if ((code >= 0x1100 && code <= 0x11ff) || (code >= 0x2e80 && code <= 0xa4cf) || (code >= 0xac00 && code <= 0xd7af) || (code >= 0xff00 && code <= 0xffef)) return 1;
+  if (
+    (code >= 0x1100 && code <= 0x11ff) ||
+    (code >= 0x2e80 && code <= 0xa4cf) ||
+    (code >= 0xac00 && code <= 0xd7af) ||
+    (code >= 0xff00 && code <= 0xffef)
+  )
+    return 1;
   if (code >= 0x0400 && code <= 0x04ff) return 0.64;
   if (/[A-Z]/.test(ch)) return 0.68;
   if (/[il.,'!|:;]/.test(ch)) return 0.3;
@@ -63,8 +69,10 @@ function tokenize(text: string, language: Language): string[] {
   for (const ch of text.replace(/\s+/gu, ' ').trim()) {
     const last = tokens.at(-1);
     // Closing punctuation never starts a line (kinsoku): glue it to the previous token.
-    if (last !== undefined && last !== ' ' && /[。，、！？：；）」』”》…,.!?)]/u.test(ch)) tokens[tokens.length - 1] += ch;
-    else if (last !== undefined && /[A-Za-z0-9\u00c0-\u04ff]/u.test(ch) && /[A-Za-z0-9\u00c0-\u04ff]$/u.test(last)) tokens[tokens.length - 1] += ch;
+    if (last !== undefined && last !== ' ' && /[。，、！？：；）」』”》…,.!?)]/u.test(ch))
+      tokens[tokens.length - 1] += ch;
+    else if (last !== undefined && /[A-Za-z0-9\u00c0-\u04ff]/u.test(ch) && /[A-Za-z0-9\u00c0-\u04ff]$/u.test(last))
+      tokens[tokens.length - 1] += ch;
     else tokens.push(ch);
   }
   return tokens;

@@ -205,8 +205,7 @@ const DEFAULT_PALETTES: readonly Palette[] = [
 
 const L = '\\p{L}';
 /** Whole-ish words for alphabetic scripts: word start, optional suffix. */
-const words = (...stems: string[]): RegExp =>
-  new RegExp(`(?<!${L})(?:${stems.join('|')})`, 'iu');
+const words = (...stems: string[]): RegExp => new RegExp(`(?<!${L})(?:${stems.join('|')})`, 'iu');
 /** CJK: plain substring. */
 const chars = (...parts: string[]): RegExp => new RegExp(parts.join('|'), 'u');
 
@@ -214,7 +213,21 @@ const THEME_RULES: ReadonlyArray<readonly [Exclude<ArtTheme, 'default'>, RegExp[
   [
     'night',
     [
-      words('night', 'midnight', 'moon', 'stars?\\b', 'starry', 'nocturn', 'ночь', 'ночн', 'ночи', 'полноч', 'лун[аеыу]', 'звёзд', 'звезд'),
+      words(
+        'night',
+        'midnight',
+        'moon',
+        'stars?\\b',
+        'starry',
+        'nocturn',
+        'ночь',
+        'ночн',
+        'ночи',
+        'полноч',
+        'лун[аеыу]',
+        'звёзд',
+        'звезд',
+      ),
       chars('夜', '月亮', '星空', '星星', '晚上'),
       words('밤(?!나무)', '한밤', '달빛', '별'),
     ],
@@ -222,7 +235,25 @@ const THEME_RULES: ReadonlyArray<readonly [Exclude<ArtTheme, 'default'>, RegExp[
   [
     'sunset',
     [
-      words('sunset', 'sundown', 'dusk', 'fire', 'flame', 'blaze', 'ember', 'закат', 'огонь', 'огн', 'пламя', 'костр', 'костёр', 'сумерк', 'рассвет', 'sunrise', 'dawn'),
+      words(
+        'sunset',
+        'sundown',
+        'dusk',
+        'fire',
+        'flame',
+        'blaze',
+        'ember',
+        'закат',
+        'огонь',
+        'огн',
+        'пламя',
+        'костр',
+        'костёр',
+        'сумерк',
+        'рассвет',
+        'sunrise',
+        'dawn',
+      ),
       chars('日落', '夕阳', '黄昏', '晚霞', '火', '夕日', '日の出', '朝焼け'),
       words('노을', '석양', '일몰', '불(?![가고편안])', '해질', '새벽'),
     ],
@@ -230,7 +261,23 @@ const THEME_RULES: ReadonlyArray<readonly [Exclude<ArtTheme, 'default'>, RegExp[
   [
     'snow',
     [
-      words('snow', 'winter', 'ice\\b', 'icy', 'frost', 'glacier', 'blizzard', 'снег', 'снеж', 'зим', 'лёд', 'лед(?!и)', 'мороз', 'вьюг', 'метел'),
+      words(
+        'snow',
+        'winter',
+        'ice\\b',
+        'icy',
+        'frost',
+        'glacier',
+        'blizzard',
+        'снег',
+        'снеж',
+        'зим',
+        'лёд',
+        'лед(?!и)',
+        'мороз',
+        'вьюг',
+        'метел',
+      ),
       chars('雪', '冬', '冰'),
       words('눈(?![물썹빛])', '겨울', '얼음'),
     ],
@@ -246,7 +293,26 @@ const THEME_RULES: ReadonlyArray<readonly [Exclude<ArtTheme, 'default'>, RegExp[
   [
     'forest',
     [
-      words('forest', 'wood(?:s|land)\\b', 'trees?\\b', 'pine', 'jungle', 'grove', 'лес', 'лесн', 'роща', 'бор\\b', 'деревь', 'дерев', 'сосн', 'ель', 'ёлк', 'елк', 'тайг', 'джунгл'),
+      words(
+        'forest',
+        'wood(?:s|land)\\b',
+        'trees?\\b',
+        'pine',
+        'jungle',
+        'grove',
+        'лес',
+        'лесн',
+        'роща',
+        'бор\\b',
+        'деревь',
+        'дерев',
+        'сосн',
+        'ель',
+        'ёлк',
+        'елк',
+        'тайг',
+        'джунгл',
+      ),
       chars('森林', '树林', '树', '林', '森'),
       words('숲', '나무', '정글'),
     ],
@@ -254,7 +320,34 @@ const THEME_RULES: ReadonlyArray<readonly [Exclude<ArtTheme, 'default'>, RegExp[
   [
     'sea',
     [
-      words('sea\\b', 'seas\\b', 'ocean', 'river', 'lake', 'beach', 'shore', 'coast', 'wave', 'harbou?r', 'stream', 'pond', 'bay\\b', 'море', 'мор[яюеи]\\b', 'морск', 'океан', 'рек[аиеуо]', 'речк', 'реч', 'озер', 'озёр', 'пляж', 'берег', 'волн', 'залив'),
+      words(
+        'sea\\b',
+        'seas\\b',
+        'ocean',
+        'river',
+        'lake',
+        'beach',
+        'shore',
+        'coast',
+        'wave',
+        'harbou?r',
+        'stream',
+        'pond',
+        'bay\\b',
+        'море',
+        'мор[яюеи]\\b',
+        'морск',
+        'океан',
+        'рек[аиеуо]',
+        'речк',
+        'реч',
+        'озер',
+        'озёр',
+        'пляж',
+        'берег',
+        'волн',
+        'залив',
+      ),
       chars('海', '河', '江', '湖', '浪', '川'),
       words('바다', '강(?![아하한해도])', '호수', '해변', '파도', '시냇'),
     ],
@@ -689,9 +782,7 @@ export function renderPlaceholderPixels(opts: PlaceholderArtOptions): Placeholde
   const seed = hashSeed(prompt, opts.seed);
   const rand = rng(seed);
   const pal: Palette =
-    theme === 'default'
-      ? DEFAULT_PALETTES[Math.floor(rand() * DEFAULT_PALETTES.length)]!
-      : THEME_PALETTES[theme];
+    theme === 'default' ? DEFAULT_PALETTES[Math.floor(rand() * DEFAULT_PALETTES.length)]! : THEME_PALETTES[theme];
 
   const W = width;
   const H = height;
@@ -731,7 +822,8 @@ export function renderPlaceholderPixels(opts: PlaceholderArtOptions): Placeholde
     if (pal.snowCaps || (!pal.dunes && !pal.night && rand() < 0.35)) {
       const cap = new Float32Array(W);
       const depth = (horizon - top) * 0.45;
-      for (let x = 0; x < W; x++) cap[x] = top + depth + Math.sin(x * 0.05 + seed) * depth * 0.18 + Math.sin(x * 0.013) * depth * 0.3;
+      for (let x = 0; x < W; x++)
+        cap[x] = top + depth + Math.sin(x * 0.05 + seed) * depth * 0.18 + Math.sin(x * 0.013) * depth * 0.3;
       layer.cap = cap;
       layer.capColor = mix(hex('#ffffff'), pal.skyHorizon, 0.25);
     }

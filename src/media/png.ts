@@ -84,9 +84,7 @@ export function encodePng(width: number, height: number, rgb: Uint8Array, opts: 
   }
   const stride = width * 3;
   if (rgb.length !== stride * height) {
-    throw new RangeError(
-      `encodePng: expected ${stride * height} bytes for ${width}x${height} RGB, got ${rgb.length}`,
-    );
+    throw new RangeError(`encodePng: expected ${stride * height} bytes for ${width}x${height} RGB, got ${rgb.length}`);
   }
   const filter = opts.filter ?? 'sub';
 

@@ -68,18 +68,29 @@ export function buildRenderCommand(spec: RenderSpec): RenderCommand {
     inputs,
     filterGraph: chains.join(';'),
     outputOptions: [
-      '-map', '[vout]',
-      '-map', '[aout]',
-      '-c:v', 'libx264',
-      '-preset', spec.preset,
+      '-map',
+      '[vout]',
+      '-map',
+      '[aout]',
+      '-c:v',
+      'libx264',
+      '-preset',
+      spec.preset,
       ...tuningFor(spec.preset),
-      '-crf', '22',
-      '-pix_fmt', 'yuv420p',
-      '-r', String(fps),
-      '-c:a', 'aac',
-      '-b:a', '160k',
-      '-movflags', '+faststart',
-      '-t', spec.totalSec.toFixed(3),
+      '-crf',
+      '22',
+      '-pix_fmt',
+      'yuv420p',
+      '-r',
+      String(fps),
+      '-c:a',
+      'aac',
+      '-b:a',
+      '160k',
+      '-movflags',
+      '+faststart',
+      '-t',
+      spec.totalSec.toFixed(3),
     ],
   };
 }
@@ -116,7 +127,8 @@ function stillToClip(W: number, H: number, fps: number, frames: number, index: n
   const [dx, dy] = PAN_DIRECTIONS[((index - 1) / 2) % PAN_DIRECTIONS.length]!;
   const bigW = even(W * (1 + ZOOM));
   const bigH = even(H * (1 + ZOOM));
-  const along = (d: number, span: string) => (d > 0 ? `${span}*n/${last}` : d < 0 ? `${span}*(1-n/${last})` : `${span}/2`);
+  const along = (d: number, span: string) =>
+    d > 0 ? `${span}*n/${last}` : d < 0 ? `${span}*(1-n/${last})` : `${span}/2`;
   return [
     ...coverFit(bigW, bigH),
     repeat,

@@ -15,7 +15,13 @@ export class ToolNotFoundError extends Error {
 }
 
 /** Offline narration with espeak-ng: robotic, but real speech in every language we accept. */
-export function createEspeakProvider({ espeakPath, wordsPerMinute = 160 }: { espeakPath: string; wordsPerMinute?: number }): NarrationProvider {
+export function createEspeakProvider({
+  espeakPath,
+  wordsPerMinute = 160,
+}: {
+  espeakPath: string;
+  wordsPerMinute?: number;
+}): NarrationProvider {
   return {
     name: 'espeak-ng',
     offline: true,
@@ -25,10 +31,14 @@ export function createEspeakProvider({ espeakPath, wordsPerMinute = 160 }: { esp
     synthesize({ text, voice: chosen, outPath, signal }) {
       return new Promise((resolve, reject) => {
         // Text goes through stdin, never argv: no length limit, no option injection from a story.
-        const child = spawn(espeakPath, ['-v', chosen, '-s', String(wordsPerMinute), '-b', '1', '-w', outPath, '--stdin'], {
-          signal,
-          stdio: ['pipe', 'ignore', 'pipe'],
-        });
+        const child = spawn(
+          espeakPath,
+          ['-v', chosen, '-s', String(wordsPerMinute), '-b', '1', '-w', outPath, '--stdin'],
+          {
+            signal,
+            stdio: ['pipe', 'ignore', 'pipe'],
+          },
+        );
         let stderr = '';
         child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
         child.on('error', (err: NodeJS.ErrnoException) => {

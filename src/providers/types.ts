@@ -5,7 +5,13 @@ export interface VisualProvider {
   readonly name: string;
   readonly offline: boolean;
   /** Writes the image to `outPath` (PNG or JPEG). */
-  generate(request: { prompt: string; width: number; height: number; outPath: string; signal: AbortSignal }): Promise<void>;
+  generate(request: {
+    prompt: string;
+    width: number;
+    height: number;
+    outPath: string;
+    signal: AbortSignal;
+  }): Promise<void>;
 }
 
 /** Speaks one scene's narration into a WAV file. */

@@ -32,7 +32,8 @@ const NON_RETRYABLE = [
 export const replicateNonRetryableTypes: string[] = [...NON_RETRYABLE];
 
 /** Model errors that Replicate documents (or users report) as passing: a fresh prediction usually works. */
-const TRANSIENT_PREDICTION_ERROR = /E6716|E1000|E8765|Director: unexpected error|timed out|temporar|out of memory|CUDA|connection reset|try again/i;
+const TRANSIENT_PREDICTION_ERROR =
+  /E6716|E1000|E8765|Director: unexpected error|timed out|temporar|out of memory|CUDA|connection reset|try again/i;
 
 interface ApiErrorLike {
   name?: string;
@@ -59,7 +60,10 @@ export function failureFromClientError(err: unknown, key: ReplicateKey, doing: s
     });
 
   if (status === undefined) {
-    return make(ReplicateErrorTypes.Unavailable, `Could not reach Replicate while ${doing} with key #${key.index} (${key.masked}): ${detail}`);
+    return make(
+      ReplicateErrorTypes.Unavailable,
+      `Could not reach Replicate while ${doing} with key #${key.index} (${key.masked}): ${detail}`,
+    );
   }
   if (status === 401 || status === 403) {
     return make(
@@ -68,9 +72,13 @@ export function failureFromClientError(err: unknown, key: ReplicateKey, doing: s
     );
   }
   if (status === 402) {
-    return make(ReplicateErrorTypes.OutOfCredit, `Key #${key.index} (${key.masked}) has no credit left (402): add billing on replicate.com. ${detail}`);
+    return make(
+      ReplicateErrorTypes.OutOfCredit,
+      `Key #${key.index} (${key.masked}) has no credit left (402): add billing on replicate.com. ${detail}`,
+    );
   }
-  if (status === 404) return make(ReplicateErrorTypes.ModelNotFound, `Replicate does not know this model or version (404): ${detail}`);
+  if (status === 404)
+    return make(ReplicateErrorTypes.ModelNotFound, `Replicate does not know this model or version (404): ${detail}`);
   if (status === 422) return make(ReplicateErrorTypes.InvalidInput, `Replicate rejected the input (422): ${detail}`);
   if (status === 429) {
     const waitMs = retryAfterMs(apiError.response!.headers, detail);
@@ -80,7 +88,10 @@ export function failureFromClientError(err: unknown, key: ReplicateKey, doing: s
       waitMs,
     );
   }
-  return make(ReplicateErrorTypes.Unavailable, `Replicate answered ${status} while ${doing} with key #${key.index} (${key.masked}): ${detail}`);
+  return make(
+    ReplicateErrorTypes.Unavailable,
+    `Replicate answered ${status} while ${doing} with key #${key.index} (${key.masked}): ${detail}`,
+  );
 }
 
 /** Retry-After (seconds or HTTP date), else Replicate's "available in ~N seconds" wording, else 10 s. */

@@ -12,7 +12,11 @@ const SDXL_SIZES: Record<Aspect, { width: number; height: number }> = {
   '1:1': { width: 1024, height: 1024 },
 };
 
-export function imageModelInput(model: string, request: ImageRequest, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function imageModelInput(
+  model: string,
+  request: ImageRequest,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   const name = model.split(':')[0]!;
   const base: Record<string, unknown> = name.includes('sdxl')
     ? { prompt: request.prompt, ...SDXL_SIZES[request.aspect], num_outputs: 1 }

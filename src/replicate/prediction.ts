@@ -2,7 +2,12 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Prediction } from 'replicate';
 import type { KeyClient, ReplicatePool } from './client.js';
-import { ReplicateErrorTypes, failureFromClientError, isTransientPredictionError, predictionFailure } from './errors.js';
+import {
+  ReplicateErrorTypes,
+  failureFromClientError,
+  isTransientPredictionError,
+  predictionFailure,
+} from './errors.js';
 import { predictionTarget } from './models.js';
 import { type PredictionWaiters, isTerminalStatus } from './webhookWaiters.js';
 
@@ -83,7 +88,9 @@ export async function runDurablePrediction(
         nextRetryDelay: '5 seconds',
       });
     }
-    const previous = await call(previousOwner, 'checking a resumed prediction', (c) => c.predictions.get(checkpoint.predictionId));
+    const previous = await call(previousOwner, 'checking a resumed prediction', (c) =>
+      c.predictions.get(checkpoint.predictionId),
+    );
     if (!needsFreshPrediction(previous)) {
       owner = previousOwner;
       prediction = previous;
@@ -106,7 +113,9 @@ export async function runDurablePrediction(
       let pushed: Prediction | undefined;
       try {
         if (registration) {
-          pushed = await waitForPush(push, fallbackPollDelayMs(elapsed), () => ctx.heartbeat(checkpointOf(current, owner)));
+          pushed = await waitForPush(push, fallbackPollDelayMs(elapsed), () =>
+            ctx.heartbeat(checkpointOf(current, owner)),
+          );
         } else {
           await ctx.sleep(pollDelayMs(elapsed, owner.key.concurrency));
         }
@@ -117,7 +126,10 @@ export async function runDurablePrediction(
         throw err;
       }
       if (pushed) push = undefined; // used once: a GET that still says "running" must not spin on it
-      current = pushed && !lacksOutput(pushed) ? pushed : await call(owner, 'checking a prediction', (c) => c.predictions.get(id));
+      current =
+        pushed && !lacksOutput(pushed)
+          ? pushed
+          : await call(owner, 'checking a prediction', (c) => c.predictions.get(id));
       ctx.heartbeat(checkpointOf(current, owner));
     }
   } finally {
@@ -132,7 +144,11 @@ export async function runDurablePrediction(
  * Waits up to `ms` for the pushed prediction, heartbeating at least every second; undefined when
  * the time is up. Rejects with CancelledFailure as soon as the activity is cancelled.
  */
-async function waitForPush(push: Promise<Prediction> | undefined, ms: number, beat: () => void): Promise<Prediction | undefined> {
+async function waitForPush(
+  push: Promise<Prediction> | undefined,
+  ms: number,
+  beat: () => void,
+): Promise<Prediction | undefined> {
   const ctx = Context.current();
   const deadline = Date.now() + ms;
   for (;;) {

@@ -23,8 +23,10 @@ export interface DevServer {
  * measured ~15 ms per Replicate slot refill (bench:pool efficiency 0.89 → 0.90).
  */
 export const SINGLE_PARTITION_QUEUES = [
-  '--dynamic-config-value', 'matching.numTaskqueueReadPartitions=1',
-  '--dynamic-config-value', 'matching.numTaskqueueWritePartitions=1',
+  '--dynamic-config-value',
+  'matching.numTaskqueueReadPartitions=1',
+  '--dynamic-config-value',
+  'matching.numTaskqueueWritePartitions=1',
 ];
 
 /** True when something accepts TCP connections at host:port (Temporal's frontend, usually). */
@@ -49,13 +51,20 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const child = spawn(
     options.cliPath,
     [
-      'server', 'start-dev',
-      '--ip', host,
-      '--port', String(port),
-      '--ui-port', String(options.uiPort),
-      '--db-filename', options.dbFile,
-      '--namespace', options.namespace,
-      '--log-level', 'error',
+      'server',
+      'start-dev',
+      '--ip',
+      host,
+      '--port',
+      String(port),
+      '--ui-port',
+      String(options.uiPort),
+      '--db-filename',
+      options.dbFile,
+      '--namespace',
+      options.namespace,
+      '--log-level',
+      'error',
       ...SINGLE_PARTITION_QUEUES,
     ],
     // Own process group: a Ctrl-C in the terminal reaches only our process, which stops the server in order.
@@ -65,7 +74,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const deadline = Date.now() + 60_000;
   while (!(await isListening(options.address, 500))) {
-    if (child.exitCode !== null) throw new Error(`The Temporal dev server exited (${child.exitCode}): ${stderr.trim()}`);
+    if (child.exitCode !== null)
+      throw new Error(`The Temporal dev server exited (${child.exitCode}): ${stderr.trim()}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`The Temporal dev server did not answer at ${options.address} within 60 s: ${stderr.trim()}`);
@@ -86,5 +96,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
 export function splitAddress(address: string): { host: string; port: number } {
   const index = address.lastIndexOf(':');
-  return { host: address.slice(0, index).replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(address.slice(index + 1)) };
+  return {
+    host: address.slice(0, index).replace(/^\[|\]$/g, '') || '127.0.0.1',
+    port: Number(address.slice(index + 1)),
+  };
 }

@@ -1,5 +1,11 @@
 import { setCurrentDetails } from '@temporalio/workflow';
-import { overallPercent, type SceneProgress, type ShortProgress, type Stage, type StepState } from '../domain/progress.js';
+import {
+  overallPercent,
+  type SceneProgress,
+  type ShortProgress,
+  type Stage,
+  type StepState,
+} from '../domain/progress.js';
 
 /**
  * Holds the run's progress and mirrors it into the Web UI's "current details" on every change, so
@@ -25,7 +31,12 @@ export class ProgressTracker {
     this.publish();
   }
 
-  scene(index: number, step: 'visual' | 'narration', state: StepState, detail?: { provider?: string; error?: string }): void {
+  scene(
+    index: number,
+    step: 'visual' | 'narration',
+    state: StepState,
+    detail?: { provider?: string; error?: string },
+  ): void {
     const scene = this.state.scenes[index];
     if (!scene) return;
     scene[step] = state;
@@ -37,7 +48,9 @@ export class ProgressTracker {
   private publish(): void {
     const { stage, scenes, sceneCount } = this.state;
     const count = (step: 'visual' | 'narration') => scenes.filter((s) => s[step] === 'done').length;
-    const rows = scenes.map((s) => `| ${s.index + 1} | ${s.visual} | ${s.narration} | ${s.preview.replace(/\|/g, '/')} |`);
+    const rows = scenes.map(
+      (s) => `| ${s.index + 1} | ${s.visual} | ${s.narration} | ${s.preview.replace(/\|/g, '/')} |`,
+    );
     setCurrentDetails(
       [
         `**Stage:** ${stage} · images ${count('visual')}/${sceneCount} · narration ${count('narration')}/${sceneCount}`,

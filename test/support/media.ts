@@ -11,7 +11,21 @@ export const probe = (file: string) => probeMedia(tools, file);
 export async function grayFrame(file: string, atSec: number, width = 216): Promise<Buffer> {
   const { stdout } = await run(
     'ffmpeg',
-    ['-v', 'error', '-ss', String(atSec), '-i', file, '-frames:v', '1', '-vf', `scale=${width}:-2,format=gray`, '-f', 'rawvideo', '-'],
+    [
+      '-v',
+      'error',
+      '-ss',
+      String(atSec),
+      '-i',
+      file,
+      '-frames:v',
+      '1',
+      '-vf',
+      `scale=${width}:-2,format=gray`,
+      '-f',
+      'rawvideo',
+      '-',
+    ],
     { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
   );
   return stdout;

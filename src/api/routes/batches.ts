@@ -23,7 +23,6 @@ export interface BatchesRoutesOptions {
  */
 export const BATCH_MAX_BODY_BYTES = 1024 * 1024;
 
-
 // Both ID schemes (random and Idempotency-Key) start with "batch-"; anything else is not a batch,
 // so other workflows in the namespace cannot be read through this API.
 const BATCH_ID = /^batch-[A-Za-z0-9._-]{1,250}$/;
@@ -211,4 +210,3 @@ async function sizeOf(storage: Storage, ref: string, id: string): Promise<number
     throw new ApiError(410, 'file_missing', `Batch "${id}" finished, but this file is no longer in storage.`);
   }
 }
-

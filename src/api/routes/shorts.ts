@@ -14,7 +14,6 @@ export interface ShortsRoutesOptions {
   taskQueue?: string;
 }
 
-
 /** POST /v1/shorts, GET /v1/shorts/:id, POST /v1/shorts/:id/cancel. */
 export function shortsRoutes({ client, config, taskQueue }: ShortsRoutesOptions): Hono {
   const routes = new Hono();

@@ -43,14 +43,10 @@ export const DEFAULT_FAULTS: Readonly<FaultConfig> = Object.freeze({
 });
 
 export type CreateGate =
-  | { kind: 'ok' }
-  | { kind: 'throttle'; retryAfterSeconds: number }
-  | { kind: 'server_error'; status: number };
+  { kind: 'ok' } | { kind: 'throttle'; retryAfterSeconds: number } | { kind: 'server_error'; status: number };
 
 export type Outcome =
-  | { kind: 'succeed' }
-  | { kind: 'transient'; error: string }
-  | { kind: 'model_error'; error: string; logs: string };
+  { kind: 'succeed' } | { kind: 'transient'; error: string } | { kind: 'model_error'; error: string; logs: string };
 
 const NUMERIC_KEYS = [
   'transientFailureRate',
@@ -70,10 +66,12 @@ export function parseFaultPatch(raw: unknown): Partial<FaultConfig> {
   for (const [key, value] of Object.entries(src)) {
     if (value === undefined) continue;
     if ((NUMERIC_KEYS as readonly string[]).includes(key)) {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error(`${key} must be a number >= 0`);
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+        throw new Error(`${key} must be a number >= 0`);
       (out as Record<string, unknown>)[key] = value;
     } else if (key === 'modelErrorModels') {
-      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) throw new Error(`${key} must be string[]`);
+      if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
+        throw new Error(`${key} must be string[]`);
       out.modelErrorModels = value as string[];
     } else if (key === 'modelErrorInputIncludes' || key === 'modelErrorMessage') {
       if (typeof value !== 'string') throw new Error(`${key} must be a string`);

@@ -63,7 +63,13 @@ export function emulatorOptionsFromArgs(values: EmulatorArgValues): ReplicateEmu
   set('seed', num('seed', values.seed));
   set('fileTtlSeconds', num('file-ttl', values['file-ttl']));
   set('concurrencyLimit', num('concurrency-limit', values['concurrency-limit']));
-  set('tokens', values.tokens?.split(',').map((t) => t.trim()).filter(Boolean));
+  set(
+    'tokens',
+    values.tokens
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  );
   const failRate = num('fail-rate', values['fail-rate']);
   const throttleNext = num('throttle-next', values['throttle-next']);
   if (failRate !== undefined || throttleNext !== undefined) {

@@ -48,8 +48,7 @@ function syntheticVersion(model: string): string {
 }
 
 export type Resolution =
-  | { ok: true; model: EmulatedModel; version: string }
-  | { ok: false; status: 404 | 422; title: string; detail: string };
+  { ok: true; model: EmulatedModel; version: string } | { ok: false; status: 404 | 422; title: string; detail: string };
 
 export class ModelRegistry {
   private readonly byName = new Map<string, EmulatedModel>();
@@ -60,7 +59,8 @@ export class ModelRegistry {
   }
 
   register(spec: EmulatedModelSpec): EmulatedModel {
-    if (!/^[^/\s]+\/[^/:\s]+$/.test(spec.model)) throw new Error(`invalid model name "${spec.model}" (want owner/name)`);
+    if (!/^[^/\s]+\/[^/:\s]+$/.test(spec.model))
+      throw new Error(`invalid model name "${spec.model}" (want owner/name)`);
     const model: EmulatedModel = {
       model: spec.model,
       versions: spec.versions?.length ? [...spec.versions] : [syntheticVersion(spec.model)],
@@ -95,7 +95,12 @@ export class ModelRegistry {
     const id = m ? m[2]! : ref;
     const model = this.byVersion.get(id);
     if (!model || (m && m[1] !== model.model)) {
-      return { ok: false, status: 422, title: 'Invalid version or not permitted', detail: 'Invalid version or not permitted' };
+      return {
+        ok: false,
+        status: 422,
+        title: 'Invalid version or not permitted',
+        detail: 'Invalid version or not permitted',
+      };
     }
     return { ok: true, model, version: id };
   }

@@ -62,7 +62,8 @@ export interface ResolvedOptions {
 }
 
 function nonNegative(name: string, value: number): number {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`replicate emulator: ${name} must be >= 0 (got ${value})`);
+  if (!Number.isFinite(value) || value < 0)
+    throw new RangeError(`replicate emulator: ${name} must be >= 0 (got ${value})`);
   return value;
 }
 
@@ -84,8 +85,7 @@ export function resolveOptions(o: ReplicateEmulatorOptions = {}): ResolvedOption
     imageSize: Math.max(2, Math.round(o.imageSize ?? 64)),
     models: o.models ?? [],
     faults: o.faults ?? {},
-    limitFor:
-      limit === undefined ? () => undefined : typeof limit === 'number' ? () => limit : (token) => limit[token],
+    limitFor: limit === undefined ? () => undefined : typeof limit === 'number' ? () => limit : (token) => limit[token],
     sendWebhooks: o.sendWebhooks ?? true,
     webhookDropRate: Math.min(1, nonNegative('webhookDropRate', o.webhookDropRate ?? 0)),
     webhookRetryDelayMs: nonNegative('webhookRetryDelayMs', o.webhookRetryDelayMs ?? 1000),

@@ -97,7 +97,10 @@ export class PredictionStore {
     };
     this.records.set(rec.id, rec);
     const startMs = Math.round(latencyMs * this.opts.startingFraction);
-    rec.timers.push(this.timer(startMs, () => this.start(rec)), this.timer(latencyMs, () => this.finish(rec)));
+    rec.timers.push(
+      this.timer(startMs, () => this.start(rec)),
+      this.timer(latencyMs, () => this.finish(rec)),
+    );
     return rec;
   }
 

@@ -46,8 +46,7 @@ function safeDecode(s: string): string {
   }
 }
 
-const unauthenticated = () =>
-  new HttpError(401, 'Unauthenticated', 'You did not pass a valid authentication token');
+const unauthenticated = () => new HttpError(401, 'Unauthenticated', 'You did not pass a valid authentication token');
 const notFound = (detail = 'The requested resource could not be found.') => new HttpError(404, 'Not found', detail);
 
 export async function startReplicateEmulator(options: ReplicateEmulatorOptions = {}): Promise<ReplicateEmulator> {
@@ -57,13 +56,23 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
   const faults = new FaultInjector(opts.faults, opts.seed);
   let latencyRng: Rng = createRng(opts.seed);
   const webhooks = new WebhookSender(
-    { send: opts.sendWebhooks, dropRate: opts.webhookDropRate, retryDelayMs: opts.webhookRetryDelayMs, seed: opts.seed },
+    {
+      send: opts.sendWebhooks,
+      dropRate: opts.webhookDropRate,
+      retryDelayMs: opts.webhookRetryDelayMs,
+      seed: opts.seed,
+    },
     accounting,
   );
-  const store: PredictionStore = new PredictionStore(opts, accounting, () => latencyRng, (rec, events) => {
-    const target = webhookTarget(rec.token, rec.extra);
-    if (target) webhooks.notify(target, events, store.toJson(rec));
-  });
+  const store: PredictionStore = new PredictionStore(
+    opts,
+    accounting,
+    () => latencyRng,
+    (rec, events) => {
+      const target = webhookTarget(rec.token, rec.extra);
+      if (target) webhooks.notify(target, events, store.toJson(rec));
+    },
+  );
 
   function authenticate(req: IncomingMessage): string {
     const token = bearerToken(req);
@@ -81,9 +90,14 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
     if (gate.kind === 'throttle') {
       accounting.recordThrottled(token);
       const s = gate.retryAfterSeconds;
-      throw new HttpError(429, 'Request was throttled', `Request was throttled. Expected available in ${s} second${s === 1 ? '' : 's'}.`, {
-        'Retry-After': String(s),
-      });
+      throw new HttpError(
+        429,
+        'Request was throttled',
+        `Request was throttled. Expected available in ${s} second${s === 1 ? '' : 's'}.`,
+        {
+          'Retry-After': String(s),
+        },
+      );
     }
     if (gate.kind === 'server_error') {
       accounting.recordServerError(token);
@@ -126,13 +140,22 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
     if (method === 'POST' && path === '/predictions') return createPrediction(req, res, undefined);
     const token = authenticate(req);
     if (method === 'GET') accounting.recordGet(token);
-    if (method === 'GET' && path === '/webhooks/default/secret') return sendJson(res, 200, { key: webhookSecretFor(token) });
+    if (method === 'GET' && path === '/webhooks/default/secret')
+      return sendJson(res, 200, { key: webhookSecretFor(token) });
     if (method === 'GET' && path === '/predictions') {
       const all = store.list();
       const offset = Math.max(0, Number(url.searchParams.get('cursor') ?? 0) || 0);
-      const next = offset + PAGE_SIZE < all.length ? `${originOf(req)}${opts.basePath}/predictions?cursor=${offset + PAGE_SIZE}` : null;
-      const previous = offset > 0 ? `${originOf(req)}${opts.basePath}/predictions?cursor=${Math.max(0, offset - PAGE_SIZE)}` : null;
-      return sendJson(res, 200, { previous, next, results: all.slice(offset, offset + PAGE_SIZE).map((r) => store.toJson(r)) });
+      const next =
+        offset + PAGE_SIZE < all.length
+          ? `${originOf(req)}${opts.basePath}/predictions?cursor=${offset + PAGE_SIZE}`
+          : null;
+      const previous =
+        offset > 0 ? `${originOf(req)}${opts.basePath}/predictions?cursor=${Math.max(0, offset - PAGE_SIZE)}` : null;
+      return sendJson(res, 200, {
+        previous,
+        next,
+        results: all.slice(offset, offset + PAGE_SIZE).map((r) => store.toJson(r)),
+      });
     }
     if (method === 'GET' && (m = /^\/predictions\/([^/]+)$/.exec(path))) {
       const rec = store.get(m[1]!);
