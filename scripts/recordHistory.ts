@@ -1,49 +1,152 @@
 /**
- * Records a real shortVideo history for the replay test (test/replay.test.ts). Run it after a
- * deliberate, patched() workflow change: `node bin/run-ts.js scripts/recordHistory.ts`.
- * It starts its own throwaway Temporal dev server and worker; nothing else needs to run.
+ * Records real workflow histories for the replay test (test/replay.test.ts), one file per scenario
+ * under test/fixtures/histories/<workflowType>/<scenario>.json.
+ *
+ *   node bin/run-ts.js scripts/recordHistory.ts                # every scenario
+ *   node bin/run-ts.js scripts/recordHistory.ts imageBatch     # the scenarios of one workflow
+ *   node bin/run-ts.js scripts/recordHistory.ts --as v2 ...    # save as <scenario>-v2.json
+ *
+ * The rule (README, "Changing a workflow"): every change to a workflow's commands is guarded with
+ * patched() or is a new workflow type, old recordings are never replaced, and each change adds a
+ * recording of its own (`--as <name>`) so the new code path is replayed too. It starts its own
+ * throwaway Temporal dev server, worker and Replicate emulator; nothing else needs to run.
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { activityDepsFromConfig } from '../src/activities/index.js';
 import { parseConfig } from '../src/config/index.js';
+import { startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { LocalStorage } from '../src/storage/index.js';
 import { findTemporalCli } from '../src/temporal/cliPath.js';
+import { SINGLE_PARTITION_QUEUES } from '../src/temporal/devServer.js';
+import { REELFLOW_SEARCH_ATTRIBUTES } from '../src/temporal/searchAttributes.js';
 import { createWorkers, runWorkers } from '../src/worker/createWorkers.js';
 
-const OUT = path.resolve('test/fixtures/shortVideo.history.json');
+const OUT_DIR = path.resolve('test/fixtures/histories');
+const TOKEN = `r8_record${'x'.repeat(27)}`;
+
+interface Scenario {
+  workflowType: string;
+  name: string;
+  workflowId: string;
+  input: Record<string, unknown>;
+  /** Runs the key workers against the emulator. */
+  replicate?: boolean;
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    workflowType: 'shortVideo',
+    name: 'offline',
+    workflowId: 'short-en-recorded-offline',
+    input: { story: 'The fox woke up. It ran to the river. It slept in the sun.', sceneCount: 3, aspect: '1:1' },
+  },
+  {
+    workflowType: 'shortVideo',
+    name: 'replicate',
+    workflowId: 'short-en-recorded-replicate',
+    replicate: true,
+    input: {
+      story: 'The fox woke up. It ran to the river. It slept in the sun.',
+      sceneCount: 3,
+      aspect: '1:1',
+      provider: 'replicate',
+      model: 'black-forest-labs/flux-schnell',
+      fps: 12,
+      captions: false,
+      transition: { type: 'cut', duration: 0 },
+    },
+  },
+  {
+    // More tasks than the first wave (50), so the tick between the waves is in the history.
+    workflowType: 'imageBatch',
+    name: 'two-waves',
+    workflowId: 'batch-recorded-two-waves',
+    replicate: true,
+    input: {
+      tasks: Array.from({ length: 55 }, (_, i) => ({ prompt: `A lighthouse at dusk, study ${i + 1}` })),
+      model: 'black-forest-labs/flux-schnell',
+      download: true,
+    },
+  },
+  {
+    workflowType: 'imageBatch',
+    name: 'url-mode',
+    workflowId: 'batch-recorded-url-mode',
+    replicate: true,
+    input: {
+      tasks: [{ prompt: 'A red car', output_filename: 'red_car.png' }, { prompt: 'A blue boat' }],
+      model: 'black-forest-labs/flux-schnell',
+      modelInput: { num_outputs: 2 },
+      download: false,
+    },
+  },
+];
+
+const { values, positionals } = parseArgs({ options: { as: { type: 'string' } }, allowPositionals: true });
+const chosen = SCENARIOS.filter((s) => positionals.length === 0 || positionals.includes(s.workflowType));
+if (chosen.length === 0) throw new Error(`No scenario for ${positionals.join(', ')}`);
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
 const env = await TestWorkflowEnvironment.createLocal({
-  server: { executable: { type: 'existing-path', path: findTemporalCli() }, ip: '127.0.0.1' },
+  server: {
+    executable: { type: 'existing-path', path: findTemporalCli() },
+    ip: '127.0.0.1',
+    extraArgs: ['--log-level', 'error', ...SINGLE_PARTITION_QUEUES],
+    searchAttributes: REELFLOW_SEARCH_ATTRIBUTES,
+  },
+});
+const emulator = await startReplicateEmulator({
+  latencySeconds: 0.2,
+  jitter: 0.2,
+  tokens: [TOKEN],
+  sendWebhooks: false,
 });
 try {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelflow-record-'));
-  const config = parseConfig({ ...process.env, DATA_DIR: dataDir, RENDER_PRESET: 'ultrafast' });
+  const config = parseConfig({
+    PATH: process.env.PATH,
+    DATA_DIR: dataDir,
+    RENDER_PRESET: 'ultrafast',
+    REPLICATE_API_TOKEN: TOKEN,
+    REPLICATE_BASE_URL: emulator.url,
+    REPLICATE_KEY_CONCURRENCY: '4',
+  });
   const workers = await createWorkers({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue: 'record-history',
     renderConcurrency: 1,
     deps: activityDepsFromConfig(config, new LocalStorage(dataDir)),
+    replicate: config.replicate,
+    connect: () => import('@temporalio/worker').then((w) => w.NativeConnection.connect({ address: env.address })),
   });
   const controller = new AbortController();
   const running = runWorkers(workers, controller.signal);
-  const handle = await env.client.workflow.start('shortVideo', {
-    taskQueue: 'record-history',
-    workflowId: 'short-en-recorded-history',
-    args: [{ story: 'The fox woke up. It ran to the river. It slept in the sun.', sceneCount: 3, aspect: '1:1' }],
-  });
-  await handle.result();
-  const history = await handle.fetchHistory();
-  await writeFile(OUT, historyToJSON(history));
-  console.log(`recorded ${history.events?.length} events to ${OUT}`);
+  for (const scenario of chosen) {
+    const handle = await env.client.workflow.start(scenario.workflowType, {
+      taskQueue: 'record-history',
+      workflowId: scenario.workflowId,
+      args: [scenario.input],
+    });
+    await handle.result();
+    const history = await handle.fetchHistory();
+    const file = path.join(OUT_DIR, scenario.workflowType, `${scenario.name}${values.as ? `-${values.as}` : ''}.json`);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(
+      file,
+      `${JSON.stringify({ workflowId: scenario.workflowId, history: JSON.parse(historyToJSON(history)) }, null, 1)}\n`,
+    );
+    console.log(`recorded ${history.events?.length} events to ${path.relative(process.cwd(), file)}`);
+  }
   controller.abort();
   await running;
 } finally {
+  await emulator.close();
   await env.teardown();
 }
