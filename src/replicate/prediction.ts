@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { type ActivityCancellationDetails, ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Prediction } from 'replicate';
 import type { KeyClient, ReplicatePool } from './client.js';
 import {
@@ -60,9 +60,29 @@ export function fallbackPollDelayMs(elapsedMs: number): number {
 const HEARTBEAT_EVERY_MS = 1000;
 
 /**
+ * Whether a cancelled attempt should cancel its prediction upstream, from why Temporal cancelled it.
+ *
+ * Stop spending only when nothing will ever pick the checkpoint up again:
+ * - `cancelRequested`: the run itself asked to stop (a cancelled workflow, a cancelled scope).
+ * - `reset`: the workflow was reset; the new run schedules its activities afresh, without our checkpoint.
+ * - `notFound`: the server no longer knows the activity (the workflow was terminated or has closed).
+ *
+ * Anything else leaves the prediction running: `paused` (unpausing starts the next attempt),
+ * `timedOut` (the retry policy starts the next one) and `workerShutdown` (a deploy, a restart) all
+ * lead to an attempt that resumes the prediction from the checkpoint in its heartbeat details, so
+ * cancelling would make that attempt pay for a second prediction. Details we cannot read (none at
+ * all) leave it running too: an unneeded prediction costs at most the rest of its run (a timeout on
+ * the last attempt is such a case), a cancelled resumable one costs a whole new prediction.
+ */
+export function shouldStopSpending(details: ActivityCancellationDetails | undefined): boolean {
+  return details !== undefined && (details.cancelRequested || details.reset || details.notFound);
+}
+
+/**
  * Runs one prediction durably inside an activity: create (with this worker's key) and checkpoint
  * at once, or resume the checkpointed one with the key that created it; then wait, heartbeating
- * every poll so cancellation arrives promptly, and cancel upstream when the activity is cancelled.
+ * every poll so cancellation arrives promptly, and cancel upstream when the cancellation means no
+ * attempt will resume it (see shouldStopSpending).
  * With `webhooks`, the prediction is created with this process's webhook URL and the wait ends when
  * its webhook arrives, polling slowly meanwhile in case it never does.
  */
@@ -120,9 +140,9 @@ export async function runDurablePrediction(
           await ctx.sleep(pollDelayMs(elapsed, owner.key.concurrency));
         }
       } catch (err) {
-        // A run that is cancelled stops paying; a worker that is only shutting down (a deploy, a
-        // restart) leaves the prediction running, and the retry resumes it from the checkpoint.
-        if (err instanceof CancelledFailure && err.message !== 'WORKER_SHUTDOWN') await cancelUpstream(owner, id);
+        if (err instanceof CancelledFailure && shouldStopSpending(ctx.cancellationDetails)) {
+          await cancelUpstream(owner, id);
+        }
         throw err;
       }
       if (pushed) push = undefined; // used once: a GET that still says "running" must not spin on it
@@ -200,7 +220,7 @@ async function call<T>(owner: KeyClient, doing: string, fn: (client: KeyClient['
   }
 }
 
-/** Best effort: the run is being cancelled either way, but a running prediction keeps costing money. */
+/** Best effort: the attempt ends either way, but a running prediction keeps costing money. */
 async function cancelUpstream(owner: KeyClient, predictionId: string): Promise<void> {
   try {
     await owner.client.predictions.cancel(predictionId);
