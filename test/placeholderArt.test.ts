@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, decodePngSize, encodePng, PNG_SIGNATURE, type PngFilter } from '../src/media/png.js';
-import { detectTheme, renderPlaceholderArt, renderPlaceholderPixels } from '../src/media/placeholderArt.js';
+import { detectTheme, renderPlaceholderArt, renderPlaceholderPixels } from '../src/media/art/index.js';
 
 function meanChannels(rgb: Uint8Array): { r: number; g: number; b: number; luma: number } {
   let r = 0;

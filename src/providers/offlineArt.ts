@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { renderPlaceholderArt } from '../media/placeholderArt.js';
+import { renderPlaceholderArt } from '../media/art/index.js';
 import type { VisualProvider } from './types.js';
 
 /** Deterministic local placeholder art: no network, honest about being a placeholder. */
