@@ -8,6 +8,7 @@ import { createHmac } from 'node:crypto';
 import { type IncomingHttpHeaders, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Prediction } from 'replicate';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseReplicateConfig } from '../src/config/replicate.js';
 import { type ReplicateEmulator, startReplicateEmulator } from '../src/emulators/replicate/index.js';
@@ -29,9 +30,14 @@ function sign(secret: string, id: string, timestamp: number, body: string): stri
   return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
-function delivery(body: string, secret = SECRET, at = Date.now()) {
+/** A delivery's signed headers, as Replicate sends them. */
+function signedHeaders(body: string, secret = SECRET, at = Date.now()): Record<string, string> {
   const timestamp = Math.floor(at / 1000);
-  return { id: 'msg_1', timestamp: String(timestamp), signature: sign(secret, 'msg_1', timestamp, body), body };
+  return {
+    'webhook-id': 'msg_1',
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': sign(secret, 'msg_1', timestamp, body),
+  };
 }
 
 const succeeded = (id: string) =>
@@ -43,47 +49,49 @@ const within = <T>(promise: Promise<T>, ms = 50) =>
 
 describe('verifyWebhook', () => {
   const body = JSON.stringify({ id: 'p1', status: 'succeeded' });
+  const webhook = new Webhook(SECRET);
 
   it('accepts a delivery signed with the secret', () => {
-    expect(verifyWebhook(delivery(body), SECRET)).toEqual({ ok: true });
+    expect(verifyWebhook(webhook, body, signedHeaders(body))).toEqual({ ok: true });
   });
 
   it('accepts any one valid entry of a space-separated signature list (secret rotation)', () => {
-    const d = delivery(body);
-    expect(
-      verifyWebhook({ ...d, signature: `v1,${Buffer.alloc(32).toString('base64')} ${d.signature}` }, SECRET).ok,
-    ).toBe(true);
+    const headers = signedHeaders(body);
+    headers['webhook-signature'] = `v1,${Buffer.alloc(32).toString('base64')} ${headers['webhook-signature']}`;
+    expect(verifyWebhook(webhook, body, headers).ok).toBe(true);
   });
 
   it('rejects a tampered body', () => {
-    const d = delivery(body);
-    expect(verifyWebhook({ ...d, body: body.replace('succeeded', 'failed') }, SECRET)).toEqual({
+    expect(verifyWebhook(webhook, body.replace('succeeded', 'failed'), signedHeaders(body))).toEqual({
       ok: false,
-      reason: 'signature mismatch',
+      reason: 'No matching signature found',
     });
   });
 
   it('rejects a signature made with another secret', () => {
-    expect(verifyWebhook(delivery(body, OTHER_SECRET), SECRET).ok).toBe(false);
+    expect(verifyWebhook(webhook, body, signedHeaders(body, OTHER_SECRET)).ok).toBe(false);
   });
 
   it('rejects timestamps more than 5 minutes old (replays) or ahead, even when correctly signed', () => {
     const now = Date.now();
-    expect(verifyWebhook(delivery(body, SECRET, now - 6 * 60_000), SECRET, now)).toEqual({
+    expect(verifyWebhook(webhook, body, signedHeaders(body, SECRET, now - 6 * 60_000))).toEqual({
       ok: false,
-      reason: 'timestamp outside the 5-minute window',
+      reason: 'Message timestamp too old',
     });
-    expect(verifyWebhook(delivery(body, SECRET, now + 6 * 60_000), SECRET, now).ok).toBe(false);
-    expect(verifyWebhook(delivery(body, SECRET, now - 4 * 60_000), SECRET, now).ok).toBe(true);
+    expect(verifyWebhook(webhook, body, signedHeaders(body, SECRET, now + 6 * 60_000)).ok).toBe(false);
+    expect(verifyWebhook(webhook, body, signedHeaders(body, SECRET, now - 4 * 60_000)).ok).toBe(true);
   });
 
   it('rejects missing headers, other versions and malformed signatures without throwing', () => {
-    const d = delivery(body);
-    expect(verifyWebhook({ ...d, signature: undefined }, SECRET).ok).toBe(false);
-    expect(verifyWebhook({ ...d, id: undefined }, SECRET).ok).toBe(false);
-    expect(verifyWebhook({ ...d, timestamp: 'yesterday' }, SECRET).ok).toBe(false);
-    expect(verifyWebhook({ ...d, signature: d.signature.replace('v1,', 'v2,') }, SECRET).ok).toBe(false);
-    expect(verifyWebhook({ ...d, signature: 'v1,short' }, SECRET).ok).toBe(false);
+    const headers = signedHeaders(body);
+    const without = (name: string) => Object.fromEntries(Object.entries(headers).filter(([k]) => k !== name));
+    const changed = (name: string, value: string) => ({ ...headers, [name]: value });
+    expect(verifyWebhook(webhook, body, without('webhook-signature')).ok).toBe(false);
+    expect(verifyWebhook(webhook, body, without('webhook-id')).ok).toBe(false);
+    expect(verifyWebhook(webhook, body, changed('webhook-timestamp', 'yesterday')).ok).toBe(false);
+    const v2 = headers['webhook-signature']!.replace('v1,', 'v2,');
+    expect(verifyWebhook(webhook, body, changed('webhook-signature', v2)).ok).toBe(false);
+    expect(verifyWebhook(webhook, body, changed('webhook-signature', 'v1,short')).ok).toBe(false);
   });
 });
 
@@ -260,15 +268,7 @@ describe('the emulator sends signed webhooks', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(capture.received).toHaveLength(1);
     const [hook] = capture.received;
-    const verdict = verifyWebhook(
-      {
-        id: hook!.headers['webhook-id'] as string,
-        timestamp: hook!.headers['webhook-timestamp'] as string,
-        signature: hook!.headers['webhook-signature'] as string,
-        body: hook!.body,
-      },
-      key,
-    );
+    const verdict = verifyWebhook(new Webhook(key), hook!.body, hook!.headers as Record<string, string>);
     expect(verdict).toEqual({ ok: true });
     expect(JSON.parse(hook!.body)).toMatchObject({
       id: created.id,
@@ -354,10 +354,9 @@ describe("the worker's webhook receiver", () => {
   });
 
   function post(keyIndex: number, body: string, secret: string, headers: Record<string, string> = {}) {
-    const d = delivery(body, secret);
     return fetch(receiver.urlFor(keyIndex), {
       method: 'POST',
-      headers: { 'webhook-id': d.id, 'webhook-timestamp': d.timestamp, 'webhook-signature': d.signature, ...headers },
+      headers: { ...signedHeaders(body, secret), ...headers },
       body,
     });
   }

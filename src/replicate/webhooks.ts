@@ -1,7 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Prediction } from 'replicate';
+import { Webhook } from 'standardwebhooks';
 import type { ReplicateWebhookConfig } from '../config/replicate.js';
 import type { ReplicatePool } from './client.js';
 import { PredictionWaiters } from './webhookWaiters.js';
@@ -12,40 +12,24 @@ import { PredictionWaiters } from './webhookWaiters.js';
  * (see PredictionWaiters). Polling stays as the fallback, so a lost webhook only costs time.
  */
 
-/** Standard Webhooks' replay window: a captured delivery is useless five minutes later. */
-export const WEBHOOK_TOLERANCE_SEC = 5 * 60;
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
-
-export interface SignedDelivery {
-  id: string | undefined;
-  timestamp: string | undefined;
-  /** Space-separated `v1,<base64>` entries (several while a secret rotates). */
-  signature: string | undefined;
-  /** The raw body, exactly as received: re-serialised JSON would not match. */
-  body: string;
-}
 
 export type WebhookVerdict = { ok: true } | { ok: false; reason: string };
 
-/** Checks a delivery against `secret` (`whsec_<base64>`): signature in constant time, timestamp within 5 min. */
-export function verifyWebhook(delivery: SignedDelivery, secret: string, nowMs = Date.now()): WebhookVerdict {
-  const { id, timestamp, signature, body } = delivery;
-  if (!id || !timestamp || !signature)
-    return { ok: false, reason: 'missing webhook-id, webhook-timestamp or webhook-signature' };
-  const seconds = /^\d{1,12}$/.test(timestamp) ? Number(timestamp) : NaN;
-  if (!Number.isFinite(seconds) || Math.abs(nowMs / 1000 - seconds) > WEBHOOK_TOLERANCE_SEC) {
-    return { ok: false, reason: 'timestamp outside the 5-minute window' };
+/**
+ * Checks a delivery the Standard Webhooks way (Replicate's scheme), with the `standardwebhooks`
+ * library: one `v1` entry of `webhook-signature` must be the HMAC of `<id>.<timestamp>.<body>` under
+ * the account's secret (compared in constant time; several entries while a secret rotates), and
+ * `webhook-timestamp` within 5 minutes of now, so a captured delivery cannot be replayed later.
+ * `body` is the raw body, exactly as received: re-serialised JSON would not match.
+ */
+export function verifyWebhook(webhook: Webhook, body: string, headers: Record<string, string>): WebhookVerdict {
+  try {
+    webhook.verify(body, headers, { jsonParse: false });
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: err instanceof Error ? err.message : String(err) };
   }
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  const expected = createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest();
-  const matches = signature.split(' ').some((entry) => {
-    const [version, value] = entry.split(',', 2);
-    if (version !== 'v1' || !value) return false;
-    const given = Buffer.from(value, 'base64');
-    // timingSafeEqual needs equal lengths; a length mismatch reveals nothing about the secret.
-    return given.length === expected.length && timingSafeEqual(given, expected);
-  });
-  return matches ? { ok: true } : { ok: false, reason: 'signature mismatch' };
 }
 
 export interface WebhookReceiver {
@@ -73,8 +57,8 @@ export interface WebhookReceiverOptions {
 export async function startWebhookReceiver(options: WebhookReceiverOptions): Promise<WebhookReceiver> {
   const { config, pool } = options;
   const waiters = options.waiters ?? new PredictionWaiters();
-  const secrets = webhookSecrets(config, pool);
-  for (const index of options.prefetch ?? []) secrets(index).catch(() => undefined);
+  const verifiers = webhookVerifiers(config, pool);
+  for (const index of options.prefetch ?? []) verifiers(index).catch(() => undefined);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return reply(res, 405, 'POST only', { allow: 'POST' });
@@ -82,25 +66,20 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
     if (body === undefined) return reply(res, 413, 'body too large');
     const keyIndex = Number(new URL(req.url ?? '/', 'http://receiver').searchParams.get('key'));
     if (!pool.has(keyIndex)) return reply(res, 401, 'unknown key');
-    let secret: string;
+    let webhook: Webhook;
     try {
-      secret = await secrets(keyIndex);
+      webhook = await verifiers(keyIndex);
     } catch {
       // Replicate retries a failed delivery; meanwhile the activity's fallback poll carries on.
       options.onError?.(`Replicate webhooks: could not get the signing secret of key #${keyIndex}`);
       return reply(res, 503, 'signing secret unavailable');
     }
-    const header = (name: string) =>
-      typeof req.headers[name] === 'string' ? (req.headers[name] as string) : undefined;
-    const verdict = verifyWebhook(
-      {
-        id: header('webhook-id'),
-        timestamp: header('webhook-timestamp'),
-        signature: header('webhook-signature'),
-        body,
-      },
-      secret,
-    );
+    const headers: Record<string, string> = {};
+    for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) {
+      const value = req.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const verdict = verifyWebhook(webhook, body, headers);
     if (!verdict.ok) return reply(res, 401, verdict.reason);
     let prediction: Prediction;
     try {
@@ -145,26 +124,25 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
 }
 
 /**
- * Each key's signing secret: the configured one, or fetched from Replicate once per key (its
- * account's own). A failed fetch is forgotten so the next webhook tries again. Never logged.
+ * Each key's verifier: for the configured secret, or for the one fetched from Replicate once per
+ * key (its account's own). A failed fetch is forgotten so the next webhook tries again. The secret
+ * is never logged.
  */
-function webhookSecrets(config: ReplicateWebhookConfig, pool: ReplicatePool): (keyIndex: number) => Promise<string> {
-  const cache = new Map<number, Promise<string>>();
+function webhookVerifiers(config: ReplicateWebhookConfig, pool: ReplicatePool): (keyIndex: number) => Promise<Webhook> {
+  const cache = new Map<number, Promise<Webhook>>();
+  const secretOf = async (keyIndex: number) =>
+    config.secret ?? (await pool.get(keyIndex)!.client.webhooks.default.secret.get()).key;
   return (keyIndex) => {
-    if (config.secret) return Promise.resolve(config.secret);
-    let secret = cache.get(keyIndex);
-    if (!secret) {
-      secret = pool
-        .get(keyIndex)!
-        .client.webhooks.default.secret.get()
-        .then(({ key }) => {
-          if (!/^whsec_/.test(key)) throw new Error('unexpected secret format');
-          return key;
-        });
-      secret.catch(() => cache.delete(keyIndex));
-      cache.set(keyIndex, secret);
+    let verifier = cache.get(keyIndex);
+    if (!verifier) {
+      verifier = secretOf(keyIndex).then((secret) => {
+        if (!/^whsec_/.test(secret)) throw new Error('unexpected secret format');
+        return new Webhook(secret);
+      });
+      verifier.catch(() => cache.delete(keyIndex));
+      cache.set(keyIndex, verifier);
     }
-    return secret;
+    return verifier;
   };
 }
 

@@ -3,7 +3,8 @@
  * POSTed there on the events its `webhook_events_filter` lists, signed the way Replicate signs
  * (the Standard Webhooks scheme) with a secret per account, like Replicate's.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
 import type { Accounting } from './accounting.js';
 import { createRng, type Rng } from './random.js';
 
@@ -20,12 +21,6 @@ const DELIVERY_TIMEOUT_MS = 10_000;
  */
 export function webhookSecretFor(token: string): string {
   return `whsec_${createHash('sha256').update(`replicate-emulator webhook secret\0${token}`).digest('base64')}`;
-}
-
-/** The `webhook-signature` value: `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, key = the secret's base64 part. */
-export function signWebhook(secret: string, id: string, timestamp: number, body: string): string {
-  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
 }
 
 export interface WebhookSenderOptions {
@@ -77,15 +72,16 @@ export class WebhookSender {
   private async attempt(target: WebhookTarget, id: string, body: string): Promise<boolean> {
     const controller = new AbortController();
     this.pending.add(controller);
-    const timestamp = Math.floor(Date.now() / 1000);
+    const now = new Date();
     try {
       const response = await fetch(target.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
           'webhook-id': id,
-          'webhook-timestamp': String(timestamp),
-          'webhook-signature': signWebhook(webhookSecretFor(target.token), id, timestamp, body),
+          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+          // `v1,<base64 HMAC-SHA256 of "<id>.<timestamp>.<body>">`, as Replicate signs.
+          'webhook-signature': new Webhook(webhookSecretFor(target.token)).sign(id, now, body),
         },
         body,
         signal: AbortSignal.any([controller.signal, AbortSignal.timeout(DELIVERY_TIMEOUT_MS)]),
