@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/api/app.js';
 import { serveApi } from '../src/api/server.js';
-import { shortIdForIdempotencyKey } from '../src/client/shortIds.js';
+import { idForIdempotencyKey } from '../src/runs/ids.js';
 import { type Config, parseConfig } from '../src/config/index.js';
 import { LocalStorage } from '../src/storage/index.js';
 import { type ErrorJson, expectError, postJson, terminateAll } from './support/api.js';
@@ -40,7 +40,7 @@ function postShort(body: unknown, headers: Record<string, string> = {}): Promise
 
 /** A bad request must not start anything: the key it carried maps to a workflow that does not exist. */
 async function expectNoShortFor(idempotencyKey: string): Promise<void> {
-  const handle = client.workflow.getHandle(shortIdForIdempotencyKey(idempotencyKey));
+  const handle = client.workflow.getHandle(idForIdempotencyKey('short', idempotencyKey));
   await expect(handle.describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
 }
 

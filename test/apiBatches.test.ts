@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
-import { batchIdForIdempotencyKey } from '../src/client/batches.js';
+import { idForIdempotencyKey } from '../src/runs/ids.js';
 import { type Config, parseConfig } from '../src/config/index.js';
 import { LocalStorage } from '../src/storage/index.js';
 import { expectError, postJson, terminateAll } from './support/api.js';
@@ -75,7 +75,7 @@ function postBatch(body: unknown, headers: Record<string, string> = {}, on: App 
 
 /** A rejected request must not start anything: its Idempotency-Key maps to no workflow. */
 async function expectNoBatchFor(idempotencyKey: string): Promise<void> {
-  await expect(client.workflow.getHandle(batchIdForIdempotencyKey(idempotencyKey)).describe()).rejects.toBeInstanceOf(
+  await expect(client.workflow.getHandle(idForIdempotencyKey('batch', idempotencyKey)).describe()).rejects.toBeInstanceOf(
     WorkflowNotFoundError,
   );
 }
@@ -357,7 +357,7 @@ describe('idempotency', () => {
     const first = await postBatch(request, { 'idempotency-key': key });
     expect(first.status).toBe(202);
     const { id } = (await first.json()) as { id: string };
-    expect(id).toBe(batchIdForIdempotencyKey(key));
+    expect(id).toBe(idForIdempotencyKey('batch', key));
     expect(id).toMatch(/^batch-idem-[0-9a-f]{24}$/);
     const { runId } = await client.workflow.getHandle(id).describe();
 

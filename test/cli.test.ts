@@ -88,12 +88,16 @@ describe('reelflow make / status', () => {
     expect(status).toMatchObject({ id: made.id, status: 'completed', result: { width: 1080, height: 1080 } });
   });
 
-  it('says clearly when there is no short with that id', async () => {
+  it('says clearly when there is no run with that id', async () => {
     const result = await reelflow(['status', 'nope'], env);
 
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^reelflow: No short with id "nope"\./);
+    expect(result.stderr).toMatch(/^reelflow: No run with id "nope" \(run ids start with short- or batch-\)\./);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+
+    const unknown = await reelflow(['status', 'short-en-nobody-made-this-x1y2z3'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/^reelflow: No short with id "short-en-nobody-made-this-x1y2z3"\./);
   });
 });
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/config/index.js';
 import { shortRequestSchema } from '../src/domain/shortRequest.js';
-import { newShortId, requestFingerprint, shortIdForIdempotencyKey } from '../src/client/shortIds.js';
 
 describe('parseConfig', () => {
   it('has working defaults', () => {
@@ -35,19 +34,5 @@ describe('shortRequestSchema', () => {
     expect(shortRequestSchema.safeParse({ story: 'x', colour: 'red' }).success).toBe(false);
     expect(shortRequestSchema.safeParse({ story: 'x'.repeat(20_001) }).success).toBe(false);
     expect(shortRequestSchema.safeParse({ story: '   ' }).success).toBe(false);
-  });
-});
-
-describe('short ids', () => {
-  it('are readable for Latin stories and URL-safe for all', () => {
-    expect(newShortId('A small fox woke up in the forest.')).toMatch(/^short-en-a-small-fox-woke-up-[a-z0-9]{6}$/);
-    expect(newShortId('Лиса проснулась.')).toMatch(/^short-ru-[a-z0-9]{6}$/);
-  });
-
-  it('hash idempotency keys so the key never appears, and fingerprint requests stably', () => {
-    const id = shortIdForIdempotencyKey('my-secret-key');
-    expect(id).toBe(shortIdForIdempotencyKey('my-secret-key'));
-    expect(id).not.toContain('secret');
-    expect(requestFingerprint({ a: 1, b: { c: 2 } })).toBe(requestFingerprint({ b: { c: 2 }, a: 1 }));
   });
 });

@@ -3,8 +3,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImageBatchInput, ImageBatchResult } from '../src/domain/batch.js';
-import { getBatchProgressQuery, imageBatch } from '../src/workflows/index.js';
+import type { BatchRequest, ImageBatchResult } from '../src/domain/batch.js';
+import { getBatchProgressQuery } from '../src/workflows/definitions.js';
+import { imageBatch } from '../src/workflows/index.js';
 import { type PoolFixture, startPoolFixture } from './support/replicate.js';
 import { type RunningWorkers, connectTestClient, startTestWorkers } from './support/temporal.js';
 
@@ -28,7 +29,7 @@ afterAll(async () => {
 });
 
 let runs = 0;
-async function runBatch(input: ImageBatchInput): Promise<{ workflowId: string; result: ImageBatchResult }> {
+async function runBatch(input: BatchRequest): Promise<{ workflowId: string; result: ImageBatchResult }> {
   const workflowId = `batch-${++runs}-${Date.now()}`;
   const result = await client.workflow.execute(imageBatch, { taskQueue: workers.taskQueue, workflowId, args: [input] });
   return { workflowId, result };

@@ -12,7 +12,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { ShortResult } from '../src/domain/result.js';
-import { getProgressQuery, shortVideo } from '../src/workflows/index.js';
+import { getShortProgressQuery } from '../src/workflows/definitions.js';
+import { shortVideo } from '../src/workflows/index.js';
 import { probe } from './support/media.js';
 import {
   type PoolFixture,
@@ -123,7 +124,7 @@ describe('durable Replicate predictions', () => {
         'every slot busy and every short in its visuals stage',
         async () => {
           if (fixture.emulator.stats().totals.inFlight < KEYS * SLOTS) return false;
-          const stages = await Promise.all(handles.map((h) => h.query(getProgressQuery).then((p) => p.stage)));
+          const stages = await Promise.all(handles.map((h) => h.query(getShortProgressQuery).then((p) => p.stage)));
           return stages.every((s) => s === 'visuals');
         },
         60_000,

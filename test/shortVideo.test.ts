@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ShortResult } from '../src/domain/result.js';
 import type { ShortRequest } from '../src/domain/shortRequest.js';
 import { shortVideo } from '../src/workflows/index.js';
-import { getProgressQuery } from '../src/workflows/definitions.js';
+import { getShortProgressQuery } from '../src/workflows/definitions.js';
 import { grayFrame, meanDifference, probe } from './support/media.js';
 import { type RunningWorkers, connectTestClient, startTestWorkers } from './support/temporal.js';
 
@@ -81,7 +81,7 @@ describe('shortVideo workflow on a real Temporal server', () => {
       args: [{ story: STORIES.en, sceneCount: 2, aspect: '1:1' } as never],
     });
     await handle.result();
-    const progress = await handle.query(getProgressQuery);
+    const progress = await handle.query(getShortProgressQuery);
     expect(progress.stage).toBe('completed');
     expect(progress.percent).toBe(100);
     expect(progress.scenes.map((s) => [s.visual, s.narration])).toEqual([

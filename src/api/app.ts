@@ -1,21 +1,22 @@
 import type { Client } from '@temporalio/client';
-import { Hono, type MiddlewareHandler } from 'hono';
+import { Hono } from 'hono';
 import type { Config } from '../config/index.js';
+import { RUN_KINDS } from '../runs/registry.js';
+import { RunService } from '../runs/service.js';
 import type { Storage } from '../storage/index.js';
+import { temporalDeadline } from './deadline.js';
 import { createErrorHandler, notFound } from './errors.js';
-import { batchesRoutes } from './routes/batches.js';
 import { healthRoutes } from './routes/health.js';
 import { poolRoutes } from './routes/pool.js';
-import { shortsRoutes } from './routes/shorts.js';
-import { videoRoutes } from './routes/video.js';
+import { runRoutes } from './runRoutes.js';
 
 export interface ApiOptions {
   client: Client;
   config: Config;
   storage: Storage;
-  /** Task queue for new shorts; defaults to `config.taskQueue` (tests use their own). */
+  /** Task queue for new runs; defaults to `config.taskQueue` (tests use their own). */
   taskQueue?: string;
-  /** Upper bound for the Temporal calls of one request, so an outage answers 503 instead of hanging. */
+  /** Upper bound for one request's Temporal work, so an outage answers 503 instead of hanging. */
   temporalDeadlineMs?: number;
   /** How long /healthz waits for Temporal. */
   healthDeadlineMs?: number;
@@ -31,20 +32,12 @@ export function createApp({
   healthDeadlineMs = 2_000,
 }: ApiOptions): Hono {
   const app = new Hono();
+  const runs = new RunService(client, config);
   app.route('/', healthRoutes({ client, temporalAddress: config.temporal.address, deadlineMs: healthDeadlineMs }));
-  app.use('/v1/*', temporalDeadline(client, temporalDeadlineMs));
-  app.route('/v1/shorts', shortsRoutes({ client, config, taskQueue }));
-  app.route('/v1/shorts', videoRoutes({ client, config, storage }));
-  app.route('/v1/batches', batchesRoutes({ client, config, storage, taskQueue }));
+  app.use('/v1/*', temporalDeadline(client, temporalDeadlineMs, config.temporal.address));
+  for (const kind of RUN_KINDS) app.route(`/v1/${kind.plural}`, runRoutes(kind, { runs, config, storage, taskQueue }));
   app.route('/v1/pool', poolRoutes({ client, config, storage, taskQueue }));
   app.notFound(notFound);
   app.onError(createErrorHandler(config.temporal.address));
   return app;
-}
-
-/** Without a deadline the client retries an unreachable server for ~20 s before giving up. */
-function temporalDeadline(client: Client, ms: number): MiddlewareHandler {
-  return async function temporalDeadline(_c, next) {
-    await client.withDeadline(Date.now() + ms, next);
-  };
 }

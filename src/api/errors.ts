@@ -2,8 +2,15 @@ import { isGrpcServiceError } from '@temporalio/client';
 import type { Context, ErrorHandler, Handler, NotFoundHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { BatchNotFoundError } from '../client/batches.js';
-import { IdempotencyConflictError, ProviderUnavailableError, ShortNotFoundError } from '../client/shorts.js';
+import {
+  IdempotencyConflictError,
+  ProviderUnavailableError,
+  RunAlreadyFinishedError,
+  RunNotCompletedError,
+  RunNotFoundError,
+  StoredFileMissingError,
+} from '../runs/errors.js';
+import { redact } from '../security/redact.js';
 
 /**
  * The API's one error type and the one place errors become HTTP responses. Every error body is
@@ -25,7 +32,7 @@ export interface ErrorBody {
 }
 
 export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}): ErrorBody {
-  return { error: { ...extra, code, message } };
+  return { error: { ...extra, code, message: redact(message) } };
 }
 
 const GRPC_UNAVAILABLE = 14;
@@ -43,23 +50,45 @@ export function temporalUnavailableMessage(address: string): string {
   return `Temporal at ${address} is not answering. Is it running? For local development start it with \`reelflow dev\`.`;
 }
 
+/** The run layer's errors as HTTP answers: one table, so every kind answers the same way. */
+function fromRunError(err: unknown): ApiError | undefined {
+  if (err instanceof RunNotFoundError) return new ApiError(404, 'not_found', err.message);
+  if (err instanceof RunNotCompletedError) return new ApiError(409, err.code, err.message, err.extra);
+  if (err instanceof RunAlreadyFinishedError) return new ApiError(409, 'already_finished', err.message);
+  if (err instanceof StoredFileMissingError) return new ApiError(410, err.code, err.message);
+  if (err instanceof IdempotencyConflictError) return new ApiError(422, 'idempotency_conflict', err.message);
+  if (err instanceof ProviderUnavailableError) return new ApiError(422, 'provider_unavailable', err.message);
+  return undefined;
+}
+
 /** `onError` for the whole app: our errors keep their status and code; anything else is a 500. */
 export function createErrorHandler(temporalAddress: string): ErrorHandler {
   return function handleError(err, c) {
-    if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.extra), err.status);
-    if (err instanceof ShortNotFoundError) return c.json(errorBody('not_found', err.message), 404);
-    if (err instanceof BatchNotFoundError) return c.json(errorBody('not_found', err.message), 404);
-    if (err instanceof IdempotencyConflictError) return c.json(errorBody('idempotency_conflict', err.message), 422);
-    if (err instanceof ProviderUnavailableError) return c.json(errorBody('provider_unavailable', err.message), 422);
+    const known = err instanceof ApiError ? err : fromRunError(err);
+    if (known?.code === 'request_aborted') {
+      console.warn(
+        `reelflow api: ${c.req.method} ${c.req.path}: the client closed the connection during the upload; nothing was started.`,
+      );
+    }
+    if (known) return c.json(errorBody(known.code, known.message, known.extra), known.status);
     if (isTemporalUnavailable(err)) {
       return c.json(errorBody('temporal_unavailable', temporalUnavailableMessage(temporalAddress)), 503);
     }
     if (err instanceof HTTPException && err.status < 500) {
       return c.json(errorBody('bad_request', err.message || 'The request could not be handled.'), err.status);
     }
-    console.error(`reelflow api: ${c.req.method} ${c.req.path} failed:`, err);
+    console.error(`reelflow api: ${c.req.method} ${c.req.path} failed:`, redactError(err));
     return c.json(errorBody('internal', 'Something went wrong on our side; the details are in the API log.'), 500);
   };
+}
+
+/** The error as logged: its message and stack with secrets masked, its type kept. */
+function redactError(err: unknown): unknown {
+  if (!(err instanceof Error)) return redact(String(err));
+  const copy = new Error(redact(err.message));
+  copy.name = err.name;
+  copy.stack = err.stack && redact(err.stack);
+  return copy;
 }
 
 export const notFound: NotFoundHandler = function notFound(c) {

@@ -1,15 +1,13 @@
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { z } from 'zod';
+import { describeIssues } from '../util/describeIssues.js';
 import { ApiError } from './errors.js';
 
 /** The JSON request plumbing every POST route shares: content type, size cap, parsing, errors. */
 
 /** Printable ASCII, 1–200 characters: room for a UUID or a client's own scheme, nothing odd. */
 const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,200}$/;
-
-/** A request with 1000 bad items would list 1000 fields, so the list and the message stop at 20. */
-const MAX_FIELDS = 20;
 
 export const requireJson: MiddlewareHandler = async function requireJson(c, next) {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
@@ -33,8 +31,23 @@ export function limitBody(maxBytes: number): MiddlewareHandler {
   });
 }
 
+/** The client hung up while sending the body: nothing to answer, nothing started, not our failure. */
+export const REQUEST_ABORTED = 'request_aborted';
+
 export async function readJson(request: Request): Promise<unknown> {
-  const text = await request.text();
+  let text: string;
+  try {
+    text = await request.text();
+  } catch (err) {
+    if (request.signal.aborted || (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
+      throw new ApiError(
+        400,
+        REQUEST_ABORTED,
+        'The connection closed before the request body arrived; nothing was started.',
+      );
+    }
+    throw err;
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -53,16 +66,6 @@ export function idempotencyKeyOf(header: string | undefined): string | undefined
 
 /** Every schema problem with its path (`tasks.3.prompt`), as `fields` and in one readable message. */
 export function invalidRequest(error: z.ZodError): ApiError {
-  const all = error.issues.flatMap((issue) => {
-    const path = issue.path.map(String).join('.');
-    // An unknown key is a problem with that key, so name it as the field.
-    if (issue.code === 'unrecognized_keys') {
-      return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: `unknown field "${key}"` }));
-    }
-    return [{ path, message: issue.message }];
-  });
-  const fields = all.slice(0, MAX_FIELDS);
-  const more = all.length > MAX_FIELDS ? ` (and ${all.length - MAX_FIELDS} more)` : '';
-  const message = fields.map((f) => `${f.path || '(body)'}: ${f.message}`).join('; ');
-  return new ApiError(400, 'invalid_request', `Invalid request: ${message}${more}.`, { fields });
+  const { fields, message } = describeIssues(error);
+  return new ApiError(400, 'invalid_request', `Invalid request: ${message}.`, { fields });
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/index.js';
 import { LocalStorage, type Storage } from '../storage/index.js';
 import { connectClient } from '../temporal/connect.js';
+import { tryEnsureSearchAttributes } from '../temporal/ensureSearchAttributes.js';
 import { createApp } from './app.js';
 
 export interface ServeApiOptions {
@@ -26,6 +27,7 @@ export async function serveApi(
   if (signal?.aborted) return;
   const ownClient = client ? undefined : await connectClient(config);
   try {
+    await tryEnsureSearchAttributes(client ?? ownClient!, config.temporal.namespace);
     const app = createApp({
       client: client ?? ownClient!,
       config,

@@ -1,13 +1,13 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from './errors.js';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+export type CommandOptions = NonNullable<ParseArgsConfig['options']>;
 
 /**
  * parseArgs for one command, strict: an unknown flag or a missing value is a usage error that
  * names the command, so the hint points at the right `--help`.
  */
-export function parseCommandArgs<const O extends Options>(command: string, argv: string[], options: O) {
+export function parseCommandArgs<const O extends CommandOptions>(command: string, argv: string[], options: O) {
   try {
     return parseArgs({
       args: argv,

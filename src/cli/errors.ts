@@ -1,5 +1,13 @@
 import { ConfigError } from '../config/index.js';
-import { IdempotencyConflictError, ShortNotFoundError } from '../client/shorts.js';
+import {
+  IdempotencyConflictError,
+  ProviderUnavailableError,
+  RunAlreadyFinishedError,
+  RunNotCompletedError,
+  RunNotFoundError,
+  StoredFileMissingError,
+} from '../runs/errors.js';
+import { redact } from '../security/redact.js';
 
 /**
  * The CLI's one error vocabulary. Everything a command throws ends up as one line on stderr,
@@ -29,10 +37,18 @@ export const EXIT_INTERRUPTED = 130;
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof ConfigError) return new CliError(err.message, 'Fix the variable in your environment or .env.');
-  if (err instanceof ShortNotFoundError) {
+  if (err instanceof RunNotFoundError) {
     return new CliError(err.message, 'Check the id; `temporal workflow list` shows recent runs.');
   }
-  if (err instanceof IdempotencyConflictError) return new CliError(err.message);
+  if (
+    err instanceof IdempotencyConflictError ||
+    err instanceof ProviderUnavailableError ||
+    err instanceof RunAlreadyFinishedError ||
+    err instanceof RunNotCompletedError ||
+    err instanceof StoredFileMissingError
+  ) {
+    return new CliError(err.message);
+  }
   const message = err instanceof Error ? err.message : String(err);
   if (isUnreachable(err, message)) {
     return new CliError(
@@ -53,7 +69,9 @@ function isUnreachable(err: unknown, message: string): boolean {
 export function reportError(err: unknown): number {
   const cliError = toCliError(err);
   const message = /[.!?]$/.test(cliError.message) ? cliError.message : `${cliError.message}.`;
-  process.stderr.write(`reelflow: ${message}${cliError.hint ? ` ${cliError.hint}` : ''}\n`);
-  if (process.env.REELFLOW_DEBUG === '1' && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+  process.stderr.write(redact(`reelflow: ${message}${cliError.hint ? ` ${cliError.hint}` : ''}\n`));
+  if (process.env.REELFLOW_DEBUG === '1' && err instanceof Error && err.stack) {
+    process.stderr.write(`${redact(err.stack)}\n`);
+  }
   return cliError.exitCode;
 }

@@ -54,3 +54,9 @@ export function displayPath(file: string): string {
   const relative = path.relative(process.cwd(), file);
   return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
 }
+
+/** The first `max` characters of a one-line version of `text`, with an ellipsis when cut. */
+export function preview(text: string, max: number): string {
+  const chars = [...text.replace(/\s+/g, ' ')];
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
+}

@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import { EXIT_INTERRUPTED } from './errors.js';
 import { type InProcessWorker, startInProcessWorker } from './inProcessWorker.js';
 import { onInterrupt } from './interrupt.js';
+import { tryEnsureSearchAttributes } from '../temporal/ensureSearchAttributes.js';
 import { type Log, connect, ensureTemporal } from './temporalSetup.js';
 import type { WaitOptions } from './waitForRun.js';
 
@@ -51,6 +52,7 @@ export async function withLocalStack(
     throw err;
   });
   try {
+    await tryEnsureSearchAttributes(client, config.temporal.namespace);
     if (!(await options.queuesPolled(client))) {
       log(`No worker polls ${options.describeQueues}; running one in this process.`);
       worker = await startInProcessWorker(client, config, interrupt.signal);

@@ -11,10 +11,16 @@ export const commands: Record<string, CommandEntry> = {
   },
   batch: {
     summary: 'Generate a batch of images on Replicate and wait for it',
-    load: async () => (await import('./commands/batch.js')).batch,
+    load: async () => (await import('./commands/batch/index.js')).batch,
   },
-  status: { summary: 'Show the state of a short', load: async () => (await import('./commands/status.js')).status },
-  cancel: { summary: 'Cancel a running short', load: async () => (await import('./commands/cancel.js')).cancel },
+  status: {
+    summary: 'Show the state of a short or a batch',
+    load: async () => (await import('./commands/status.js')).status,
+  },
+  cancel: {
+    summary: 'Cancel a running short or batch',
+    load: async () => (await import('./commands/cancel.js')).cancel,
+  },
   worker: {
     summary: 'Run a worker (workflows and rendering)',
     load: async () => (await import('./commands/worker.js')).worker,

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import type { z } from 'zod';
 import { type ShortVideoInput, shortRequestSchema } from '../domain/shortRequest.js';
-import { CliError, UsageError } from './errors.js';
+import { describeIssues } from '../util/describeIssues.js';
+import { UsageError } from './errors.js';
+import { readInput } from './readInput.js';
 
 export interface MakeFlags {
   story?: string;
@@ -58,13 +58,8 @@ export async function requestFromFlags(flags: MakeFlags): Promise<ShortVideoInpu
     model: flags.model,
   });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const field = String(issue.path[0] ?? '');
-      const flag = FLAG_FOR[field] ?? field;
-      const text = plainMessage(issue);
-      return text.startsWith('must ') ? `${flag} ${text}` : `${flag}: ${text}`;
-    });
-    throw new UsageError(`Invalid request: ${problems.join('; ')}`, 'make');
+    const label = (path: string) => FLAG_FOR[path.split('.')[0]!] ?? path;
+    throw new UsageError(`Invalid request: ${describeIssues(parsed.error, { label, plain: true }).message}`, 'make');
   }
   return parsed.data;
 }
@@ -77,24 +72,6 @@ function wholeNumber(flag: string, raw: string | undefined): number | undefined 
   return value;
 }
 
-/** zod's generic wording, said the way a CLI user reads it; the schema's own messages pass through. */
-function plainMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'too_big' && issue.origin === 'number') return `must be at most ${issue.maximum}`;
-  if (issue.code === 'too_small' && issue.origin === 'number') return `must be at least ${issue.minimum}`;
-  if (issue.code === 'invalid_value') return `must be one of ${issue.values.map(String).join(', ')}`;
-  return issue.message;
-}
-
-async function readStory(file: string): Promise<string> {
-  try {
-    if (file === '-') {
-      const chunks: Buffer[] = [];
-      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-      return Buffer.concat(chunks).toString('utf8');
-    }
-    return await readFile(file, 'utf8');
-  } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
-    throw new CliError(`Cannot read the story file ${file}: ${reason}`, 'Check the path passed to --story-file.');
-  }
+function readStory(file: string): Promise<string> {
+  return readInput(file, 'story file', '--story-file');
 }

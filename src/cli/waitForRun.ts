@@ -1,21 +1,23 @@
+import { RunAlreadyFinishedError } from '../runs/errors.js';
+import type { RunKind } from '../runs/kind.js';
+import type { RunService } from '../runs/service.js';
+import type { RunState } from '../runs/status.js';
 import type { CliError } from './errors.js';
 import { sleep } from './interrupt.js';
 
-/** What the wait needs of a run's status: shorts and batches both fit. */
-export interface RunSnapshot {
-  status: string;
-  /** Set once a worker answers the progress query. */
-  progress?: unknown;
-}
-
-/** Draws the run's progress; `note` prints a line above it without tearing it. */
+/** Draws the run's progress while the CLI waits. */
 export interface RunView<S> {
   update(status: S | undefined): void;
+  /** Leaves the last picture on screen and moves below it. */
+  finish(): void;
+  /** Prints a line above the live picture without tearing it. */
   note(line: string): void;
 }
 
 export interface WaitOptions<S> {
   view: RunView<S>;
+  /** Shown when Ctrl-C asks Temporal to cancel the run. */
+  cancellingNote: string;
   /** Aborts on Ctrl-C: the run is then cancelled, not abandoned. */
   interrupt: AbortSignal;
   /** A worker this process runs; its death ends the wait. */
@@ -25,14 +27,6 @@ export interface WaitOptions<S> {
    * worker that stopped a minute ago from a live one, so the command starts its own worker here.
    */
   onUnattended?: () => Promise<void>;
-}
-
-/** The run being waited for, as the client module for its kind reads and cancels it. */
-export interface WatchedRun<S> {
-  read(): Promise<S>;
-  cancel(): Promise<unknown>;
-  /** Shown when Ctrl-C asks Temporal to cancel the run. */
-  cancellingNote: string;
 }
 
 export interface WaitOutcome<S> {
@@ -49,11 +43,14 @@ const MAX_CONSECUTIVE_ERRORS = 5;
 /** A worker answers the progress query within a few seconds of the run starting. */
 const UNATTENDED_MS = 10_000;
 
-/** Polls a run's status about every half second until it closes, drawing progress as it goes. */
-export async function waitForRun<S extends RunSnapshot>(
-  run: WatchedRun<S>,
-  options: WaitOptions<S>,
-): Promise<WaitOutcome<S>> {
+/** Polls a run's state about every half second until it closes, drawing progress as it goes. */
+export async function waitForRun<P, R>(
+  runs: RunService,
+  kind: RunKind<unknown, unknown, P, R>,
+  id: string,
+  options: WaitOptions<RunState<P, R>>,
+): Promise<WaitOutcome<RunState<P, R>>> {
+  type S = RunState<P, R>;
   const { view, interrupt } = options;
   let cancelRequestedAt: number | undefined;
   let errors = 0;
@@ -64,7 +61,7 @@ export async function waitForRun<S extends RunSnapshot>(
     const failure = options.workerFailure?.();
     if (failure) throw failure;
     try {
-      status = await run.read();
+      status = await runs.get(kind, id);
       errors = 0;
     } catch (err) {
       if (++errors >= MAX_CONSECUTIVE_ERRORS) throw err;
@@ -77,8 +74,11 @@ export async function waitForRun<S extends RunSnapshot>(
     }
     if (interrupt.aborted && cancelRequestedAt === undefined) {
       cancelRequestedAt = Date.now();
-      view.note(run.cancellingNote);
-      await run.cancel();
+      view.note(options.cancellingNote);
+      await runs.cancel(kind, id).catch((err: unknown) => {
+        // It ended just as Ctrl-C came: nothing left to cancel, and the loop reports how it ended.
+        if (!(err instanceof RunAlreadyFinishedError)) throw err;
+      });
     }
     if (status && cancelRequestedAt !== undefined && Date.now() - cancelRequestedAt > CANCEL_WAIT_MS) {
       return { status, cancelRequested: true };

@@ -1,28 +1,51 @@
+import { z } from 'zod';
+import { modelInputSchema, modelRefSchema, userTextSchema } from './fields.js';
+
 /**
  * Image batches: the input and output shapes of the batch tool our users already run
  * ({"tasks":[{prompt, output_filename}]} → successful_results / failed_results), served by the
- * Replicate key pool. Pure types and helpers: workflows import this file too.
+ * Replicate key pool. Pure types, schemas and helpers: workflows import this file too.
  */
 
 export const MAX_BATCH_TASKS = 1000;
+export const MAX_PROMPT_CHARS = 2000;
+export const MAX_OUTPUT_FILENAME_CHARS = 200;
 export const DEFAULT_OUTPUT_BASENAME = 'image';
 
-export interface BatchTask {
-  prompt: string;
-  /** Name for the output; several outputs become `<base>_1.<ext>`, `<base>_2.<ext>`… */
-  output_filename?: string;
-}
+/**
+ * The request both front ends accept, and the workflow's input once the API filled the model: the
+ * batch tool's `{"tasks":[{prompt, output_filename}]}` plus reelflow's model options.
+ */
+export const batchRequestSchema = z
+  .object({
+    tasks: z
+      .array(
+        z
+          .object({
+            prompt: userTextSchema('prompt', MAX_PROMPT_CHARS),
+            /** Name for the output; several outputs become `<base>_1.<ext>`, `<base>_2.<ext>`… */
+            output_filename: z
+              .string({ error: 'output_filename must be a string' })
+              .max(MAX_OUTPUT_FILENAME_CHARS, `output_filename must be at most ${MAX_OUTPUT_FILENAME_CHARS} characters`)
+              .optional(),
+          })
+          .strict(),
+        { error: 'tasks is required and must be a list of {prompt, output_filename?}' },
+      )
+      .min(1, 'tasks must hold at least one task')
+      .max(MAX_BATCH_TASKS, `tasks must hold at most ${MAX_BATCH_TASKS} tasks`),
+    /** `owner/name` or `owner/name:version`; default black-forest-labs/flux-schnell. */
+    model: modelRefSchema.optional(),
+    /** Extra model input merged over the defaults (e.g. `{ num_outputs: 2, aspect_ratio: '16:9' }`). */
+    modelInput: modelInputSchema.optional(),
+    /** true (default): copy outputs into our storage; false: return Replicate's URLs (they expire after an hour). */
+    download: z.boolean().default(true),
+  })
+  .strict();
 
-export interface ImageBatchInput {
-  /** 1 to MAX_BATCH_TASKS tasks; each one succeeds or fails on its own. */
-  tasks: BatchTask[];
-  /** `owner/name` or `owner/name:version`; default black-forest-labs/flux-schnell. */
-  model?: string;
-  /** Extra model input merged over the defaults (e.g. `{ num_outputs: 2, aspect_ratio: '16:9' }`). */
-  modelInput?: Record<string, unknown>;
-  /** true (default): copy outputs into our storage; false: return Replicate's URLs (they expire after an hour). */
-  download?: boolean;
-}
+export type BatchRequest = z.input<typeof batchRequestSchema>;
+export type ImageBatchInput = z.output<typeof batchRequestSchema>;
+export type BatchTask = ImageBatchInput['tasks'][number];
 
 /** One output: a storage ref when downloaded, Replicate's URL otherwise. */
 export interface GeneratedFile {

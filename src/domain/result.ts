@@ -10,6 +10,8 @@ export interface Providers {
 }
 
 export interface SceneResult extends SceneTiming {
+  /** First words of the scene's narration (absent in results of runs made before it was added). */
+  preview?: string;
   imageRef: string;
   narrationRef: string;
   visualProvider: string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { modelInputSchema, modelRefSchema, userTextSchema } from './fields.js';
 
 /**
  * The one definition of what a caller may ask for. The HTTP API validates with it, the CLI builds
@@ -21,11 +22,7 @@ export const MAX_STORY_CHARS = 20_000;
 
 export const shortRequestSchema = z
   .object({
-    story: z
-      .string({ error: 'story is required and must be a string' })
-      .trim()
-      .min(1, 'story must not be empty')
-      .max(MAX_STORY_CHARS, `story must be at most ${MAX_STORY_CHARS} characters`),
+    story: userTextSchema('story', MAX_STORY_CHARS),
     language: z.enum(LANGUAGES).optional(),
     sceneCount: z.number().int().min(1).max(12).default(5),
     aspect: z.enum(ASPECTS).default('9:16'),
@@ -39,27 +36,28 @@ export const shortRequestSchema = z
       .default({ type: 'crossfade', duration: 0.5 }),
     captions: z.boolean().default(true),
     voice: z.string().trim().min(1).max(64).optional(),
-    style: z.string().trim().min(1).max(200).default('storybook illustration'),
+    style: userTextSchema('style', 200).default('storybook illustration'),
     /** `replicate` needs keys; the API and CLI default to it when keys are configured. */
     provider: z.enum(VISUAL_PROVIDERS).optional(),
     /** Replicate image model, `owner/name` or `owner/name:version`. */
-    model: z
-      .string()
-      .regex(/^[a-z0-9][\w.-]*\/[\w.-]+(?::[0-9a-f]{8,64})?$/i, 'model must look like owner/name or owner/name:version')
-      .optional(),
-    /** Extra model input merged over ours (e.g. {"num_inference_steps": 4}); small values only. */
-    modelInput: z
-      .record(z.string().max(64), z.union([z.string().max(2000), z.number(), z.boolean()]))
-      .refine((r) => Object.keys(r).length <= 20, 'modelInput may hold at most 20 fields')
-      .optional(),
+    model: modelRefSchema.optional(),
+    /** Extra model input merged over ours (e.g. {"num_inference_steps": 4}); small scalar values only. */
+    modelInput: modelInputSchema.optional(),
   })
   .strict();
 
 export type ShortRequest = z.input<typeof shortRequestSchema>;
-export type ShortVideoInput = z.output<typeof shortRequestSchema> & {
+/**
+ * What the workflow accepts: a parsed request plus what only operators set (the render queue).
+ * The request schema is strict, so an HTTP caller can never pick a task queue.
+ */
+export const shortVideoInputSchema = shortRequestSchema.extend({
   /** Task queue for CPU-heavy rendering; defaults to `<workflow task queue>-render`. */
-  renderTaskQueue?: string;
-};
+  renderTaskQueue: z.string().min(1).optional(),
+});
+export type ShortVideoInput = z.output<typeof shortVideoInputSchema>;
+/** What a caller may pass to the workflow: defaults are filled in by the workflow itself. */
+export type ShortVideoWorkflowInput = z.input<typeof shortVideoInputSchema>;
 
 export interface Dimensions {
   width: number;
@@ -74,16 +72,4 @@ const DIMENSIONS: Record<Aspect, Dimensions> = {
 
 export function dimensionsFor(aspect: Aspect): Dimensions {
   return DIMENSIONS[aspect];
-}
-
-/** Fills defaults for input that bypassed the API (e.g. `temporal workflow start --input`). */
-export function normalizeShortInput(raw: unknown): ShortVideoInput {
-  const renderTaskQueue =
-    raw && typeof raw === 'object' && 'renderTaskQueue' in raw && typeof raw.renderTaskQueue === 'string'
-      ? raw.renderTaskQueue
-      : undefined;
-  const rest = raw && typeof raw === 'object' ? { ...(raw as Record<string, unknown>) } : raw;
-  if (rest && typeof rest === 'object') delete (rest as Record<string, unknown>).renderTaskQueue;
-  const parsed = shortRequestSchema.parse(rest);
-  return renderTaskQueue ? { ...parsed, renderTaskQueue } : parsed;
 }

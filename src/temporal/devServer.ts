@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { devServerSearchAttributeArgs } from './searchAttributes.js';
 
 export interface DevServerOptions {
   cliPath: string;
@@ -66,6 +67,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       '--log-level',
       'error',
       ...SINGLE_PARTITION_QUEUES,
+      ...devServerSearchAttributeArgs(),
     ],
     // Own process group: a Ctrl-C in the terminal reaches only our process, which stops the server in order.
     { stdio: ['ignore', 'ignore', 'pipe'], detached: true },

@@ -12,3 +12,8 @@ export const ProviderAttribute = defineSearchAttributeKey('ReelflowProvider', Se
 export const StageAttribute = defineSearchAttributeKey('ReelflowStage', SearchAttributeType.KEYWORD);
 
 export const REELFLOW_SEARCH_ATTRIBUTES = [RunKindAttribute, LanguageAttribute, ProviderAttribute, StageAttribute];
+
+/** `--search-attribute Name=Keyword` flags for `temporal server start-dev`. */
+export function devServerSearchAttributeArgs(): string[] {
+  return REELFLOW_SEARCH_ATTRIBUTES.flatMap((key) => ['--search-attribute', `${key.name}=Keyword`]);
+}

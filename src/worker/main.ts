@@ -2,6 +2,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { activityDepsFromConfig } from '../activities/index.js';
 import type { Config } from '../config/index.js';
 import { LocalStorage } from '../storage/index.js';
+import { connectClient } from '../temporal/connect.js';
+import { tryEnsureSearchAttributes } from '../temporal/ensureSearchAttributes.js';
 import { createWorkers, runWorkers } from './createWorkers.js';
 import { describePool, describeWebhooks } from './replicateWorkers.js';
 
@@ -12,6 +14,7 @@ import { describePool, describeWebhooks } from './replicateWorkers.js';
 export async function runWorkerProcess(config: Config, signal?: AbortSignal): Promise<void> {
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   try {
+    await prepareNamespace(config);
     const deps = activityDepsFromConfig(config, new LocalStorage(config.dataDir));
     const workers = await createWorkers({
       connection,
@@ -31,5 +34,16 @@ export async function runWorkerProcess(config: Config, signal?: AbortSignal): Pr
     await runWorkers(workers, signal);
   } finally {
     await connection.close();
+  }
+}
+
+/** Workflows upsert their stage; in a namespace nobody prepared yet, that needs the attributes registered. */
+async function prepareNamespace(config: Config): Promise<void> {
+  const client = await connectClient(config).catch(() => undefined);
+  if (!client) return;
+  try {
+    await tryEnsureSearchAttributes(client, config.temporal.namespace);
+  } finally {
+    await client.connection.close();
   }
 }

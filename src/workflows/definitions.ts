@@ -1,5 +1,15 @@
 import { defineQuery } from '@temporalio/workflow';
+import type { BatchProgress } from '../domain/batch.js';
 import type { ShortProgress } from '../domain/progress.js';
 
-/** Live per-scene progress; the API and CLI merge in the render activity's heartbeat percent. */
-export const getProgressQuery = defineQuery<ShortProgress>('getProgress');
+/**
+ * Every query, signal and update of every workflow, in one place: clients import these, workflows
+ * set handlers for them. The name strings are part of the contract with running workflows and
+ * with `temporal workflow query --name …`; never rename one.
+ */
+
+/** Live per-scene progress of a short; the API and CLI merge in the render activity's heartbeat percent. */
+export const getShortProgressQuery = defineQuery<ShortProgress>('getProgress');
+
+/** Live counts of an image batch. */
+export const getBatchProgressQuery = defineQuery<BatchProgress>('getBatchProgress');

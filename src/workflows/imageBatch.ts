@@ -1,7 +1,6 @@
 import {
   ActivityFailure,
   ApplicationFailure,
-  defineQuery,
   isCancellation,
   setHandler,
   sleep,
@@ -13,17 +12,17 @@ import {
   type BatchSuccess,
   type BatchTask,
   DEFAULT_OUTPUT_BASENAME,
-  type ImageBatchInput,
+  type BatchRequest,
   type ImageBatchResult,
-  MAX_BATCH_TASKS,
+  batchRequestSchema,
 } from '../domain/batch.js';
-import { ErrorTypes } from '../domain/errors.js';
+import { getBatchProgressQuery } from './definitions.js';
+import { parseWorkflowInput } from './input.js';
 import { DEFAULT_REPLICATE_MODEL, replicateActivities } from './replicateActivities.js';
+import { publishStage } from './stageAttribute.js';
 
 /** Larger than any pool we expect (keys × slots), small enough to persist in a few milliseconds. */
 const FIRST_WAVE = 50;
-
-export const getBatchProgressQuery = defineQuery<BatchProgress>('getBatchProgress');
 
 /**
  * A batch of images over the Replicate key pool: every task is scheduled at once on the shared
@@ -36,13 +35,18 @@ export const getBatchProgressQuery = defineQuery<BatchProgress>('getBatchProgres
  * 2,000 pending-activity limit; past ~500 tasks replays get slow enough to matter. Larger batches
  * would run as child workflows of ≤500 tasks or continue-as-new (future work), hence the cap.
  */
-export async function imageBatch(input: ImageBatchInput): Promise<ImageBatchResult> {
-  const tasks = validate(input);
+export async function imageBatch(input: BatchRequest): Promise<ImageBatchResult> {
+  const {
+    tasks,
+    model = DEFAULT_REPLICATE_MODEL,
+    modelInput,
+    download,
+  } = parseWorkflowInput('imageBatch', batchRequestSchema, input);
   const progress: BatchProgress = { total: tasks.length, succeeded: 0, failed: 0, running: tasks.length };
   setHandler(getBatchProgressQuery, () => ({ ...progress }));
 
   const { generateImage } = replicateActivities();
-  const model = input.model ?? DEFAULT_REPLICATE_MODEL;
+  publishStage('running');
   const runTask = async (task: BatchTask, taskIndex: number) => {
     try {
       const result = await generateImage({
@@ -50,9 +54,9 @@ export async function imageBatch(input: ImageBatchInput): Promise<ImageBatchResu
         taskIndex,
         prompt: task.prompt,
         model,
-        modelInput: input.modelInput,
+        modelInput,
         outputFilename: task.output_filename,
-        download: input.download ?? true,
+        download,
       });
       progress.succeeded++;
       return result;
@@ -79,7 +83,10 @@ export async function imageBatch(input: ImageBatchInput): Promise<ImageBatchResu
   const settled = await Promise.all(running);
 
   const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
-  if (cancelled) throw (cancelled as PromiseRejectedResult).reason;
+  if (cancelled) {
+    publishStage('cancelled');
+    throw (cancelled as PromiseRejectedResult).reason;
+  }
 
   const successful_results: BatchSuccess[] = [];
   const failed_results: BatchFailure[] = [];
@@ -96,31 +103,12 @@ export async function imageBatch(input: ImageBatchInput): Promise<ImageBatchResu
       failed_results.push({ task_index, prompt, error: describeFailure(s.reason) });
     }
   });
+  publishStage('completed');
   return {
     successful_results,
     failed_results,
     summary: `${successful_results.length} successful, ${failed_results.length} failed`,
   };
-}
-
-function validate(input: ImageBatchInput): BatchTask[] {
-  const tasks: unknown = input?.tasks;
-  const invalid = (problem: string) =>
-    ApplicationFailure.create({
-      type: ErrorTypes.InvalidInput,
-      nonRetryable: true,
-      message: `Invalid imageBatch input: ${problem}`,
-    });
-  if (!Array.isArray(tasks)) throw invalid('tasks must be a list of {prompt, output_filename?}');
-  if (tasks.length < 1 || tasks.length > MAX_BATCH_TASKS)
-    throw invalid(`tasks must hold 1 to ${MAX_BATCH_TASKS} items (got ${tasks.length})`);
-  tasks.forEach((task: Partial<Record<keyof BatchTask, unknown>> | null, i) => {
-    if (typeof task?.prompt !== 'string' || task.prompt.trim() === '')
-      throw invalid(`task ${i} needs a non-empty prompt`);
-    if (task.output_filename !== undefined && typeof task.output_filename !== 'string')
-      throw invalid(`task ${i}: output_filename must be a string`);
-  });
-  return tasks as BatchTask[];
 }
 
 /** The failure's own type and message (an ActivityFailure wraps the ApplicationFailure that says what went wrong). */

@@ -1,3 +1,3 @@
+/** The workflow types a worker registers. Every export here needs recorded histories (test/replay.test.ts). */
+export { imageBatch } from './imageBatch.js';
 export { shortVideo } from './shortVideo.js';
-export { getProgressQuery } from './definitions.js';
-export { imageBatch, getBatchProgressQuery } from './imageBatch.js';

@@ -1,4 +1,5 @@
 import { setCurrentDetails } from '@temporalio/workflow';
+import { publishStage } from './stageAttribute.js';
 import {
   overallPercent,
   type SceneProgress,
@@ -14,6 +15,10 @@ import {
 export class ProgressTracker {
   private state: Omit<ShortProgress, 'percent'> = { stage: 'planning', sceneCount: 0, scenes: [], renderPercent: 0 };
 
+  constructor() {
+    publishStage(this.state.stage);
+  }
+
   snapshot(): ShortProgress {
     return { ...this.state, scenes: this.state.scenes.map((s) => ({ ...s })), percent: overallPercent(this.state) };
   }
@@ -23,6 +28,7 @@ export class ProgressTracker {
     if (error) this.state.error = error;
     if (stage === 'completed') this.state.renderPercent = 100;
     this.publish();
+    publishStage(stage);
   }
 
   planned(scenes: { index: number; preview: string }[]): void {

@@ -9,10 +9,11 @@ import {
 import type { PipelineActivities, RenderQueueActivities } from '../activities/index.js';
 import { ErrorTypes, nonRetryableErrorTypes } from '../domain/errors.js';
 import type { SceneResult, ShortResult } from '../domain/result.js';
-import { dimensionsFor, normalizeShortInput, type ShortVideoInput } from '../domain/shortRequest.js';
+import { type ShortVideoWorkflowInput, dimensionsFor, shortVideoInputSchema } from '../domain/shortRequest.js';
 import { renderQueueFor } from '../domain/taskQueues.js';
 import { buildTimeline } from '../domain/timeline.js';
-import { getProgressQuery } from './definitions.js';
+import { getShortProgressQuery } from './definitions.js';
+import { parseWorkflowInput } from './input.js';
 import { ProgressTracker } from './progressTracker.js';
 import { DEFAULT_REPLICATE_MODEL, replicateActivities } from './replicateActivities.js';
 
@@ -30,11 +31,11 @@ const { generateSceneImage, synthesizeNarration } = proxyActivities<PipelineActi
 });
 
 /** story → scene plan → visuals (parallel) → narration (parallel) → one-pass render. */
-export async function shortVideo(rawInput: ShortVideoInput): Promise<ShortResult> {
+export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<ShortResult> {
   const progress = new ProgressTracker();
-  setHandler(getProgressQuery, () => progress.snapshot());
+  setHandler(getShortProgressQuery, () => progress.snapshot());
 
-  const input = parseInput(rawInput);
+  const input = parseWorkflowInput('shortVideo', shortVideoInputSchema, rawInput);
   const runKey = workflowInfo().workflowId;
   const { width, height } = dimensionsFor(input.aspect);
   const { renderShort } = proxyActivities<RenderQueueActivities>({
@@ -95,6 +96,7 @@ export async function shortVideo(rawInput: ShortVideoInput): Promise<ShortResult
 
     const scenes: SceneResult[] = timeline.scenes.map((timing, i) => ({
       ...timing,
+      preview: plan.scenes[i]?.preview,
       imageRef: images[i]!.imageRef,
       narrationRef: narrations[i]!.narrationRef,
       visualProvider: images[i]!.provider,
@@ -118,19 +120,6 @@ export async function shortVideo(rawInput: ShortVideoInput): Promise<ShortResult
     if (isCancellation(err)) progress.stage('cancelled');
     else progress.stage('failed', err instanceof Error ? err.message : String(err));
     throw err;
-  }
-}
-
-function parseInput(raw: ShortVideoInput): ShortVideoInput {
-  try {
-    return normalizeShortInput(raw);
-  } catch (err) {
-    // Input that skipped the API (e.g. `temporal workflow start`) is checked here; retrying cannot fix it.
-    throw ApplicationFailure.create({
-      type: ErrorTypes.InvalidInput,
-      nonRetryable: true,
-      message: `Invalid shortVideo input: ${err instanceof Error ? err.message : String(err)}`,
-    });
   }
 }
 

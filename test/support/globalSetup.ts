@@ -2,6 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
 import { findTemporalCli } from '../../src/temporal/cliPath.js';
 import { SINGLE_PARTITION_QUEUES } from '../../src/temporal/devServer.js';
+import { REELFLOW_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,6 +21,7 @@ export async function setup(project: TestProject): Promise<void> {
       executable: { type: 'existing-path', path: cliPath },
       ip: '127.0.0.1',
       extraArgs: ['--log-level', 'error', ...SINGLE_PARTITION_QUEUES],
+      searchAttributes: REELFLOW_SEARCH_ATTRIBUTES,
     },
   });
   project.provide('temporalAddress', env.address);

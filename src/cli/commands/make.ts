@@ -1,18 +1,19 @@
 import type { Client } from '@temporalio/client';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { type ShortStatus, startShort } from '../../client/shorts.js';
-import { type Config, loadConfig } from '../../config/index.js';
+import type { Config } from '../../config/index.js';
 import type { ShortResult } from '../../domain/result.js';
-import { expectPositionals, parseCommandArgs } from '../args.js';
+import { type ShortState, shortKind } from '../../runs/kinds/short.js';
+import { RunService } from '../../runs/service.js';
 import type { Command } from '../command.js';
+import { defineCommand } from '../defineCommand.js';
 import { CliError, EXIT_INTERRUPTED, UsageError } from '../errors.js';
 import { displayPath, formatBytes, formatProviders, formatSeconds } from '../format.js';
 import { withLocalStack } from '../localStack.js';
-import { createProgressView } from '../progressView.js';
+import { createShortProgressView } from '../views/shortProgress.js';
 import { requestFromFlags } from '../requestFromFlags.js';
 import { workersPolling } from '../temporalSetup.js';
-import { waitForShort } from '../waitForShort.js';
+import { waitForRun } from '../waitForRun.js';
 
 const OPTIONS = {
   story: { type: 'string' },
@@ -56,12 +57,12 @@ Options:
 Ctrl-C while waiting cancels the run in Temporal. Exit codes: 0 done, 1 failed, 2 bad usage, 130 cancelled.
 `;
 
-export const make: Command = {
+export const make: Command = defineCommand({
+  name: 'make',
   usage: USAGE,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs('make', argv, OPTIONS);
-    if (values.help) return printUsage();
-    expectPositionals('make', positionals, []);
+  options: OPTIONS,
+  positionals: [],
+  async run({ values, config: loadConfig }) {
     if (!values.out) throw new UsageError('--out <file.mp4> is required', 'make');
     const input = await requestFromFlags(values);
     const out = path.resolve(values.out);
@@ -75,12 +76,14 @@ export const make: Command = {
       describeQueues: `task queue "${config.taskQueue}"`,
     };
     return withLocalStack(config, stack, async ({ client, interrupt, startedServer, workerWatch }) => {
-      const started = await startShort(client, config, input);
+      const runs = new RunService(client, config);
+      const started = await runs.start(shortKind, input);
       log(`Started ${started.id} · ${started.webUiUrl}`);
-      const view = createProgressView();
-      const { status, cancelRequested } = await waitForShort(client, config, started.id, {
+      const view = createShortProgressView();
+      const { status, cancelRequested } = await waitForRun(runs, shortKind, started.id, {
         view,
         interrupt,
+        cancellingNote: `reelflow: asking Temporal to cancel ${started.id}; the run stops at its next step…`,
         ...workerWatch(view),
       });
       view.finish();
@@ -93,12 +96,7 @@ export const make: Command = {
       return 0;
     });
   },
-};
-
-function printUsage(): number {
-  process.stdout.write(USAGE);
-  return 0;
-}
+});
 
 async function deliver(result: ShortResult, out: string): Promise<number> {
   await mkdir(path.dirname(out), { recursive: true });
@@ -149,13 +147,13 @@ function printSummary(delivered: Delivered, result: ShortResult, config: Config,
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-function reportCancelled(status: ShortStatus): number {
+function reportCancelled(status: ShortState): number {
   const state = status.status === 'running' ? 'cancellation requested; the run stops at its next step' : status.status;
   process.stderr.write(`reelflow: ${status.id}: ${state}. Web UI: ${status.webUiUrl}\n`);
   return EXIT_INTERRUPTED;
 }
 
-function reportFailure(status: ShortStatus): number {
+function reportFailure(status: ShortState): number {
   const what =
     status.status === 'cancelled'
       ? 'was cancelled from outside (reelflow cancel, the API or the Web UI)'

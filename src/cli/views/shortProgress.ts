@@ -1,16 +1,11 @@
-import type { ShortStatus } from '../client/shorts.js';
-import { bar, fit, sceneLine, stageLine } from './format.js';
+import type { ShortState } from '../../runs/kinds/short.js';
+import { bar, fit, sceneLine, stageLine } from '../format.js';
+import type { RunView } from '../waitForRun.js';
 
-export interface ProgressView {
-  update(status: ShortStatus | undefined): void;
-  /** Leaves the last picture on screen and moves below it. */
-  finish(): void;
-  /** Prints a line above the live picture without tearing it. */
-  note(line: string): void;
-}
+type ProgressView = RunView<ShortState>;
 
 /** A live, redrawn progress picture on a terminal; one line per stage change anywhere else. */
-export function createProgressView(stream: NodeJS.WriteStream = process.stderr): ProgressView {
+export function createShortProgressView(stream: NodeJS.WriteStream = process.stderr): ProgressView {
   return stream.isTTY ? liveView(stream) : lineView(stream);
 }
 

@@ -1,0 +1,158 @@
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { Config } from '../../config/index.js';
+import { type ShortProgress, overallPercent } from '../../domain/progress.js';
+import type { ShortResult } from '../../domain/result.js';
+import { type ShortVideoInput, shortRequestSchema } from '../../domain/shortRequest.js';
+import { detectLanguage } from '../../text/language.js';
+import { getShortProgressQuery } from '../../workflows/definitions.js';
+import { shortVideo } from '../../workflows/shortVideo.js';
+import { ProviderUnavailableError } from '../errors.js';
+import { slugOf } from '../ids.js';
+import { defineRunKind } from '../kind.js';
+import type { RunState } from '../status.js';
+
+/** A short: story → scenes → images and narration → one MP4 (the `shortVideo` workflow). */
+export const shortKind = defineRunKind({
+  name: 'short',
+  plural: 'shorts',
+  workflow: shortVideo,
+  requestSchema: shortRequestSchema,
+  maxBodyBytes: (config: Config) => config.api.maxBodyBytes,
+  toInput: withProviderDefaults,
+  // `short-en-a-small-fox-woke-up-k3j9x2`; stories in other scripts get their language code only.
+  idParts: (input: ShortVideoInput) => [input.language ?? detectLanguage(input.story), slugOf(input.story)],
+  present: (input: ShortVideoInput) => ({
+    summary: summaryOf(input),
+    details: detailsOf(input),
+    provider: input.provider ?? 'offline',
+    language: input.language ?? detectLanguage(input.story),
+  }),
+  progressQuery: getShortProgressQuery,
+  progressOfResult,
+  withLiveActivities(progress, description) {
+    const percent = renderHeartbeatPercent(description.raw.pendingActivities ?? []);
+    if (percent === undefined) return progress;
+    // Same weighting as the workflow's own percentage, now with the live render share.
+    const rendering = progress.stage === 'rendering' ? Math.round(0.4 * percent) : 0;
+    return { ...progress, renderPercent: percent, percent: Math.min(99, progress.percent + rendering) };
+  },
+  describeProgress: (p) => `${p.stage}, ${p.percent}% done`,
+  briefProgress: (p) => ({ stage: p.stage, percent: p.percent }),
+  publicProgress: (p, scrub) => ({
+    stage: p.stage,
+    percent: p.percent,
+    sceneCount: p.sceneCount,
+    renderPercent: p.renderPercent,
+    scenes: p.scenes.map((s) => ({
+      index: s.index,
+      preview: s.preview,
+      visual: s.visual,
+      narration: s.narration,
+      visualProvider: s.visualProvider,
+      narrationProvider: s.narrationProvider,
+      error: s.error && scrub(s.error),
+    })),
+    error: p.error && scrub(p.error),
+  }),
+  // Whitelisted field by field: storage keys and the worker's file paths stay inside.
+  publicResult: (id, r) => ({
+    video: `${selfLink(id)}/video`,
+    durationSec: r.durationSec,
+    width: r.width,
+    height: r.height,
+    fps: r.fps,
+    sizeBytes: r.sizeBytes,
+    language: r.language,
+    offline: r.offline,
+    providers: r.providers,
+    scenes: r.scenes.map((s) => ({
+      index: s.index,
+      startSec: s.startSec,
+      durationSec: s.durationSec,
+      narrationStartSec: s.narrationStartSec,
+      narrationDurationSec: s.narrationDurationSec,
+      visualProvider: s.visualProvider,
+      narrationProvider: s.narrationProvider,
+      voice: s.voice,
+    })),
+  }),
+  extraLinks: (self) => ({ video: `${self}/video` }),
+  files: [
+    {
+      path: '/:id/video',
+      noun: 'video',
+      ranges: true,
+      find: (result: ShortResult, _params: Record<string, string>, id: string) => ({
+        ref: result.videoRef,
+        filename: `${id}.mp4`,
+        contentType: 'video/mp4',
+      }),
+      notFoundMessage: (id: string) => `No short with id "${id.slice(0, 100)}".`,
+    },
+  ],
+});
+
+function selfLink(id: string): string {
+  return `/v1/shorts/${encodeURIComponent(id)}`;
+}
+
+/**
+ * With Replicate keys configured, scenes come from Replicate (REPLICATE_IMAGE_MODEL) unless the
+ * request says otherwise. Offline stays implicit, so older workers keep accepting the input.
+ */
+function withProviderDefaults(request: ShortVideoInput, config: Config): ShortVideoInput {
+  const hasKeys = config.replicate.keys.length > 0;
+  const provider = request.provider ?? (hasKeys ? 'replicate' : undefined);
+  if (provider === 'replicate' && !hasKeys) {
+    throw new ProviderUnavailableError(
+      'provider "replicate" needs Replicate keys: set REPLICATE_API_TOKEN (or REPLICATE_API_TOKEN_1..N) for the API and the workers, or use provider "offline".',
+    );
+  }
+  if (provider !== 'replicate') return request;
+  return { ...request, provider, model: request.model ?? config.replicate.defaultModel };
+}
+
+/** A completed short's progress: every scene done, from the result, without asking a worker. */
+function progressOfResult(result: ShortResult): ShortProgress {
+  const scenes = result.scenes.map((s) => ({
+    index: s.index,
+    preview: s.preview ?? '',
+    visual: 'done' as const,
+    narration: 'done' as const,
+    visualProvider: s.visualProvider,
+    narrationProvider: s.narrationProvider,
+  }));
+  const progress = { stage: 'completed' as const, sceneCount: scenes.length, scenes, renderPercent: 100 };
+  return { ...progress, percent: overallPercent(progress) };
+}
+
+type PendingActivity = {
+  activityType?: { name?: string | null } | null;
+  heartbeatDetails?: { payloads?: unknown[] | null } | null;
+};
+
+function renderHeartbeatPercent(pending: PendingActivity[]): number | undefined {
+  const render = pending.find((a) => a.activityType?.name === 'renderShort');
+  const payload = render?.heartbeatDetails?.payloads?.[0];
+  if (!payload) return undefined;
+  const details = defaultPayloadConverter.fromPayload<{ percent?: number }>(payload as never);
+  return typeof details?.percent === 'number' ? details.percent : undefined;
+}
+
+function summaryOf(input: ShortVideoInput): string {
+  const story = input.story.replace(/\s+/g, ' ');
+  const head = [...story].slice(0, 60).join('');
+  return `Short · ${input.sceneCount} scenes · ${input.aspect} · “${head}${head.length < story.length ? '…' : ''}”`;
+}
+
+function detailsOf(input: ShortVideoInput): string {
+  return [
+    `**Story** (${[...input.story].length} chars, language ${input.language ?? 'auto'})`,
+    `**Scenes** ${input.sceneCount} · **aspect** ${input.aspect} · **fps** ${input.fps}`,
+    `**Transition** ${input.transition.type} ${input.transition.duration}s · **captions** ${input.captions ? 'on' : 'off'}`,
+    `**Style** ${input.style}${input.voice ? ` · **voice** ${input.voice}` : ''}`,
+    ...(input.provider === 'replicate' ? [`**Images** Replicate ${input.model}`] : []),
+  ].join('\n');
+}
+
+export type ShortState = RunState<ShortProgress, ShortResult>;

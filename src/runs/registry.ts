@@ -1,0 +1,11 @@
+import type { RunKind } from './kind.js';
+import { batchKind } from './kinds/batch.js';
+import { shortKind } from './kinds/short.js';
+
+/** Every kind of run reelflow serves. A new kind is a file in kinds/ and an entry here. */
+export const RUN_KINDS: readonly RunKind[] = [shortKind, batchKind] as unknown as readonly RunKind[];
+
+/** The kind whose IDs start like this one (`short-…`, `batch-…`), if any. */
+export function kindForId(id: string): RunKind | undefined {
+  return RUN_KINDS.find((kind) => id.startsWith(`${kind.name}-`));
+}

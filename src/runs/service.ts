@@ -1,0 +1,282 @@
+import {
+  type Client,
+  type WorkflowExecutionDescription,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import type { Config } from '../config/index.js';
+import { webUiLink } from '../temporal/connect.js';
+import { ensureSearchAttributes } from '../temporal/ensureSearchAttributes.js';
+import {
+  LanguageAttribute,
+  ProviderAttribute,
+  RunKindAttribute,
+  StageAttribute,
+} from '../temporal/searchAttributes.js';
+import {
+  IdempotencyConflictError,
+  RunAlreadyFinishedError,
+  RunNotCompletedError,
+  RunNotFoundError,
+  StoredFileMissingError,
+} from './errors.js';
+import { idForIdempotencyKey, isIdOfKind, newRunId, requestFingerprint } from './ids.js';
+import { type FileRoute, type RunKind, type Scrub, type StoredFile, capitalized } from './kind.js';
+import { type RunState, type RunStatus, describeEnd, endedBadly, runStatusOf } from './status.js';
+
+export interface StartedRun {
+  id: string;
+  runId: string;
+  /** False when an Idempotency-Key matched a run that already existed. */
+  created: boolean;
+  /** The run's status now: a retried POST may find it already finished. */
+  status: RunStatus;
+  webUiUrl: string;
+}
+
+export interface StartOptions {
+  idempotencyKey?: string;
+  /** Task queue for the run; defaults to `config.taskQueue` (tests use their own). */
+  taskQueue?: string;
+}
+
+/**
+ * `live` asks a worker for progress while the run works or after it ended badly (the only place
+ * per-scene errors live); `if-running` only while it works. A completed run's progress always comes
+ * from its result, since a query on a closed run costs a worker a replay (or a stall without one).
+ */
+export type ProgressMode = 'live' | 'if-running';
+
+/** How long a progress query may wait for a worker before the answer goes without progress. */
+const QUERY_DEADLINE_MS = 3000;
+
+/**
+ * What the API and the CLI do with runs of any kind, in one place: start (idempotently), read the
+ * state with progress and result, cancel, and find a completed run's stored files. Neither front
+ * end talks to Temporal about runs any other way.
+ */
+export class RunService {
+  constructor(
+    private readonly client: Client,
+    private readonly config: Config,
+  ) {}
+
+  /**
+   * Starts a run. An Idempotency-Key maps to one workflow ID, and a retry is recognised by the
+   * request's fingerprint in the memo: the same request gets the same run, another one a 422.
+   */
+  async start<Req, In, P, R>(
+    kind: RunKind<Req, In, P, R>,
+    request: Req,
+    options: StartOptions = {},
+  ): Promise<StartedRun> {
+    const input = kind.toInput(request, this.config);
+    const fingerprint = requestFingerprint(input);
+    const key = options.idempotencyKey;
+    const workflowId = key ? idForIdempotencyKey(kind.name, key) : newRunId(kind.name, ...kind.idParts(input));
+    const presented = kind.present(input);
+    const start = () =>
+      this.client.workflow.start(kind.workflow, {
+        taskQueue: options.taskQueue ?? this.config.taskQueue,
+        workflowId,
+        args: [input],
+        memo: { requestFingerprint: fingerprint },
+        staticSummary: presented.summary,
+        staticDetails: presented.details,
+        typedSearchAttributes: [
+          { key: RunKindAttribute, value: kind.name },
+          { key: ProviderAttribute, value: presented.provider },
+          { key: StageAttribute, value: 'queued' },
+          ...(presented.language ? [{ key: LanguageAttribute, value: presented.language }] : []),
+        ],
+        workflowIdConflictPolicy: key ? 'USE_EXISTING' : 'FAIL',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    try {
+      const handle = await start().catch(async (err: unknown) => {
+        // A namespace nobody prepared (a fresh server, a new namespace): register them and try once more.
+        if (!isUnknownSearchAttribute(err)) throw err;
+        await ensureSearchAttributes(this.client, this.config.temporal.namespace);
+        return start();
+      });
+      return await this.confirmSameRequest(kind.name, workflowId, handle.firstExecutionRunId, fingerprint);
+    } catch (err) {
+      // A closed run with the same Idempotency-Key: the retried request gets that run, not a new one.
+      if (key && err instanceof WorkflowExecutionAlreadyStartedError) {
+        return this.confirmSameRequest(kind.name, workflowId, undefined, fingerprint);
+      }
+      throw err;
+    }
+  }
+
+  /** The run's state, its progress (see ProgressMode), its result once completed, its error once failed. */
+  async get<P, R>(
+    kind: RunKind<unknown, unknown, P, R>,
+    id: string,
+    mode: ProgressMode = 'live',
+  ): Promise<RunState<P, R>> {
+    const description = await this.describe(kind, id);
+    const state: RunState<P, R> = {
+      id,
+      kind: kind.name,
+      runId: description.runId,
+      status: runStatusOf(description.status.name),
+      startedAt: description.startTime.toISOString(),
+      closedAt: description.closeTime?.toISOString(),
+      webUiUrl: webUiLink(this.config, id),
+    };
+    const handle = this.client.workflow.getHandle(id);
+    if (state.status === 'running' || (mode === 'live' && state.status !== 'completed')) {
+      state.progress = await this.queryProgress(kind, id);
+      if (state.progress && state.status === 'running' && kind.withLiveActivities) {
+        state.progress = kind.withLiveActivities(state.progress, description);
+      }
+    }
+    if (state.status === 'completed') {
+      state.result = (await handle.result()) as R;
+      state.progress = kind.progressOfResult(state.result);
+    }
+    if (endedBadly(state.status)) state.error = await failureOf(this.client, id);
+    return state;
+  }
+
+  /** Asks Temporal to cancel a running run; returns its state before. Cancelling an ended run is a 409. */
+  async cancel(kind: RunKind, id: string): Promise<RunState<unknown, unknown>> {
+    const before = await this.get(kind, id, 'if-running');
+    if (before.status !== 'running') {
+      throw new RunAlreadyFinishedError(
+        before.status,
+        `${capitalized(kind.name)} "${id}" already finished (${before.status}); there is nothing to cancel.`,
+      );
+    }
+    await this.client.workflow.getHandle(id).cancel();
+    return before;
+  }
+
+  /** A completed run's result, or the error that says why there is none (yet). */
+  async completed<R>(
+    kind: RunKind<unknown, unknown, unknown, R>,
+    id: string,
+    noun: string,
+    scrub: Scrub,
+  ): Promise<{ state: RunState<unknown, R>; result: R }> {
+    const state = await this.get(kind, id, 'if-running');
+    return { state, result: completedResult(kind, state, noun, scrub) };
+  }
+
+  /** A stored file of a completed run, found only among the files the run itself lists. */
+  async file<R>(
+    kind: RunKind<unknown, unknown, unknown, R>,
+    route: FileRoute<R>,
+    id: string,
+    params: Record<string, string>,
+    scrub: Scrub,
+  ): Promise<{ state: RunState<unknown, R>; file: StoredFile }> {
+    if (!isIdOfKind(kind.name, id) || (route.paramsValid && !route.paramsValid(params))) {
+      throw new RunNotFoundError(kind.name, id, route.notFoundMessage(id, params));
+    }
+    const { state, result } = await this.completed(kind, id, route.noun, scrub);
+    const file = route.find(result, params, id);
+    if (!file) throw new RunNotFoundError(kind.name, id, route.notFoundMessage(id, params));
+    return { state, file };
+  }
+
+  private async describe(kind: RunKind, id: string): Promise<WorkflowExecutionDescription> {
+    // Checked before asking Temporal: other workflows in the namespace are never read through here.
+    if (!isIdOfKind(kind.name, id)) throw new RunNotFoundError(kind.name, id);
+    let description: WorkflowExecutionDescription;
+    try {
+      description = await this.client.workflow.getHandle(id).describe();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new RunNotFoundError(kind.name, id);
+      throw err;
+    }
+    if (description.type !== kind.workflow.name) throw new RunNotFoundError(kind.name, id);
+    return description;
+  }
+
+  /** A query needs a worker; when none answers within a few seconds, report nothing rather than hang. */
+  private async queryProgress<P>(kind: RunKind<unknown, unknown, P>, id: string): Promise<P | undefined> {
+    try {
+      return await this.client.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+        this.client.workflow.getHandle(id).query(kind.progressQuery),
+      );
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async confirmSameRequest(
+    kindName: string,
+    workflowId: string,
+    startedRunId: string | undefined,
+    fingerprint: string,
+  ): Promise<StartedRun> {
+    const description = await this.client.workflow.getHandle(workflowId).describe();
+    if (description.memo?.requestFingerprint !== fingerprint) {
+      throw new IdempotencyConflictError(
+        `This Idempotency-Key was already used for a different request; use a new key for a new ${kindName}.`,
+      );
+    }
+    return {
+      id: workflowId,
+      runId: description.runId,
+      created: startedRunId === description.runId && Date.now() - description.startTime.getTime() < 10_000,
+      status: runStatusOf(description.status.name),
+      webUiUrl: webUiLink(this.config, workflowId),
+    };
+  }
+}
+
+/** The result of a completed run, or the 409 that says why there is none (yet). */
+export function completedResult<R>(kind: RunKind, state: RunState<unknown, R>, noun: string, scrub: Scrub): R {
+  const name = `${capitalized(kind.name)} "${state.id}"`;
+  switch (state.status) {
+    case 'completed':
+      if (state.result !== undefined) return state.result;
+      throw new Error(`${name} completed without a result.`);
+    case 'running': {
+      const where = state.progress === undefined ? 'progress unknown' : kind.describeProgress(state.progress);
+      throw new RunNotCompletedError(
+        'not_ready',
+        `${name} is still being made (${where}); its ${noun} can be fetched once its status is "completed".`,
+        state.progress === undefined ? {} : { progress: kind.briefProgress(state.progress) },
+      );
+    }
+    case 'cancelled':
+      throw new RunNotCompletedError('cancelled', `${name} was cancelled before it finished, so it has no ${noun}.`);
+    default: {
+      const why = state.error ? ` (${state.error.type}: ${scrub(state.error.message)})` : '';
+      throw new RunNotCompletedError(state.status, `${name} ${describeEnd(state.status)}${why}, so it has no ${noun}.`);
+    }
+  }
+}
+
+/** Turns a storage error for a listed file into the 410 that says the run's file is gone. */
+export function storedFileMissing(kind: RunKind, id: string, noun: string): StoredFileMissingError {
+  return new StoredFileMissingError(
+    `${noun}_missing`,
+    `${capitalized(kind.name)} "${id}" finished, but its ${noun} is no longer in storage.`,
+  );
+}
+
+function isUnknownSearchAttribute(err: unknown): boolean {
+  return err instanceof Error && /search attribute .*(not defined|not found|unknown)/i.test(err.message);
+}
+
+/** The root cause of a failed run, as `{type, message}`: what a person needs to act on. */
+async function failureOf(client: Client, id: string): Promise<{ type: string; message: string }> {
+  try {
+    await client.workflow.getHandle(id).result();
+    return { type: 'Unknown', message: 'The run ended without a result.' };
+  } catch (err) {
+    if (err instanceof WorkflowFailedError) {
+      type Cause = { message?: string; type?: string; cause?: unknown } | undefined;
+      let cause = err.cause as Cause;
+      while (cause?.cause) cause = cause.cause as Cause;
+      return { type: cause?.type ?? err.cause?.name ?? 'WorkflowFailed', message: cause?.message ?? err.message };
+    }
+    return { type: 'Unknown', message: err instanceof Error ? err.message : String(err) };
+  }
+}
