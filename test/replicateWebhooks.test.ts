@@ -5,8 +5,8 @@
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { createHmac } from 'node:crypto';
-import { type IncomingHttpHeaders, createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Agent, type IncomingHttpHeaders, createServer, request } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Prediction } from 'replicate';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ import { fallbackPollDelayMs, pollDelayMs } from '../src/replicate/prediction.js
 import { PredictionWaiters } from '../src/replicate/webhookWaiters.js';
 import { type WebhookReceiver, startWebhookReceiver, verifyWebhook } from '../src/replicate/webhooks.js';
 import { imageBatch } from '../src/workflows/index.js';
-import { poolConfig, startPoolFixture, testToken, waitFor, webhookEnv } from './support/replicate.js';
+import { freePort, poolConfig, startPoolFixture, testToken, waitFor, webhookEnv } from './support/replicate.js';
 import { connectTestClient, startTestWorkers } from './support/temporal.js';
 
 const SECRET = `whsec_${Buffer.from('a test signing secret, 32 bytes!').toString('base64')}`;
@@ -340,13 +340,19 @@ describe("the worker's webhook receiver", () => {
   let emulator: ReplicateEmulator;
   let receiver: WebhookReceiver;
 
+  /** A receiver on a free port for `tokens`, fetching their secrets from `baseUrl`. */
+  async function startReceiver(baseUrl: string, onError?: (message: string) => void) {
+    const replicate = poolConfig(tokens, baseUrl, 1, await webhookEnv());
+    return startWebhookReceiver({
+      config: replicate.webhook!,
+      pool: createReplicatePool(replicate.keys, baseUrl),
+      onError,
+    });
+  }
+
   beforeAll(async () => {
     emulator = await startReplicateEmulator({ latencySeconds: 0.1, jitter: 0, tokens });
-    const replicate = poolConfig(tokens, emulator.url, 1, await webhookEnv());
-    receiver = await startWebhookReceiver({
-      config: replicate.webhook!,
-      pool: createReplicatePool(replicate.keys, emulator.url),
-    });
+    receiver = await startReceiver(emulator.url);
   });
   afterAll(async () => {
     await receiver?.close();
@@ -382,8 +388,89 @@ describe("the worker's webhook receiver", () => {
     };
     expect((await post(1, body, emulator.webhookSecret(tokens[0]!), staleHeaders)).status).toBe(401);
     expect(await within(wait.arrived)).toBe('pending');
-    expect((await fetch(receiver.urlFor(1))).status).toBe(405);
     wait.dispose();
+  });
+
+  it('answers 405 with Allow: POST to any other method', async () => {
+    for (const method of ['GET', 'PUT', 'DELETE']) {
+      const response = await fetch(receiver.urlFor(1), { method });
+      expect(response.status).toBe(405);
+      expect(response.headers.get('allow')).toBe('POST');
+    }
+  });
+
+  it('answers 413 to a body over 10 MiB, whether its length is announced or it is streamed', async () => {
+    const secret = emulator.webhookSecret(tokens[0]!);
+    const big = 'x'.repeat(10 * 1024 * 1024 + 1);
+    expect((await post(1, big, secret)).status).toBe(413);
+    const chunk = new TextEncoder().encode('x'.repeat(1024 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 11) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const streamed = await fetch(receiver.urlFor(1), {
+      method: 'POST',
+      headers: signedHeaders('', secret),
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    // Neither left a connection behind that breaks the next delivery.
+    expect((await post(1, JSON.stringify(succeeded('r4')), secret)).status).toBe(200);
+  });
+
+  it('answers 400 to a correctly signed body that is not JSON or not a prediction', async () => {
+    const secret = emulator.webhookSecret(tokens[0]!);
+    const notJson = await post(1, 'not json', secret);
+    expect(notJson.status).toBe(400);
+    expect(await notJson.text()).toBe('body is not JSON');
+    const notPrediction = await post(1, JSON.stringify({ hello: 'world' }), secret);
+    expect(notPrediction.status).toBe(400);
+    expect(await notPrediction.text()).toBe('not a prediction');
+  });
+
+  it('answers 503, and reports it, while the signing secret cannot be fetched; the next delivery tries again', async () => {
+    const errors: string[] = [];
+    const unreachable = await startReceiver(`http://127.0.0.1:${await freePort()}/v1`, (m) => errors.push(m));
+    try {
+      const body = JSON.stringify(succeeded('r3'));
+      const deliver = () =>
+        fetch(unreachable.urlFor(1), {
+          method: 'POST',
+          headers: signedHeaders(body, emulator.webhookSecret(tokens[0]!)),
+          body,
+        });
+      expect((await deliver()).status).toBe(503);
+      expect((await deliver()).status).toBe(503);
+      expect(errors).toEqual(Array(2).fill('Replicate webhooks: could not get the signing secret of key #1'));
+    } finally {
+      await unreachable.close();
+    }
+  });
+
+  it('close() ends open keep-alive connections instead of waiting for them', async () => {
+    const closing = await startReceiver(emulator.url);
+    const agent = new Agent({ keepAlive: true });
+    try {
+      const socket = await new Promise<Socket>((resolve, reject) => {
+        const req = request(closing.urlFor(1), { agent, method: 'GET' }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(req.socket!));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(socket.destroyed).toBe(false);
+      const socketClosed = new Promise((resolve) => socket.once('close', resolve));
+      await closing.close();
+      await socketClosed;
+      expect(socket.destroyed).toBe(true);
+    } finally {
+      agent.destroy();
+    }
   });
 });
 

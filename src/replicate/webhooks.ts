@@ -1,4 +1,7 @@
-import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Prediction } from 'replicate';
 import { Webhook } from 'standardwebhooks';
@@ -51,8 +54,11 @@ export interface WebhookReceiverOptions {
 }
 
 /**
- * Listens on `config.listen`. The key that created a prediction rides in its webhook URL
- * (`?key=<n>`): it only picks which account's secret to check, so forging it gains nothing.
+ * Serves a Hono app on `config.listen`: POST only (405), bodies up to 10 MiB (413), 401 for an
+ * unknown key or a bad signature, 503 while the key's secret cannot be fetched, 400 for a body that
+ * is no prediction, 200 once delivered to the waiters. The key that created a prediction rides in
+ * its webhook URL (`?key=<n>`): it only picks which account's secret to check, so forging it gains
+ * nothing.
  */
 export async function startWebhookReceiver(options: WebhookReceiverOptions): Promise<WebhookReceiver> {
   const { config, pool } = options;
@@ -60,51 +66,47 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
   const verifiers = webhookVerifiers(config, pool);
   for (const index of options.prefetch ?? []) verifiers(index).catch(() => undefined);
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') return reply(res, 405, 'POST only', { allow: 'POST' });
-    const body = await readBody(req);
-    if (body === undefined) return reply(res, 413, 'body too large');
-    const keyIndex = Number(new URL(req.url ?? '/', 'http://receiver').searchParams.get('key'));
-    if (!pool.has(keyIndex)) return reply(res, 401, 'unknown key');
+  const app = new Hono();
+  // The rest of an oversized body is never read, so that connection cannot carry another request.
+  const tooLarge = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => c.text('body too large', 413, { connection: 'close' }),
+  });
+  app.post('*', tooLarge, async (c) => {
+    const body = await c.req.text();
+    const keyIndex = Number(c.req.query('key'));
+    if (!pool.has(keyIndex)) return c.text('unknown key', 401);
     let webhook: Webhook;
     try {
       webhook = await verifiers(keyIndex);
     } catch {
       // Replicate retries a failed delivery; meanwhile the activity's fallback poll carries on.
       options.onError?.(`Replicate webhooks: could not get the signing secret of key #${keyIndex}`);
-      return reply(res, 503, 'signing secret unavailable');
+      return c.text('signing secret unavailable', 503);
     }
-    const headers: Record<string, string> = {};
-    for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) {
-      const value = req.headers[name];
-      if (typeof value === 'string') headers[name] = value;
-    }
-    const verdict = verifyWebhook(webhook, body, headers);
-    if (!verdict.ok) return reply(res, 401, verdict.reason);
+    const verdict = verifyWebhook(webhook, body, c.req.header());
+    if (!verdict.ok) return c.text(verdict.reason, 401);
     let prediction: Prediction;
     try {
       prediction = JSON.parse(body) as Prediction;
     } catch {
-      return reply(res, 400, 'body is not JSON');
+      return c.text('body is not JSON', 400);
     }
     if (typeof prediction?.id !== 'string' || typeof prediction.status !== 'string')
-      return reply(res, 400, 'not a prediction');
+      return c.text('not a prediction', 400);
     waiters.deliver(prediction, keyIndex);
-    reply(res, 200, 'ok');
-  }
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
-      if (!res.headersSent) reply(res, 500, 'internal error');
-      else res.destroy();
-    });
+    return c.text('ok');
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.listen.port, config.listen.host, () => {
-      server.off('error', reject);
-      resolve();
+  app.all('*', (c) => c.text('POST only', 405, { allow: 'POST' }));
+  app.onError((_err, c) => c.text('internal error', 500));
+
+  // Without http2 or TLS options, @hono/node-server serves with node:http.
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = serve({ fetch: app.fetch, hostname: config.listen.host, port: config.listen.port }, () => {
+      listening.off('error', reject);
+      resolve(listening as Server);
     });
+    listening.once('error', reject);
   });
   const { address, port } = server.address() as AddressInfo;
   return {
@@ -144,20 +146,4 @@ function webhookVerifiers(config: ReplicateWebhookConfig, pool: ReplicatePool): 
     }
     return verifier;
   };
-}
-
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function reply(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers });
-  res.end(message);
 }
