@@ -10,7 +10,8 @@ import Replicate from 'replicate';
 import type { Prediction } from 'replicate';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/index.js';
-import { type ReplicateKey, maskToken, parseReplicateConfig } from '../src/config/replicate.js';
+import { type ReplicateKey, parseReplicateConfig } from '../src/config/replicate.js';
+import { maskToken } from '../src/security/redact.js';
 import { E6716_ERROR, type ReplicateEmulator, startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { createKeyClient, noRetryFetch } from '../src/replicate/client.js';
 import {

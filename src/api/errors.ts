@@ -10,7 +10,7 @@ import {
   RunNotFoundError,
   StoredFileMissingError,
 } from '../runs/errors.js';
-import { redact } from '../security/redact.js';
+import { redact, redactError } from '../security/redact.js';
 
 /**
  * The API's one error type and the one place errors become HTTP responses. Every error body is
@@ -80,15 +80,6 @@ export function createErrorHandler(temporalAddress: string): ErrorHandler {
     console.error(`reelflow api: ${c.req.method} ${c.req.path} failed:`, redactError(err));
     return c.json(errorBody('internal', 'Something went wrong on our side; the details are in the API log.'), 500);
   };
-}
-
-/** The error as logged: its message and stack with secrets masked, its type kept. */
-function redactError(err: unknown): unknown {
-  if (!(err instanceof Error)) return redact(String(err));
-  const copy = new Error(redact(err.message));
-  copy.name = err.name;
-  copy.stack = err.stack && redact(err.stack);
-  return copy;
 }
 
 export const notFound: NotFoundHandler = function notFound(c) {

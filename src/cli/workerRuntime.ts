@@ -1,5 +1,6 @@
 import type { LogLevel, LogMetadata } from '@temporalio/common';
 import type { Config } from '../config/index.js';
+import { redact, redactLogMeta } from '../security/redact.js';
 
 const LEVELS = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' } as const;
 
@@ -22,7 +23,7 @@ export async function installWorkerRuntime(level: Config['logLevel']): Promise<v
   const { DefaultLogger, Runtime } = await import('@temporalio/worker');
   class CliLogger extends DefaultLogger {
     override log(logLevel: LogLevel, message: string, meta?: LogMetadata): void {
-      if (!EXPECTED_NOISE.some((re) => re.test(message))) super.log(logLevel, message, meta);
+      if (!EXPECTED_NOISE.some((re) => re.test(message))) super.log(logLevel, redact(message), redactLogMeta(meta));
     }
   }
   Runtime.install({ logger: new CliLogger(LEVELS[level]), shutdownSignals: [] });

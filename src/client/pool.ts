@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/index.js';
-import { type ReplicateKey, maskToken } from '../config/replicate.js';
+import type { ReplicateKey } from '../config/replicate.js';
+import { redactSecrets } from '../security/redact.js';
 import { replicateQueueFor } from '../domain/taskQueues.js';
 import { type KeyStats, poolStatsKey } from '../replicate/keyStats.js';
 import { ReplicateErrorTypes } from '../replicate/errors.js';
@@ -195,9 +196,10 @@ async function pollingKeys(
 
 /** Belt and braces: whatever a worker wrote, a configured token (or anything token-shaped) leaves masked. */
 function scrubTokens(text: string, keys: readonly ReplicateKey[]): string {
-  let out = text;
-  for (const k of keys) out = out.split(k.token).join(k.masked);
-  return out.replace(/r8_[A-Za-z0-9_-]{16,}/g, (t) => maskToken(t));
+  return redactSecrets(
+    text,
+    keys.map((k) => k.token),
+  );
 }
 
 /** The base URL without user info, query or fragment, which could carry credentials. */

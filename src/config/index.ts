@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { renderQueueFor } from '../domain/taskQueues.js';
+import { registerSecrets } from '../security/redact.js';
+import { describeIssues } from '../util/describeIssues.js';
 import { type ReplicateConfig, parseReplicateConfig } from './replicate.js';
 
 /**
@@ -52,8 +54,8 @@ export class ConfigError extends Error {
 export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`Invalid configuration: ${problems}. See .env.example for every variable.`);
+    const { message } = describeIssues(parsed.error);
+    throw new ConfigError(`Invalid configuration: ${message}. See .env.example for every variable.`);
   }
   let replicate: ReplicateConfig;
   try {
@@ -88,6 +90,8 @@ export function loadConfig(): Config {
   if (!cached) {
     if (existsSync('.env')) process.loadEnvFile('.env');
     cached = parseConfig(process.env);
+    // Anything that logs or reports from here on masks these wherever they show up.
+    registerSecrets([...cached.replicate.keys.map((k) => k.token), cached.replicate.webhook?.secret]);
   }
   return cached;
 }

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { maskToken } from '../security/redact.js';
+import { MODEL_REF } from '../domain/fields.js';
 
 /**
  * The Replicate key pool, read from REPLICATE_API_TOKEN_1..N (or a single REPLICATE_API_TOKEN).
@@ -41,10 +43,6 @@ export interface ReplicateWebhookConfig {
 
 const TOKEN_VAR = /^REPLICATE_API_TOKEN_(\d+)$/;
 const count = z.coerce.number().int().min(1).max(1000);
-
-export function maskToken(token: string): string {
-  return token.length <= 8 ? '…' : `${token.slice(0, 3)}…${token.slice(-4)}`;
-}
 
 export function fingerprintToken(token: string): string {
   return createHash('sha256').update(token).digest('hex').slice(0, 12);
@@ -142,9 +140,6 @@ function parseWebhook(env: NodeJS.ProcessEnv, problems: string[]): ReplicateWebh
   if (!parsedUrl || !m) return undefined;
   return { url: parsedUrl.toString(), listen: { host: m[1] ?? m[2]!, port }, ...(secret ? { secret } : {}) };
 }
-
-/** `owner/name` or `owner/name:version`. */
-export const MODEL_REF = /^[a-z0-9][\w.-]*\/[\w.-]+(?::[0-9a-f]{8,64})?$/i;
 
 function parseCount(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[]): number {
   const raw = env[name];

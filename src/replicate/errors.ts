@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ReplicateKey } from '../config/replicate.js';
+import { redactSecrets } from '../security/redact.js';
 
 /**
  * Replicate's answers mapped onto our failure vocabulary. Non-retryable where trying again cannot
@@ -123,12 +124,9 @@ function extractDetail(message: string): string {
   return message.slice(0, 500);
 }
 
-/** This key's token, and anything else shaped like a Replicate token, masked as `r8_…a1b2`. */
+/** This key's token, and anything else shaped like a credential, masked (`r8_…a1b2`). */
 function scrub(text: string, key: ReplicateKey): string {
-  return text
-    .split(key.token)
-    .join(key.masked)
-    .replace(/r8_[A-Za-z0-9]{8,}/g, (token) => `${token.slice(0, 3)}…${token.slice(-4)}`);
+  return redactSecrets(text, [key.token]);
 }
 
 export function predictionFailure(

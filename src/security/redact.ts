@@ -70,3 +70,22 @@ export function registerSecrets(secrets: Iterable<string | undefined>): void {
 export function redact(text: string, known: readonly string[] = []): string {
   return redactSecrets(text, [...registered, ...known]);
 }
+
+/** An error with its message and stack redacted, its name kept: what may be logged of it. */
+export function redactError(err: unknown): unknown {
+  if (!(err instanceof Error)) return typeof err === 'string' ? redact(err) : err;
+  const copy = new Error(redact(err.message));
+  copy.name = err.name;
+  copy.stack = err.stack && redact(err.stack);
+  return copy;
+}
+
+/** Log metadata with every string and error in it redacted (one level deep: that is what loggers get). */
+export function redactLogMeta<T extends Record<string, unknown>>(meta: T | undefined): T | undefined {
+  if (!meta) return meta;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(meta)) {
+    out[key] = typeof value === 'string' || value instanceof Error ? redactError(value) : value;
+  }
+  return out as T;
+}

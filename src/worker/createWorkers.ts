@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type ActivityDeps, createPipelineActivities, createRenderQueueActivities } from '../activities/index.js';
 import type { ReplicateConfig } from '../config/replicate.js';
 import { renderQueueFor } from '../domain/taskQueues.js';
+import { redactingInterceptors } from './redactFailures.js';
 import { createReplicateWorkers } from './replicateWorkers.js';
 
 export const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows/index.ts');
@@ -41,12 +42,14 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
     taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createPipelineActivities(deps),
+    interceptors: redactingInterceptors,
   });
   const render = await Worker.create({
     connection,
     namespace,
     taskQueue: renderQueueFor(taskQueue),
     activities: createRenderQueueActivities(deps),
+    interceptors: redactingInterceptors,
     maxConcurrentActivityTaskExecutions: options.renderConcurrency,
   });
   if (!options.replicate?.servedKeys.length) return { workers: [pipeline, render], close: async () => {} };

@@ -6,6 +6,7 @@ import { createReplicatePool } from '../replicate/client.js';
 import { KeyStatsRecorder } from '../replicate/keyStats.js';
 import { type WebhookReceiver, startWebhookReceiver } from '../replicate/webhooks.js';
 import type { Storage } from '../storage/index.js';
+import { redactingInterceptors } from './redactFailures.js';
 
 export interface ReplicateWorkerOptions {
   /** Temporal allows one worker per task queue per connection, so each key worker gets its own. */
@@ -58,6 +59,7 @@ export async function createReplicateWorkers(options: ReplicateWorkerOptions): P
           taskQueue: replicateQueueFor(options.taskQueue),
           identity: `${process.pid}@${process.env.HOSTNAME ?? 'localhost'}/replicate-key-${index}`,
           activities: createReplicateActivities({ own, pool, storage, stats: recorder, webhooks }),
+          interceptors: redactingInterceptors,
           maxConcurrentActivityTaskExecutions: own.key.concurrency,
           maxActivitiesPerSecond: replicate.createsPerSecond,
           // Heartbeats carry cancellation: send them within a second so a cancelled run stops paying at once.

@@ -3,6 +3,8 @@
  * leaves the emulator (stats(), GET /__emulator/stats) uses masked tokens.
  */
 import { createHash } from 'node:crypto';
+import { maskToken } from '../../security/redact.js';
+import { stableStringify } from '../../util/stableStringify.js';
 
 export type TerminalStatus = 'succeeded' | 'failed' | 'canceled';
 
@@ -61,26 +63,9 @@ export interface EmulatorStats {
   concurrencyViolations: ConcurrencyViolation[];
 }
 
-/** JSON with object keys sorted recursively, so equal inputs hash equally. */
-export function stableStringify(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, v]) => v !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableStringify(v)}`).join(',')}}`;
-}
-
 /** Stable hash of a prediction input (sha256 of sorted-key JSON, 16 hex chars). */
 export function inputHash(input: unknown): string {
   return createHash('sha256').update(stableStringify(input)).digest('hex').slice(0, 16);
-}
-
-/** "r8_…a1b2" for long tokens; short tokens show a fingerprint instead of their tail. */
-export function maskToken(token: string): string {
-  const head = token.slice(0, 3);
-  if (token.length >= 16) return `${head}…${token.slice(-4)}`;
-  return `${head}…#${createHash('sha256').update(token).digest('hex').slice(0, 4)}`;
 }
 
 function emptyCounters(): Omit<TokenStats, 'token'> {

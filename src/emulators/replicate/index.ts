@@ -4,8 +4,6 @@ export { DEFAULT_FAULTS, E6716_ERROR, type FaultConfig } from './faults.js';
 export { BUILTIN_MODELS, FLUX_SCHNELL_VERSION, SDXL_VERSION, type EmulatedModelSpec } from './models.js';
 export {
   inputHash,
-  maskToken,
-  stableStringify,
   type ConcurrencyViolation,
   type CreateLogEntry,
   type EmulatorStats,

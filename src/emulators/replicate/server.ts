@@ -3,7 +3,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Accounting, inputHash, stableStringify, type EmulatorStats, type TokenStats } from './accounting.js';
+import { stableStringify } from '../../util/stableStringify.js';
+import { Accounting, inputHash, type EmulatorStats, type TokenStats } from './accounting.js';
 import { FaultInjector, parseFaultPatch, type FaultConfig } from './faults.js';
 import { bearerToken, HttpError, readJson, sendJson, sendProblem } from './http.js';
 import { BUILTIN_MODELS, ModelRegistry, type EmulatedModelSpec, type Resolution } from './models.js';
