@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as workflows from '../src/workflows/index.js';
-import { WORKFLOWS_PATH } from '../src/worker/createWorkers.js';
+import { workflowBundle } from './support/temporal.js';
 
 /**
  * Determinism guard. Every workflow has histories recorded from real runs of every version that
@@ -53,7 +53,7 @@ describe('recorded histories replay on today’s workflow code', () => {
         const parsed = historyFromJSON(history);
         expect(parsed.events?.length ?? 0, file).toBeGreaterThan(5);
         await expect(
-          Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, parsed, workflowId),
+          Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, parsed, workflowId),
           path.relative(HISTORIES, file),
         ).resolves.toBeUndefined();
       }
@@ -66,7 +66,7 @@ describe('recorded histories replay on today’s workflow code', () => {
     // shows what the replay guard reports for such a change.
     const { workflowId, history } = await load(path.join(NONDETERMINISTIC, 'imageBatch-before-first-wave-tick.json'));
     await expect(
-      Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, historyFromJSON(history), workflowId),
+      Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, historyFromJSON(history), workflowId),
     ).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });
