@@ -17,7 +17,7 @@ import { fallbackPollDelayMs, pollDelayMs } from '../src/replicate/prediction.js
 import { PredictionWaiters } from '../src/replicate/webhookWaiters.js';
 import { type WebhookReceiver, startWebhookReceiver, verifyWebhook } from '../src/replicate/webhooks.js';
 import { imageBatch } from '../src/workflows/index.js';
-import { freePort, poolConfig, startPoolFixture, testToken, waitFor, webhookEnv } from './support/replicate.js';
+import { poolConfig, startPoolFixture, testToken, waitFor, webhookEnv } from './support/replicate.js';
 import { connectTestClient, startTestWorkers } from './support/temporal.js';
 
 const SECRET = `whsec_${Buffer.from('a test signing secret, 32 bytes!').toString('base64')}`;
@@ -433,12 +433,13 @@ describe("the worker's webhook receiver", () => {
   });
 
   it('answers 503, and reports it, while the signing secret cannot be fetched; the next delivery tries again', async () => {
+    const failing = await startCapture(() => 500); // stands in for Replicate's secret endpoint
     const errors: string[] = [];
-    const unreachable = await startReceiver(`http://127.0.0.1:${await freePort()}/v1`, (m) => errors.push(m));
+    const unlucky = await startReceiver(failing.url, (m) => errors.push(m));
     try {
       const body = JSON.stringify(succeeded('r3'));
       const deliver = () =>
-        fetch(unreachable.urlFor(1), {
+        fetch(unlucky.urlFor(1), {
           method: 'POST',
           headers: signedHeaders(body, emulator.webhookSecret(tokens[0]!)),
           body,
@@ -446,8 +447,11 @@ describe("the worker's webhook receiver", () => {
       expect((await deliver()).status).toBe(503);
       expect((await deliver()).status).toBe(503);
       expect(errors).toEqual(Array(2).fill('Replicate webhooks: could not get the signing secret of key #1'));
+      // One fetch per delivery: a failed fetch is not cached.
+      expect(failing.received.map((r) => r.url)).toEqual(Array(2).fill('/hook/webhooks/default/secret'));
     } finally {
-      await unreachable.close();
+      await unlucky.close();
+      await failing.close();
     }
   });
 
