@@ -48,6 +48,7 @@ describe('redactSecrets masks every credential shape wherever it appears', () =>
       'check REPLICATE_API_TOKEN_1 (tokens start with r8_, no spaces)',
       'Replicate rejected key #2 (r8_…a1b2) with 401',
       '{"key":"r8_…a1b2","token":"r8_…c3d4"}',
+      'sent Authorization: Bearer r8_…k003',
       'The fox ran to the river at sunset.',
     ]) {
       expect(redactSecrets(text)).toBe(text);

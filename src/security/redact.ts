@@ -29,7 +29,7 @@ const SECRET_SHAPES: { pattern: RegExp; keep: (match: string) => string }[] = [
   // key=value and "key": "value" pairs whose name says they hold a secret.
   {
     pattern:
-      /\b((?:xi-)?api[_-]?key|access[_-]?token|auth[_-]?token|token|secret|password|passwd|authorization)(["']?\s*[:=]\s*["']?)[^\s"'&,;)}]{4,}/gi,
+      /\b((?:xi-)?api[_-]?key|access[_-]?token|auth[_-]?token|token|secret|password|passwd|authorization)(["']?\s*[:=]\s*["']?)(?!(?:Bearer|Token|Basic)\b)[^\s"'&,;)}]{4,}/gi,
     // A value masked already (`r8_…a1b2`) stays as it is: it is what a person uses to tell keys apart.
     keep: (m) => (m.includes('…') ? m : m.replace(/(["']?\s*[:=]\s*["']?)[^\s"'&,;)}]+$/, '$1…')),
   },

@@ -1,6 +1,5 @@
-import { loadConfig } from '../../config/index.js';
-import { expectPositionals, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
+import { defineCommand } from '../defineCommand.js';
 import { onInterrupt } from '../interrupt.js';
 import { connect } from '../temporalSetup.js';
 
@@ -14,15 +13,12 @@ Options:
   -h, --help   Show this help
 `;
 
-export const api: Command = {
+export const api: Command = defineCommand({
+  name: 'api',
   usage: USAGE,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs('api', argv, {});
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    expectPositionals('api', positionals, []);
+  options: {},
+  positionals: [],
+  async run({ config: loadConfig }) {
     const config = loadConfig();
     const { serveApi } = await import('../../api/server.js');
     const client = await connect(config);
@@ -40,4 +36,4 @@ export const api: Command = {
       await client.connection.close();
     }
   },
-};
+});

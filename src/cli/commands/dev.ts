@@ -1,6 +1,5 @@
-import { loadConfig } from '../../config/index.js';
-import { expectPositionals, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
+import { defineCommand } from '../defineCommand.js';
 import { CliError } from '../errors.js';
 import { onInterrupt } from '../interrupt.js';
 import { connect, devServerDbFile, ensureTemporal, waitForOwnWorkers } from '../temporalSetup.js';
@@ -17,15 +16,12 @@ Options:
   -h, --help   Show this help
 `;
 
-export const dev: Command = {
+export const dev: Command = defineCommand({
+  name: 'dev',
   usage: USAGE,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs('dev', argv, {});
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    expectPositionals('dev', positionals, []);
+  options: {},
+  positionals: [],
+  async run({ config: loadConfig }) {
     const config = loadConfig();
     const log = (line: string) => process.stderr.write(`${line}\n`);
     const interrupt = onInterrupt('stopping the API, the worker and the dev server…');
@@ -90,7 +86,7 @@ export const dev: Command = {
       await server?.stop();
     }
   },
-};
+});
 
 /** Resolves (with nothing) once `signal` aborts. */
 function aborted(signal: AbortSignal): Promise<undefined> {

@@ -4,8 +4,8 @@ import {
   emulatorOptionsFromArgs,
 } from '../../emulators/replicate/main.js';
 import { startReplicateEmulator } from '../../emulators/replicate/server.js';
-import { expectPositionals, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
+import { defineCommand } from '../defineCommand.js';
 import { CliError, UsageError } from '../errors.js';
 import { onInterrupt } from '../interrupt.js';
 
@@ -24,15 +24,12 @@ ${EMULATOR_OPTIONS_HELP.replace('(default 0 = ephemeral)', `(default ${DEFAULT_P
 Admin endpoints: GET /__emulator/stats, GET|POST /__emulator/faults, POST /__emulator/reset.
 `;
 
-export const emulator: Command = {
+export const emulator: Command = defineCommand({
+  name: 'emulator',
   usage: USAGE,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs('emulator', argv, EMULATOR_ARG_OPTIONS);
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    expectPositionals('emulator', positionals, []);
+  options: EMULATOR_ARG_OPTIONS,
+  positionals: [],
+  async run({ values }) {
     let options;
     try {
       options = emulatorOptionsFromArgs(values);
@@ -70,7 +67,7 @@ export const emulator: Command = {
       interrupt.dispose();
     }
   },
-};
+});
 
 function howToUse(url: string, origin: string, tokens: readonly string[] | undefined): string {
   const chosen = tokens?.length ? tokens : ['r8_emulator_key_one', 'r8_emulator_key_two'];

@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
 import { type PoolKeyStatus, type PoolStatus, getPoolStatus } from '../../client/pool.js';
-import { loadConfig } from '../../config/index.js';
+import type { Config } from '../../config/index.js';
 import { LocalStorage } from '../../storage/index.js';
 import { connectClient } from '../../temporal/connect.js';
 import { isListening } from '../../temporal/devServer.js';
-import { expectPositionals, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
+import { defineCommand } from '../defineCommand.js';
 
 const USAGE = `Usage: reelflow pool [--json]
 
@@ -22,15 +22,12 @@ Options:
   -h, --help   Show this help
 `;
 
-export const pool: Command = {
+export const pool: Command = defineCommand({
+  name: 'pool',
   usage: USAGE,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs('pool', argv, { json: { type: 'boolean' } });
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    expectPositionals('pool', positionals, []);
+  options: { json: { type: 'boolean' } },
+  positionals: [],
+  async run({ values, config: loadConfig }) {
     const config = loadConfig();
     const client = config.replicate.keys.length ? await tryConnect(config) : undefined;
     try {
@@ -42,10 +39,10 @@ export const pool: Command = {
       await client?.connection.close();
     }
   },
-};
+});
 
 /** Temporal is a bonus here: without it the table still comes from the stats files. */
-async function tryConnect(config: ReturnType<typeof loadConfig>): Promise<Client | undefined> {
+async function tryConnect(config: Config): Promise<Client | undefined> {
   try {
     if (!(await isListening(config.temporal.address, 500))) return undefined;
     return await connectClient(config);

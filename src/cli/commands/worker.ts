@@ -1,6 +1,5 @@
-import { loadConfig } from '../../config/index.js';
-import { expectPositionals, parseCommandArgs } from '../args.js';
 import type { Command } from '../command.js';
+import { defineCommand } from '../defineCommand.js';
 import { onInterrupt } from '../interrupt.js';
 import { installWorkerRuntime } from '../workerRuntime.js';
 
@@ -14,15 +13,12 @@ Options:
   -h, --help   Show this help
 `;
 
-export const worker: Command = {
+export const worker: Command = defineCommand({
+  name: 'worker',
   usage: USAGE,
-  async run(argv) {
-    const { values, positionals } = parseCommandArgs('worker', argv, {});
-    if (values.help) {
-      process.stdout.write(USAGE);
-      return 0;
-    }
-    expectPositionals('worker', positionals, []);
+  options: {},
+  positionals: [],
+  async run({ config: loadConfig }) {
     const config = loadConfig();
     await installWorkerRuntime(config.logLevel);
     const { runWorkerProcess } = await import('../../worker/main.js');
@@ -35,4 +31,4 @@ export const worker: Command = {
       interrupt.dispose();
     }
   },
-};
+});
