@@ -75,9 +75,9 @@ function postBatch(body: unknown, headers: Record<string, string> = {}, on: App 
 
 /** A rejected request must not start anything: its Idempotency-Key maps to no workflow. */
 async function expectNoBatchFor(idempotencyKey: string): Promise<void> {
-  await expect(client.workflow.getHandle(idForIdempotencyKey('batch', idempotencyKey)).describe()).rejects.toBeInstanceOf(
-    WorkflowNotFoundError,
-  );
+  await expect(
+    client.workflow.getHandle(idForIdempotencyKey('batch', idempotencyKey)).describe(),
+  ).rejects.toBeInstanceOf(WorkflowNotFoundError);
 }
 
 interface GeneratedFileJson {

@@ -197,6 +197,11 @@ describe('reelflow batch', () => {
     expect(json.code, json.stderr).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ id: batchId, status: 'completed' });
 
+    // The generic status command reads a batch as a batch, not as a short.
+    const generic = await reelflow(['status', batchId]);
+    expect(generic.code, generic.stderr).toBe(0);
+    expect(generic.stdout).toMatch(new RegExp(`^${batchId}: completed · 4/4 done · 0 failed\\n`));
+
     const unknown = await reelflow(['batch', 'status', `batch-unknown-${randomUUID()}`]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/^reelflow: No batch with id "batch-unknown-/);

@@ -16,7 +16,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it, vi } from 'vitest';
 import { createReplicateActivities } from '../src/activities/replicate.js';
 import { type ReplicateEmulator, startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { createReplicatePool } from '../src/replicate/client.js';
@@ -26,7 +26,7 @@ import { type WebhookReceiver, startWebhookReceiver } from '../src/replicate/web
 import { LocalStorage } from '../src/storage/index.js';
 import { imageBatch } from '../src/workflows/index.js';
 import { typedRunner } from './support/activityEnv.js';
-import { poolConfig, testToken, waitFor, webhookEnv } from './support/replicate.js';
+import { poolConfig, testToken, webhookEnv } from './support/replicate.js';
 import { connectTestClient, startTestWorkers, tempDataDir } from './support/temporal.js';
 
 const FLUX = 'black-forest-labs/flux-schnell';
@@ -204,18 +204,26 @@ describe('pausing a prediction activity on the real Temporal server', () => {
       args: [{ tasks: [{ prompt: 'a paused kite' }] }],
     });
     const pendingActivity = async () => (await handle.describe()).raw.pendingActivities?.[0];
-    const running = await waitFor('the prediction to be checkpointed', async () => {
-      const activity = await pendingActivity();
-      return activity?.heartbeatDetails?.payloads?.length ? activity : undefined;
-    });
+    const running = await vi.waitFor(
+      async () => {
+        const activity = await pendingActivity();
+        expect(activity?.heartbeatDetails?.payloads?.length, 'the prediction to be checkpointed').toBeTruthy();
+        return activity!;
+      },
+      { timeout: 30_000 },
+    );
     const target = ['--workflow-id', handle.workflowId, '--activity-id', running.activityId!];
 
     await temporalCli('pause', ...target);
     // The attempt learns of the pause from a heartbeat's answer and ends; the server holds the retry.
-    const paused = await waitFor('the running attempt to end paused', async () => {
-      const activity = await pendingActivity();
-      return activity?.state === PENDING_ACTIVITY_STATE_PAUSED ? activity : undefined;
-    });
+    const paused = await vi.waitFor(
+      async () => {
+        const activity = await pendingActivity();
+        expect(activity?.state, 'the running attempt to end paused').toBe(PENDING_ACTIVITY_STATE_PAUSED);
+        return activity!;
+      },
+      { timeout: 30_000 },
+    );
     expect(paused.lastFailure?.applicationFailureInfo?.type).toBe('ActivityPause');
     const [created] = emulator.stats().creates;
     expect(emulator.prediction(created!.predictionId)?.status).toMatch(/^(starting|processing)$/);

@@ -10,19 +10,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { ShortResult } from '../src/domain/result.js';
 import { getShortProgressQuery } from '../src/workflows/definitions.js';
 import { shortVideo } from '../src/workflows/index.js';
 import { probe } from './support/media.js';
-import {
-  type PoolFixture,
-  historyText,
-  replicateShort,
-  startPoolFixture,
-  uniqueStory,
-  waitFor,
-} from './support/replicate.js';
+import { type PoolFixture, historyText, replicateShort, startPoolFixture, uniqueStory } from './support/replicate.js';
 import { connectTestClient, tempDataDir } from './support/temporal.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,13 +77,12 @@ async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess>
   children.push({ child, output });
   child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-  await waitFor(
-    'the worker process to start',
+  await vi.waitFor(
     () => {
       if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}:\n${output.join('')}`);
-      return output.join('').includes('reelflow worker: queues');
+      expect(output.join(''), 'the worker process to start').toContain('reelflow worker: queues');
     },
-    60_000,
+    { timeout: 60_000 },
   );
   const log = output.join('');
   // The pool is announced with masked keys only.
@@ -120,15 +112,13 @@ describe('durable Replicate predictions', () => {
 
       // Kill while every slot holds a running prediction and every short is past planning (a
       // planning activity caught by the kill would only be retried after its 1-minute timeout).
-      await waitFor(
-        'every slot busy and every short in its visuals stage',
+      await vi.waitFor(
         async () => {
-          if (fixture.emulator.stats().totals.inFlight < KEYS * SLOTS) return false;
+          expect(fixture.emulator.stats().totals.inFlight, 'every slot busy').toBe(KEYS * SLOTS);
           const stages = await Promise.all(handles.map((h) => h.query(getShortProgressQuery).then((p) => p.stage)));
-          return stages.every((s) => s === 'visuals');
+          expect(stages, 'every short in its visuals stage').toEqual(handles.map(() => 'visuals'));
         },
-        60_000,
-        100,
+        { timeout: 60_000, interval: 100 },
       );
       // Give the first heartbeat of the last-created predictions a moment to reach the server.
       await new Promise((r) => setTimeout(r, 300));

@@ -9,7 +9,7 @@ import { Agent, type IncomingHttpHeaders, createServer, request } from 'node:htt
 import type { AddressInfo, Socket } from 'node:net';
 import type { Prediction } from 'replicate';
 import { Webhook } from 'standardwebhooks';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseReplicateConfig } from '../src/config/replicate.js';
 import { type ReplicateEmulator, startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { createReplicatePool } from '../src/replicate/client.js';
@@ -17,7 +17,7 @@ import { fallbackPollDelayMs, pollDelayMs } from '../src/replicate/prediction.js
 import { PredictionWaiters } from '../src/replicate/webhookWaiters.js';
 import { type WebhookReceiver, startWebhookReceiver, verifyWebhook } from '../src/replicate/webhooks.js';
 import { imageBatch } from '../src/workflows/index.js';
-import { poolConfig, startPoolFixture, testToken, waitFor, webhookEnv } from './support/replicate.js';
+import { poolConfig, startPoolFixture, testToken, webhookEnv } from './support/replicate.js';
 import { connectTestClient, startTestWorkers } from './support/temporal.js';
 
 const SECRET = `whsec_${Buffer.from('a test signing secret, 32 bytes!').toString('base64')}`;
@@ -264,7 +264,7 @@ describe('the emulator sends signed webhooks', () => {
       webhook: capture.url,
       webhook_events_filter: ['completed'],
     });
-    await waitFor('the webhook', () => capture.received.length === 1);
+    await vi.waitFor(() => expect(capture.received).toHaveLength(1), { timeout: 30_000 });
     await new Promise((r) => setTimeout(r, 100));
     expect(capture.received).toHaveLength(1);
     const [hook] = capture.received;
@@ -286,7 +286,7 @@ describe('the emulator sends signed webhooks', () => {
   it('sends every event by default (start and completed), and nothing with sendWebhooks: false', async () => {
     const { capture, client } = await setUp();
     await client.predictions.create({ model: FLUX, input: { prompt: 'a kite' }, webhook: capture.url });
-    await waitFor('two webhooks', () => capture.received.length === 2);
+    await vi.waitFor(() => expect(capture.received).toHaveLength(2), { timeout: 30_000 });
     expect(capture.received.map((r) => (JSON.parse(r.body) as Prediction).status)).toEqual(['processing', 'succeeded']);
 
     const quiet = await startReplicateEmulator({
@@ -314,7 +314,7 @@ describe('the emulator sends signed webhooks', () => {
       webhook: capture.url,
       webhook_events_filter: ['completed'],
     });
-    await waitFor('the failure to be counted', () => emulator.stats(token)?.webhooksFailed === 1);
+    await vi.waitFor(() => expect(emulator.stats(token)?.webhooksFailed).toBe(1), { timeout: 30_000 });
     expect(capture.received).toHaveLength(2);
     expect(capture.received[1]!.headers['webhook-id']).toBe(capture.received[0]!.headers['webhook-id']);
 
@@ -327,7 +327,8 @@ describe('the emulator sends signed webhooks', () => {
     try {
       const lossyClient = createReplicatePool(poolConfig([token], lossy.url, 1).keys, lossy.url).get(1)!.client;
       await lossyClient.predictions.create({ model: FLUX, input: { prompt: 'lost' }, webhook: capture.url });
-      await waitFor('the drops', () => lossy.stats(token)?.webhooksDropped === 2); // start and completed
+      // start and completed
+      await vi.waitFor(() => expect(lossy.stats(token)?.webhooksDropped).toBe(2), { timeout: 30_000 });
       expect(capture.received).toHaveLength(2);
     } finally {
       await lossy.close();
@@ -555,10 +556,10 @@ describe('imageBatch with webhooks (real Temporal server + emulator)', () => {
   it('cancelling the run cancels its predictions upstream while they wait for webhooks', async () => {
     const { emulator, workers } = await pool({ latencySeconds: 8, jitter: 0 }, 'webhooks');
     const handle = await start(workers.taskQueue, 'cancelled', KEYS * LIMIT);
-    await waitFor('every slot busy', () => emulator.stats().totals.inFlight === KEYS * LIMIT);
+    await vi.waitFor(() => expect(emulator.stats().totals.inFlight).toBe(KEYS * LIMIT), { timeout: 30_000 });
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
-    await waitFor('the predictions to stop', () => emulator.stats().totals.inFlight === 0, 7_000);
+    await vi.waitFor(() => expect(emulator.stats().totals.inFlight).toBe(0), { timeout: 7_000 });
     const stats = emulator.stats();
     expect(stats.totals.canceled).toBe(KEYS * LIMIT);
     expect(stats.cancelCalls).toBeGreaterThanOrEqual(KEYS * LIMIT);

@@ -1,3 +1,4 @@
+import { mergeFields } from '../domain/fields.js';
 import type { Aspect } from '../domain/shortRequest.js';
 
 /** What a model needs to draw one scene; each model family names its inputs differently. */
@@ -21,7 +22,8 @@ export function imageModelInput(
   const base: Record<string, unknown> = name.includes('sdxl')
     ? { prompt: request.prompt, ...SDXL_SIZES[request.aspect], num_outputs: 1 }
     : { prompt: request.prompt, aspect_ratio: request.aspect, num_outputs: 1, output_format: 'png' };
-  return { ...base, ...extra };
+  // Our defaults first, the caller's extra input over them; a prototype key never gets through.
+  return mergeFields(base, extra);
 }
 
 /** `owner/name` goes to the model endpoint; `owner/name:version` (or a bare version) to /predictions. */

@@ -170,22 +170,6 @@ export function historyText(history: unknown): string {
   return JSON.stringify(walk(history));
 }
 
-/** Polls `check` until it returns a truthy value (returned), or fails after `timeoutMs` naming `what`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | Promise<T>,
-  timeoutMs = 30_000,
-  intervalMs = 50,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
 /** A story whose every sentence names `tag`, so each scene's prompt (and prediction input) is unique. */
 export function uniqueStory(tag: string, sentences = 3): string {
   const lines = [

@@ -1,9 +1,6 @@
-import { RunNotFoundError } from '../../runs/errors.js';
-import { kindForId } from '../../runs/registry.js';
-import { RunService } from '../../runs/service.js';
 import type { Command } from '../command.js';
 import { defineCommand } from '../defineCommand.js';
-import { connect } from '../temporalSetup.js';
+import { withRun } from '../runClient.js';
 import { describeRunState } from '../views/statusText.js';
 
 const USAGE = `Usage: reelflow status <id> [--json]
@@ -22,20 +19,10 @@ export const status: Command = defineCommand({
   options: { json: { type: 'boolean' } },
   positionals: ['id'],
   async run({ values, positionals: [id], config }) {
-    const kind = kindForId(id!);
-    if (!kind)
-      throw new RunNotFoundError(
-        'run',
-        id!,
-        `No run with id "${id!.slice(0, 100)}" (run ids start with short- or batch-).`,
-      );
-    const client = await connect(config());
-    try {
-      const state = await new RunService(client, config()).get(kind, id!);
+    return withRun(config(), id!, async (runs, kind) => {
+      const state = await runs.get(kind, id!);
       process.stdout.write(values.json ? `${JSON.stringify(state)}\n` : describeRunState(state));
       return 0;
-    } finally {
-      await client.connection.close();
-    }
+    });
   },
 });

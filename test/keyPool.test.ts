@@ -1,7 +1,7 @@
 import { type Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ShortResult } from '../src/domain/result.js';
 import { startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { shortVideo } from '../src/workflows/index.js';
@@ -15,7 +15,6 @@ import {
   startRecordingProxy,
   testToken,
   uniqueStory,
-  waitFor,
 } from './support/replicate.js';
 import { type RunningWorkers, connectTestClient, startTestWorkers } from './support/temporal.js';
 
@@ -142,13 +141,20 @@ describe('Replicate key pool on a real Temporal server', () => {
     const { emulator, tokens, workers } = await pool(2, 1, { latencySeconds: 8, jitter: 0 });
     const story = uniqueStory('the cancelled wood', 4);
     const handle = await startShort(workers, 'short-cancel', replicateShort(story, 4));
-    await waitFor('two predictions in flight', () => emulator.stats().totals.inFlight === 2);
+    await vi.waitFor(() => expect(emulator.stats().totals.inFlight).toBe(2), { timeout: 30_000 });
 
     // Both running activities have checkpointed their prediction in a heartbeat, without the token.
-    const pending = await waitFor('both checkpoints', async () => {
-      const activities = (await handle.describe()).raw.pendingActivities ?? [];
-      return activities.filter((a) => a.heartbeatDetails?.payloads?.length).length === 2 && activities;
-    });
+    const pending = await vi.waitFor(
+      async () => {
+        const activities = (await handle.describe()).raw.pendingActivities ?? [];
+        expect(
+          activities.filter((a) => a.heartbeatDetails?.payloads?.length),
+          'both checkpoints',
+        ).toHaveLength(2);
+        return activities;
+      },
+      { timeout: 30_000 },
+    );
     const pendingText = historyText(pending);
     for (const { predictionId } of emulator.stats().creates) expect(pendingText).toContain(predictionId);
     for (const token of tokens) expect(pendingText).not.toContain(token);
@@ -159,7 +165,7 @@ describe('Replicate key pool on a real Temporal server', () => {
     expect((await handle.describe()).status.name).toBe('CANCELLED');
 
     // Both running predictions are cancelled upstream (well before their 8 s would have run out).
-    await waitFor('the predictions to stop', () => emulator.stats().totals.inFlight === 0, 7_000);
+    await vi.waitFor(() => expect(emulator.stats().totals.inFlight).toBe(0), { timeout: 7_000 });
     const stats = emulator.stats();
     expect(stats.totals.created).toBe(2);
     expect(stats.cancelCalls).toBeGreaterThanOrEqual(2);
