@@ -2,9 +2,11 @@ import { Context } from '@temporalio/activity';
 import { ErrorTypes, failure } from '../domain/errors.js';
 import type { Language } from '../domain/shortRequest.js';
 import { type MediaTools, probeMedia } from '../media/ffmpeg.js';
+import { verifyNarration } from '../media/verify.js';
 import { ToolNotFoundError } from '../providers/espeak.js';
 import type { NarrationProvider } from '../providers/types.js';
 import { type Storage, runKeys } from '../storage/index.js';
+import { activityFailure } from './failures.js';
 import { readPlannedScene } from './plan.js';
 
 export interface SynthesizeNarrationInput {
@@ -33,31 +35,34 @@ export function createNarrationActivities({ storage, tools, provider }: Narratio
   /** Speaks one scene and measures the clip, since the scene's length follows its narration. */
   async function synthesizeNarration(input: SynthesizeNarrationInput): Promise<SceneNarration> {
     const narrationRef = runKeys.narration(input.runKey, input.sceneIndex);
+    try {
+      return await speak(input, narrationRef);
+    } catch (err) {
+      if (err instanceof ToolNotFoundError) {
+        throw failure(
+          ErrorTypes.ToolMissing,
+          `${err.message}. Install it with \`npm run bootstrap\` (or apt-get install espeak-ng).`,
+        );
+      }
+      throw activityFailure(
+        err,
+        ErrorTypes.NarrationFailed,
+        narrationRef,
+        `Narration of scene ${input.sceneIndex + 1} failed`,
+      );
+    }
+  }
+
+  async function speak(input: SynthesizeNarrationInput, narrationRef: string): Promise<SceneNarration> {
     const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
     const voice = provider.voiceFor(input.language, input.voice);
     if (!(await storage.exists(narrationRef))) {
-      const staged = await storage.stage(narrationRef);
-      try {
-        await provider.synthesize({
-          text: scene.narration,
-          voice,
-          outPath: staged.tempPath,
-          signal: Context.current().cancellationSignal,
-        });
-        await staged.commit();
-      } catch (err) {
-        await staged.discard();
-        if (err instanceof ToolNotFoundError) {
-          throw failure(
-            ErrorTypes.ToolMissing,
-            `${err.message}. Install it with \`npm run bootstrap\` (or apt-get install espeak-ng).`,
-          );
-        }
-        throw failure(
-          ErrorTypes.NarrationFailed,
-          `Narration of scene ${input.sceneIndex + 1} failed: ${(err as Error).message}`,
-        );
-      }
+      const signal = Context.current().cancellationSignal;
+      await storage.put(
+        narrationRef,
+        (outPath) => provider.synthesize({ text: scene.narration, voice, outPath, signal }),
+        verifyNarration(tools, { text: scene.narration }),
+      );
     }
     const probe = await probeMedia(tools, storage.localPath(narrationRef));
     if (!(probe.durationSec > 0)) {

@@ -7,7 +7,9 @@ import type { Timeline } from '../domain/timeline.js';
 import { buildAss, sceneCues } from '../media/captions.js';
 import { FfmpegError, type MediaTools, probeMedia, runFfmpeg } from '../media/ffmpeg.js';
 import { buildRenderCommand } from '../media/renderGraph.js';
+import { verifyVideo } from '../media/verify.js';
 import { type Storage, runKeys } from '../storage/index.js';
+import { activityFailure } from './failures.js';
 import { readPlan } from './plan.js';
 
 export interface RenderShortInput {
@@ -42,6 +44,16 @@ export function createRenderActivities({ storage, tools, preset }: RenderDeps) {
   async function renderShort(input: RenderShortInput): Promise<RenderedShort> {
     const ctx = Context.current();
     const videoRef = runKeys.video(input.runKey);
+    try {
+      return await render(input, videoRef, ctx);
+    } catch (err) {
+      if (err instanceof FfmpegError && err.aborted) throw ctx.cancellationSignal.reason ?? err;
+      const cause = err instanceof FfmpegError && err.stderrTail ? new Error(`${err.message}\n${err.stderrTail}`) : err;
+      throw activityFailure(cause, ErrorTypes.RenderFailed, videoRef, 'Rendering failed');
+    }
+  }
+
+  async function render(input: RenderShortInput, videoRef: string, ctx: Context): Promise<RenderedShort> {
     if (await storage.exists(videoRef)) {
       const existing = await describeVideo(videoRef);
       if (Math.abs(existing.durationSec - input.timeline.totalSec) < 0.5) return existing;
@@ -79,29 +91,29 @@ export function createRenderActivities({ storage, tools, preset }: RenderDeps) {
 
     let percent = 0;
     ctx.heartbeat({ percent });
-    const staged = await storage.stage(videoRef);
-    const keepAlive = setInterval(() => ctx.heartbeat({ percent }), HEARTBEAT_EVERY_MS);
-    try {
-      await runFfmpeg(tools, {
-        ...command,
-        output: staged.tempPath,
-        cwd: workDir,
-        expectedDurationSec: input.timeline.totalSec,
-        signal: ctx.cancellationSignal,
-        onProgress: (fraction) => {
-          percent = Math.floor(fraction * 100);
-          ctx.heartbeat({ percent });
-        },
-      });
-      await staged.commit();
-    } catch (err) {
-      await staged.discard();
-      if (err instanceof FfmpegError && err.aborted) throw ctx.cancellationSignal.reason ?? err;
-      const detail = err instanceof FfmpegError ? `${err.message}\n${err.stderrTail}` : String(err);
-      throw failure(ErrorTypes.RenderFailed, `Rendering failed: ${detail}`);
-    } finally {
-      clearInterval(keepAlive);
-    }
+    // Staging first removes partial files a killed worker left of this video.
+    await storage.put(
+      videoRef,
+      async (output) => {
+        const keepAlive = setInterval(() => ctx.heartbeat({ percent }), HEARTBEAT_EVERY_MS);
+        try {
+          await runFfmpeg(tools, {
+            ...command,
+            output,
+            cwd: workDir,
+            expectedDurationSec: input.timeline.totalSec,
+            signal: ctx.cancellationSignal,
+            onProgress: (fraction) => {
+              percent = Math.floor(fraction * 100);
+              ctx.heartbeat({ percent });
+            },
+          });
+        } finally {
+          clearInterval(keepAlive);
+        }
+      },
+      verifyVideo(tools, { durationSec: input.timeline.totalSec, fps: input.fps }),
+    );
     ctx.heartbeat({ percent: 100 });
     return describeVideo(videoRef);
   }

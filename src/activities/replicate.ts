@@ -1,9 +1,11 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type GenerateImageInput, type GenerateImageResult, outputFilenames, safeSegment } from '../domain/batch.js';
 import type { Aspect } from '../domain/shortRequest.js';
+import { type MediaTools, mediaToolsFromEnv } from '../media/ffmpeg.js';
+import { verifyImage } from '../media/verify.js';
 import type { KeyClient, ReplicatePool } from '../replicate/client.js';
 import { ReplicateErrorTypes } from '../replicate/errors.js';
 import type { KeyStatsRecorder } from '../replicate/keyStats.js';
@@ -35,13 +37,22 @@ export interface ReplicateActivityDeps {
   stats: KeyStatsRecorder;
   /** This process's webhook receiver; absent means predictions are watched by polling alone. */
   webhooks?: PredictionWebhooks;
+  /** ffmpeg, to decode every downloaded image before it is committed; from the environment when not given. */
+  tools?: MediaTools;
 }
 
 const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp'];
 const DOWNLOAD_TIMEOUT_MS = 120_000;
 
 /** Activities of one key's worker: the factory captures the key, so its slots are that key's limit. */
-export function createReplicateActivities({ own, pool, storage, stats, webhooks }: ReplicateActivityDeps) {
+export function createReplicateActivities({
+  own,
+  pool,
+  storage,
+  stats,
+  webhooks,
+  tools = mediaToolsFromEnv(),
+}: ReplicateActivityDeps) {
   /**
    * One scene's image from a Replicate model. The prediction is durable (see runDurablePrediction)
    * and its output is copied into our storage in the same activity, before Replicate deletes it.
@@ -62,7 +73,7 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks 
       const { prediction, owner, checkpoint } = await runDurablePrediction(own, pool, request, webhooks);
       const url = firstOutputUrl(prediction.output);
       const imageRef = runKeys.image(input.runKey, input.sceneIndex, extensionOf(url));
-      await downloadWhileHeartbeating(url, storage, imageRef, checkpoint);
+      await downloadWhileHeartbeating(url, { storage, tools }, imageRef, checkpoint);
       stats.finished('completed');
       return {
         imageRef,
@@ -99,7 +110,7 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks 
           const filename = names[i]!;
           if (input.download === false) return { url, filename };
           const ref = `${dir}/${filename}`;
-          await downloadWhileHeartbeating(url, storage, ref, checkpoint);
+          await downloadWhileHeartbeating(url, { storage, tools }, ref, checkpoint);
           return { ref, filename };
         }),
       );
@@ -149,10 +160,16 @@ function extensionOf(url: string): string {
   return IMAGE_EXTENSIONS.includes(ext) ? ext : 'png';
 }
 
-/** Keeps the checkpoint alive while copying, so a slow download is not mistaken for a dead worker. */
-async function downloadWhileHeartbeating(
+/**
+ * Copies one output into storage, keeping the checkpoint alive so a slow download is not mistaken
+ * for a dead worker. The copy is committed only when it is whole: as many bytes as Content-Length
+ * promised (when the body is not re-encoded on the way) and an image that decodes. A cut-off or
+ * undecodable copy is ReplicateUnavailable (retried: the next attempt downloads again), a full disk
+ * StorageFull.
+ */
+export async function downloadWhileHeartbeating(
   url: string,
-  storage: Storage,
+  { storage, tools }: { storage: Storage; tools: MediaTools },
   ref: string,
   checkpoint: PredictionCheckpoint,
 ): Promise<void> {
@@ -175,7 +192,22 @@ async function downloadWhileHeartbeating(
         message: `Downloading the output failed with ${response.status}.`,
       });
     }
-    await storage.writeStream(ref, Readable.fromWeb(response.body as WebReadableStream<Uint8Array>));
+    const length = response.headers.get('content-length');
+    const encoded = (response.headers.get('content-encoding') ?? 'identity') !== 'identity';
+    const expectedBytes = length !== null && !encoded ? Number(length) : undefined;
+    try {
+      await storage.writeStream(
+        ref,
+        Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+        verifyImage(tools, { expectedBytes }),
+      );
+    } catch (err) {
+      if (err instanceof TemporalFailure || ctx.cancellationSignal.aborted) throw err;
+      throw ApplicationFailure.create({
+        type: ReplicateErrorTypes.Unavailable,
+        message: `Downloading the output ${new URL(url).pathname} failed: ${(err as Error).message}`,
+      });
+    }
   } finally {
     clearInterval(beat);
   }

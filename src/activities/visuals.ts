@@ -1,7 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { ErrorTypes, failure } from '../domain/errors.js';
+import { type MediaTools, mediaToolsFromEnv } from '../media/ffmpeg.js';
+import { verifyImage } from '../media/verify.js';
 import type { VisualProvider } from '../providers/types.js';
 import { type Storage, runKeys } from '../storage/index.js';
+import { activityFailure } from './failures.js';
 import { readPlannedScene } from './plan.js';
 
 export interface GenerateSceneImageInput {
@@ -23,9 +26,16 @@ export interface VisualDeps {
   storage: Storage;
   providers: Record<string, VisualProvider>;
   defaultProvider: string;
+  /** ffmpeg, to decode every image before it is committed; from the environment when not given. */
+  tools?: MediaTools;
 }
 
-export function createVisualActivities({ storage, providers, defaultProvider }: VisualDeps) {
+export function createVisualActivities({
+  storage,
+  providers,
+  defaultProvider,
+  tools = mediaToolsFromEnv(),
+}: VisualDeps) {
   /** Makes one scene's image. Idempotent: a finished image from an earlier attempt is kept. */
   async function generateSceneImage(input: GenerateSceneImageInput): Promise<SceneImage> {
     const name = input.provider ?? defaultProvider;
@@ -37,22 +47,19 @@ export function createVisualActivities({ storage, providers, defaultProvider }: 
       );
     }
     const imageRef = runKeys.image(input.runKey, input.sceneIndex);
-    if (!(await storage.exists(imageRef))) {
-      const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
-      const staged = await storage.stage(imageRef);
-      try {
-        await provider.generate({
-          prompt: scene.imagePrompt,
-          width: input.width,
-          height: input.height,
-          outPath: staged.tempPath,
-          signal: Context.current().cancellationSignal,
-        });
-        await staged.commit();
-      } catch (err) {
-        await staged.discard();
-        throw err;
+    try {
+      if (!(await storage.exists(imageRef))) {
+        const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
+        const signal = Context.current().cancellationSignal;
+        await storage.put(
+          imageRef,
+          (outPath) =>
+            provider.generate({ prompt: scene.imagePrompt, width: input.width, height: input.height, outPath, signal }),
+          verifyImage(tools),
+        );
       }
+    } catch (err) {
+      throw activityFailure(err, ErrorTypes.VisualFailed, imageRef, `Image of scene ${input.sceneIndex + 1} failed`);
     }
     return { imageRef, provider: provider.name, offline: provider.offline };
   }

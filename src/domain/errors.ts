@@ -12,6 +12,14 @@ export const ErrorTypes = {
   NarrationFailed: 'NarrationFailed',
   VisualFailed: 'VisualFailed',
   RenderFailed: 'RenderFailed',
+  /**
+   * The disk under DATA_DIR is full ("no space left on device"), from any write: our own, espeak's,
+   * ffmpeg's or a download's. Retryable with the normal policy on purpose: space comes back (a
+   * failed attempt's partial file is discarded, parallel scenes finish, someone removes old runs),
+   * and a retry is cheap because every finished asset is reused. Non-retryable would fail a whole
+   * run on a passing squeeze.
+   */
+  StorageFull: 'StorageFull',
 } as const;
 export type ErrorType = (typeof ErrorTypes)[keyof typeof ErrorTypes];
 

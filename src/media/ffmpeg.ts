@@ -2,11 +2,20 @@
  * The only module that touches fluent-ffmpeg (archived upstream): if it ever has to go, this file
  * is the whole migration. Everything else describes work as plain data (`FfmpegJob`).
  */
+import { execFile } from 'node:child_process';
 import ffmpeg from 'fluent-ffmpeg';
 
 export interface MediaTools {
   ffmpeg: string;
   ffprobe: string;
+}
+
+/**
+ * The tools as config resolves them (FFMPEG_PATH, FFPROBE_PATH, else PATH), for the factories
+ * whose wiring does not pass `config.tools` yet (visuals, Replicate downloads).
+ */
+export function mediaToolsFromEnv(env: NodeJS.ProcessEnv = process.env): MediaTools {
+  return { ffmpeg: env.FFMPEG_PATH || 'ffmpeg', ffprobe: env.FFPROBE_PATH || 'ffprobe' };
 }
 
 export interface FfmpegInput {
@@ -36,7 +45,14 @@ export class FfmpegError extends Error {
   ) {
     super(message);
   }
+
+  /** The tool ran out of disk space (its cause lines are in the message). */
+  get noSpace(): boolean {
+    return NO_SPACE.test(this.message) || NO_SPACE.test(this.stderrTail);
+  }
 }
+
+const NO_SPACE = /no space left on device|ENOSPC/i;
 
 export function runFfmpeg(tools: MediaTools, job: FfmpegJob): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -61,9 +77,13 @@ export function runFfmpeg(tools: MediaTools, job: FfmpegJob): Promise<void> {
       })
       .on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
         done();
+        // The whole stderr is kept (stdoutLines: 0): the cause is often far above the last lines.
         const tail = lastLines(stderr ?? '', 8);
         const aborted = job.signal?.aborted ?? false;
-        reject(new FfmpegError(aborted ? 'ffmpeg was cancelled' : `ffmpeg failed: ${err.message}`, tail, aborted));
+        const causes = causeLines(stderr ?? '');
+        const exit = /ffmpeg (exited with code \d+|was killed with signal \w+)/.exec(err.message)?.[0];
+        const why = causes.length ? `${exit ?? 'ffmpeg stopped'}: ${causes.join(' | ')}` : err.message;
+        reject(new FfmpegError(aborted ? 'ffmpeg was cancelled' : `ffmpeg failed: ${why}`, tail, aborted));
       })
       .run();
   });
@@ -124,4 +144,128 @@ function parseRate(rate: string | undefined): number | undefined {
 
 function lastLines(text: string, n: number): string {
   return text.trim().split('\n').slice(-n).join('\n');
+}
+
+/** Lines of ffmpeg's stderr that say what went wrong, without progress chatter or the banner. */
+const CAUSE =
+  /no space left|error|invalid|failed|cannot|could not|unable|not found|no such|denied|partial file|corrupt|truncat|too big|missing|mismatch/i;
+const MAX_CAUSES = 6;
+
+export function causeLines(stderr: string): string[] {
+  const seen = new Set<string>();
+  for (const raw of stderr.split(/\r?\n|\r/)) {
+    // A progress line may carry the cause on its end ("frame= … speed=0x av_interleaved_write_frame(): …").
+    const line = raw.replace(/^\s*(frame|size)=.*?speed=\s*\S+/, '').trim();
+    if (!line || /^(configuration|built with|lib\w+)\b/.test(line)) continue;
+    if (CAUSE.test(line)) seen.add(line);
+  }
+  const all = [...seen];
+  // The first lines name the root cause, the last ones what ffmpeg gave up on; keep both ends.
+  if (all.length <= MAX_CAUSES) return all;
+  return [...all.slice(0, MAX_CAUSES / 2), '…', ...all.slice(-MAX_CAUSES / 2)];
+}
+
+interface ToolRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs ffmpeg or ffprobe to completion; a non-zero exit is reported in `code`, not thrown. */
+function runTool(file: string, args: string[], signal?: AbortSignal): Promise<ToolRun> {
+  return new Promise((resolve, reject) => {
+    execFile(file, args, { signal, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      if (err && typeof code !== 'number') {
+        const aborted = signal?.aborted ?? false;
+        return reject(new FfmpegError(`${file} could not run: ${err.message}`, stderr, aborted));
+      }
+      resolve({ code: err ? (code as number) : 0, stdout, stderr });
+    });
+  });
+}
+
+function errorLines(run: ToolRun, tool: string): string[] {
+  const lines = run.stderr
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
+  if (run.code !== 0 && lines.length === 0) lines.push(`${tool} exited with code ${run.code}`);
+  return lines;
+}
+
+export interface DecodeResult {
+  /** ffmpeg's error lines (at `-v error`); a whole file decodes with none. */
+  errors: string[];
+  /** Video frames decoded (0 for audio). */
+  frames: number;
+  /** Media time decoded, from ffmpeg's own progress report. */
+  durationSec: number;
+}
+
+/**
+ * Decodes every stream of `file` to nowhere (`ffmpeg -v error -i file -f null -`). ffmpeg often
+ * exits 0 on a damaged file and only says so on stderr, so callers must look at `errors`.
+ */
+export async function decodeMedia(tools: MediaTools, file: string, signal?: AbortSignal): Promise<DecodeResult> {
+  const run = await runTool(
+    tools.ffmpeg,
+    ['-nostdin', '-hide_banner', '-v', 'error', '-nostats', '-progress', 'pipe:1', '-i', file, '-f', 'null', '-'],
+    signal,
+  );
+  const last = (name: string) => {
+    const values = [...run.stdout.matchAll(new RegExp(`^${name}=(\\d+)$`, 'gm'))];
+    return Number(values.at(-1)?.[1] ?? 0);
+  };
+  return { errors: errorLines(run, 'ffmpeg'), frames: last('frame'), durationSec: last('out_time_us') / 1e6 };
+}
+
+export interface PacketCount {
+  errors: string[];
+  durationSec: number;
+  streams: {
+    type: ProbedStream['type'];
+    durationSec: number;
+    /** Packets the container's index promises (nb_frames), when it has one. */
+    indexedPackets?: number;
+    /** Packets that could actually be read from the file. */
+    readPackets: number;
+  }[];
+}
+
+/**
+ * Reads every packet of `file` without decoding it (`ffprobe -count_packets`): cheap enough to run
+ * after every render, and it notices a file whose data stops before its index says it should.
+ */
+export async function countPackets(tools: MediaTools, file: string, signal?: AbortSignal): Promise<PacketCount> {
+  const run = await runTool(
+    tools.ffprobe,
+    [
+      '-hide_banner',
+      '-v',
+      'error',
+      '-count_packets',
+      '-show_entries',
+      'format=duration:stream=codec_type,duration,nb_frames,nb_read_packets',
+      '-of',
+      'json',
+      file,
+    ],
+    signal,
+  );
+  const data = (run.code === 0 ? JSON.parse(run.stdout || '{}') : {}) as {
+    format?: { duration?: string };
+    streams?: { codec_type?: string; duration?: string; nb_frames?: string; nb_read_packets?: string }[];
+  };
+  const num = (v: string | undefined) => (v === undefined || v === 'N/A' ? undefined : Number(v));
+  return {
+    errors: errorLines(run, 'ffprobe'),
+    durationSec: num(data.format?.duration) ?? 0,
+    streams: (data.streams ?? []).map((s) => ({
+      type: s.codec_type === 'video' || s.codec_type === 'audio' ? s.codec_type : 'other',
+      durationSec: num(s.duration) ?? 0,
+      indexedPackets: num(s.nb_frames),
+      readPackets: num(s.nb_read_packets) ?? 0,
+    })),
+  };
 }

@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import type { Language } from '../domain/shortRequest.js';
+import { readHead, wavLayout } from '../media/verify.js';
 import type { NarrationProvider } from './types.js';
 
 const VOICE_BY_LANGUAGE: Record<Language, string> = {
@@ -28,30 +32,60 @@ export function createEspeakProvider({
     voiceFor(language, voice) {
       return voice ?? VOICE_BY_LANGUAGE[language];
     },
-    synthesize({ text, voice: chosen, outPath, signal }) {
-      return new Promise((resolve, reject) => {
-        // Text goes through stdin, never argv: no length limit, no option injection from a story.
-        const child = spawn(
-          espeakPath,
-          ['-v', chosen, '-s', String(wordsPerMinute), '-b', '1', '-w', outPath, '--stdin'],
-          {
-            signal,
-            stdio: ['pipe', 'ignore', 'pipe'],
-          },
-        );
-        let stderr = '';
-        child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    async synthesize({ text, voice: chosen, outPath, signal }) {
+      // Text goes through stdin, never argv: no length limit, no option injection from a story.
+      // The WAV comes back on stdout and Node writes it: espeak-ng's own -w exits 0 with a cut-off
+      // file when the disk fills up, while our write stream fails with ENOSPC.
+      const child = spawn(espeakPath, ['-v', chosen, '-s', String(wordsPerMinute), '-b', '1', '--stdout', '--stdin'], {
+        signal,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<number | null>((resolve, reject) => {
         child.on('error', (err: NodeJS.ErrnoException) => {
           if (err.code === 'ENOENT') reject(new ToolNotFoundError(`espeak-ng was not found at "${espeakPath}"`));
           else reject(err);
         });
-        child.on('close', (code) => {
-          if (code === 0) resolve();
-          else reject(new Error(`espeak-ng exited with ${code}: ${stderr.trim() || 'no message'} (voice "${chosen}")`));
-        });
-        child.stdin.on('error', () => {}); // an early exit is reported by 'close'
-        child.stdin.end(text);
+        child.on('close', resolve);
       });
+      exited.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+      child.stdin.on('error', () => {}); // an early exit is reported by 'close'
+      child.stdin.end(text);
+      try {
+        await pipeline(child.stdout, createWriteStream(outPath));
+      } catch (err) {
+        child.kill('SIGKILL');
+        const exitError = await exited.then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        throw exitError instanceof ToolNotFoundError ? exitError : err;
+      }
+      const code = await exited;
+      if (code !== 0) {
+        throw new Error(`espeak-ng exited with ${code}: ${stderr.trim() || 'no message'} (voice "${chosen}")`);
+      }
+      await finishWavHeader(outPath);
     },
   };
+}
+
+/**
+ * espeak-ng cannot seek back on a pipe, so its WAV header on stdout carries placeholder sizes; once
+ * the whole stream is on disk, write the real ones (the verifier then checks them against the file).
+ */
+async function finishWavHeader(file: string): Promise<void> {
+  const wav = wavLayout(await readHead(file));
+  const handle = await open(file, 'r+');
+  try {
+    const { size } = await handle.stat();
+    const sizes = Buffer.alloc(4);
+    sizes.writeUInt32LE(size - 8);
+    await handle.write(sizes, 0, 4, 4);
+    sizes.writeUInt32LE(size - wav.dataOffset - 8);
+    await handle.write(sizes, 0, 4, wav.dataOffset + 4);
+  } finally {
+    await handle.close();
+  }
 }
