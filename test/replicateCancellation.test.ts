@@ -27,7 +27,7 @@ import { LocalStorage } from '../src/storage/index.js';
 import { imageBatch } from '../src/workflows/index.js';
 import { typedRunner } from './support/activityEnv.js';
 import { poolConfig, testToken, webhookEnv } from './support/replicate.js';
-import { connectTestClient, startTestWorkers, tempDataDir } from './support/temporal.js';
+import { connectTestClient, startTestWorkers, tempDataDir, tools } from './support/temporal.js';
 
 const FLUX = 'black-forest-labs/flux-schnell';
 const TOKEN = testToken(1);
@@ -109,6 +109,7 @@ describe.each(['polling', 'webhooks'] as const)('a cancelled prediction activity
       own,
       pool,
       storage,
+      tools,
       stats: new KeyStatsRecorder(own.key, storage),
       webhooks: receiver,
     });

@@ -23,6 +23,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
     ...createPlanActivities({ storage: deps.storage }),
     ...createVisualActivities({
       storage: deps.storage,
+      tools: deps.tools,
       providers: deps.visualProviders,
       defaultProvider: deps.defaultVisualProvider,
     }),

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type GenerateImageInput, type GenerateImageResult, outputFilenames, safeSegment } from '../domain/batch.js';
 import type { Aspect } from '../domain/shortRequest.js';
-import { type MediaTools, mediaToolsFromEnv } from '../media/ffmpeg.js';
+import type { MediaTools } from '../media/ffmpeg.js';
 import { verifyImage } from '../media/verify.js';
 import type { KeyClient, ReplicatePool } from '../replicate/client.js';
 import { ReplicateErrorTypes } from '../replicate/errors.js';
@@ -37,22 +37,15 @@ export interface ReplicateActivityDeps {
   stats: KeyStatsRecorder;
   /** This process's webhook receiver; absent means predictions are watched by polling alone. */
   webhooks?: PredictionWebhooks;
-  /** ffmpeg, to decode every downloaded image before it is committed; from the environment when not given. */
-  tools?: MediaTools;
+  /** ffmpeg, to decode every downloaded image before it is committed. */
+  tools: MediaTools;
 }
 
 const IMAGE_EXTENSIONS = ['png', 'jpg', 'jpeg', 'webp'];
 const DOWNLOAD_TIMEOUT_MS = 120_000;
 
 /** Activities of one key's worker: the factory captures the key, so its slots are that key's limit. */
-export function createReplicateActivities({
-  own,
-  pool,
-  storage,
-  stats,
-  webhooks,
-  tools = mediaToolsFromEnv(),
-}: ReplicateActivityDeps) {
+export function createReplicateActivities({ own, pool, storage, stats, webhooks, tools }: ReplicateActivityDeps) {
   /**
    * One scene's image from a Replicate model. The prediction is durable (see runDurablePrediction)
    * and its output is copied into our storage in the same activity, before Replicate deletes it.

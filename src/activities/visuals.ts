@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ErrorTypes, failure } from '../domain/errors.js';
-import { type MediaTools, mediaToolsFromEnv } from '../media/ffmpeg.js';
+import type { MediaTools } from '../media/ffmpeg.js';
 import { verifyImage } from '../media/verify.js';
 import type { VisualProvider } from '../providers/types.js';
 import { type Storage, runKeys } from '../storage/index.js';
@@ -26,16 +26,11 @@ export interface VisualDeps {
   storage: Storage;
   providers: Record<string, VisualProvider>;
   defaultProvider: string;
-  /** ffmpeg, to decode every image before it is committed; from the environment when not given. */
-  tools?: MediaTools;
+  /** ffmpeg, to decode every image before it is committed. */
+  tools: MediaTools;
 }
 
-export function createVisualActivities({
-  storage,
-  providers,
-  defaultProvider,
-  tools = mediaToolsFromEnv(),
-}: VisualDeps) {
+export function createVisualActivities({ storage, providers, defaultProvider, tools }: VisualDeps) {
   /** Makes one scene's image. Idempotent: a finished image from an earlier attempt is kept. */
   async function generateSceneImage(input: GenerateSceneImageInput): Promise<SceneImage> {
     const name = input.provider ?? defaultProvider;

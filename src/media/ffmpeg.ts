@@ -10,14 +10,6 @@ export interface MediaTools {
   ffprobe: string;
 }
 
-/**
- * The tools as config resolves them (FFMPEG_PATH, FFPROBE_PATH, else PATH), for the factories
- * whose wiring does not pass `config.tools` yet (visuals, Replicate downloads).
- */
-export function mediaToolsFromEnv(env: NodeJS.ProcessEnv = process.env): MediaTools {
-  return { ffmpeg: env.FFMPEG_PATH || 'ffmpeg', ffprobe: env.FFPROBE_PATH || 'ffprobe' };
-}
-
 export interface FfmpegInput {
   path: string;
   options?: string[];

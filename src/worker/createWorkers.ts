@@ -60,6 +60,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
     taskQueue,
     replicate: options.replicate,
     storage: deps.storage,
+    tools: deps.tools,
   });
   return {
     workers: [pipeline, render, ...keys.workers],

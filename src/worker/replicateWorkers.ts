@@ -5,6 +5,7 @@ import { createReplicateActivities } from '../activities/replicate.js';
 import { createReplicatePool } from '../replicate/client.js';
 import { KeyStatsRecorder } from '../replicate/keyStats.js';
 import { type WebhookReceiver, startWebhookReceiver } from '../replicate/webhooks.js';
+import type { MediaTools } from '../media/ffmpeg.js';
 import type { Storage } from '../storage/index.js';
 import { redactingInterceptors } from './redactFailures.js';
 
@@ -15,6 +16,7 @@ export interface ReplicateWorkerOptions {
   taskQueue: string;
   replicate: ReplicateConfig;
   storage: Storage;
+  tools: MediaTools;
 }
 
 /**
@@ -58,7 +60,14 @@ export async function createReplicateWorkers(options: ReplicateWorkerOptions): P
           namespace: options.namespace,
           taskQueue: replicateQueueFor(options.taskQueue),
           identity: `${process.pid}@${process.env.HOSTNAME ?? 'localhost'}/replicate-key-${index}`,
-          activities: createReplicateActivities({ own, pool, storage, stats: recorder, webhooks }),
+          activities: createReplicateActivities({
+            own,
+            pool,
+            storage,
+            tools: options.tools,
+            stats: recorder,
+            webhooks,
+          }),
           interceptors: redactingInterceptors,
           maxConcurrentActivityTaskExecutions: own.key.concurrency,
           maxActivitiesPerSecond: replicate.createsPerSecond,
