@@ -47,6 +47,7 @@ describe('fault: a truncated narration WAV was committed', () => {
     await createEspeakProvider({ espeakPath: tools.espeak }).synthesize({
       text: TEXT,
       voice: 'en-us',
+      language: 'en',
       outPath: out,
       signal,
     });

@@ -13,6 +13,7 @@ describe('shortRequestSchema', () => {
       fps: 30,
       transition: { type: 'crossfade', duration: 0.5 },
       captions: true,
+      structure: 'scenes',
       style: 'storybook illustration',
     });
   });
@@ -22,6 +23,28 @@ describe('shortRequestSchema', () => {
     expect(shortRequestSchema.safeParse({ story: 'x', colour: 'red' }).success).toBe(false);
     expect(shortRequestSchema.safeParse({ story: 'x'.repeat(20_001) }).success).toBe(false);
     expect(shortRequestSchema.safeParse({ story: '   ' }).success).toBe(false);
+    expect(shortRequestSchema.safeParse({ story: 'x', structure: 'five-act', sceneCount: 4 }).success).toBe(false);
+    expect(shortRequestSchema.safeParse({ story: 'x', voice: 'a', narration: { voice: 'b' } }).success).toBe(false);
+    expect(shortRequestSchema.safeParse({ story: 'x', music: { source: 'url' } }).success).toBe(false);
+    expect(shortRequestSchema.safeParse({ story: 'x', music: { source: 'url', url: 'file:///etc/passwd' } }).success).toBe(false);
+  });
+
+  it('takes the planner, narration, caption and music choices', () => {
+    const parsed = shortRequestSchema.parse({
+      story: 'x',
+      planner: 'llm',
+      structure: 'five-act',
+      targetSeconds: 30,
+      narration: { provider: 'elevenlabs', voice: 'Rachel', speed: 1.1 },
+      captions: { style: 'karaoke' },
+      music: { source: 'url', url: 'https://example.com/bed.mp3' },
+    });
+    expect(parsed).toMatchObject({
+      planner: 'llm',
+      structure: 'five-act',
+      captions: { style: 'karaoke' },
+      music: { source: 'url', volume: 0.3 },
+    });
   });
 });
 

@@ -60,7 +60,9 @@ export function createNarrationActivities({ storage, tools, provider }: Narratio
       const signal = Context.current().cancellationSignal;
       await storage.put(
         narrationRef,
-        (outPath) => provider.synthesize({ text: scene.narration, voice, outPath, signal }),
+        async (outPath) => {
+          await provider.synthesize({ text: scene.narration, voice, language: input.language, outPath, signal });
+        },
         verifyNarration(tools, { text: scene.narration }),
       );
     }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modelInputSchema, modelRefSchema, userTextSchema } from './fields.js';
+import { STRUCTURES } from './plan.js';
 
 /**
  * The one definition of what a caller may ask for. The HTTP API validates with it, the CLI builds
@@ -20,6 +21,57 @@ export type VisualProviderChoice = (typeof VISUAL_PROVIDERS)[number];
 
 export const MAX_STORY_CHARS = 20_000;
 
+/** Who plans the scenes: absent means the LLM when one is configured, with the offline splitter as fallback. */
+export const PLANNERS = ['llm', 'offline'] as const;
+export type PlannerChoice = (typeof PLANNERS)[number];
+
+export const NARRATION_PROVIDERS = ['espeak', 'openai', 'elevenlabs', 'replicate'] as const;
+export type NarrationProviderName = (typeof NARRATION_PROVIDERS)[number];
+
+export const CAPTION_STYLES = ['pages', 'karaoke'] as const;
+export type CaptionStyle = (typeof CAPTION_STYLES)[number];
+
+export const MUSIC_SOURCES = ['none', 'generated', 'url', 'replicate'] as const;
+export type MusicSource = (typeof MUSIC_SOURCES)[number];
+
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http or https URL' })
+  .max(2000, 'must be at most 2000 characters');
+
+/** Narration: who speaks, with which voice and model, how fast. */
+export const narrationSchema = z
+  .object({
+    provider: z.enum(NARRATION_PROVIDERS).optional(),
+    voice: z.string().trim().min(1).max(100).optional(),
+    model: z.string().trim().min(1).max(100).optional(),
+    speed: z.number().min(0.5).max(2).optional(),
+  })
+  .strict();
+export type NarrationRequest = z.output<typeof narrationSchema>;
+
+/** A music bed under the narration: made locally, fetched from a URL, or generated on Replicate. */
+export const musicSchema = z
+  .object({
+    source: z.enum(MUSIC_SOURCES).default('generated'),
+    /** For `replicate` (and as a hint for `generated`): what the music should sound like, in English. */
+    prompt: z.string().trim().min(1).max(500).optional(),
+    /** For `url`: the track to fetch (http/https, size-capped, never a private address). */
+    url: httpUrl.optional(),
+    /** Replicate music model for `replicate`. */
+    model: modelRefSchema.optional(),
+    /** Level of the bed relative to full scale before ducking, 0 to 1. */
+    volume: z.number().min(0).max(1).default(0.3),
+  })
+  .strict()
+  .refine((m) => m.source !== 'url' || m.url !== undefined, { path: ['url'], message: 'music.url is required when source is "url"' });
+export type MusicRequest = z.output<typeof musicSchema>;
+
+/** `true` (pages timed by the voice where it gives timings), `false`, or a style. */
+export const captionsSchema = z.union([
+  z.boolean(),
+  z.object({ style: z.enum(CAPTION_STYLES).default('pages') }).strict(),
+]);
+
 export const shortRequestSchema = z
   .object({
     story: userTextSchema('story', MAX_STORY_CHARS),
@@ -34,8 +86,15 @@ export const shortRequestSchema = z
       })
       .strict()
       .default({ type: 'crossfade', duration: 0.5 }),
-    captions: z.boolean().default(true),
+    captions: captionsSchema.default(true),
+    /** Shorthand for `narration.voice` (kept for older clients); give one or the other. */
     voice: z.string().trim().min(1).max(64).optional(),
+    narration: narrationSchema.optional(),
+    planner: z.enum(PLANNERS).optional(),
+    structure: z.enum(STRUCTURES).default('scenes'),
+    /** Upper bound for the narration's length: the LLM planner writes to fit it. */
+    targetSeconds: z.number().int().min(5).max(180).optional(),
+    music: musicSchema.optional(),
     style: userTextSchema('style', 200).default('storybook illustration'),
     /** `replicate` needs keys; the API and CLI default to it when keys are configured. */
     provider: z.enum(VISUAL_PROVIDERS).optional(),
@@ -44,7 +103,15 @@ export const shortRequestSchema = z
     /** Extra model input merged over ours (e.g. {"num_inference_steps": 4}); small scalar values only. */
     modelInput: modelInputSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.voice !== undefined && r.narration?.voice !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['voice'], message: 'give the voice either as voice or as narration.voice, not both' });
+    }
+    if (r.structure === 'five-act' && r.sceneCount < 5) {
+      ctx.addIssue({ code: 'custom', path: ['sceneCount'], message: 'a five-act short needs at least 5 scenes' });
+    }
+  });
 
 export type ShortRequest = z.input<typeof shortRequestSchema>;
 /**
@@ -72,4 +139,10 @@ const DIMENSIONS: Record<Aspect, Dimensions> = {
 
 export function dimensionsFor(aspect: Aspect): Dimensions {
   return DIMENSIONS[aspect];
+}
+
+/** The caption style a request asks for, or `none`. */
+export function captionStyleOf(captions: boolean | { style: CaptionStyle }): CaptionStyle | 'none' {
+  if (captions === false) return 'none';
+  return captions === true ? 'pages' : captions.style;
 }

@@ -9,7 +9,7 @@ import {
 import type { PipelineActivities, RenderQueueActivities } from '../activities/index.js';
 import { ErrorTypes, nonRetryableErrorTypes } from '../domain/errors.js';
 import type { SceneResult, ShortResult } from '../domain/result.js';
-import { type ShortVideoWorkflowInput, dimensionsFor, shortVideoInputSchema } from '../domain/shortRequest.js';
+import { type ShortVideoWorkflowInput, captionStyleOf, dimensionsFor, shortVideoInputSchema } from '../domain/shortRequest.js';
 import { renderQueueFor } from '../domain/taskQueues.js';
 import { buildTimeline } from '../domain/timeline.js';
 import { getShortProgressQuery } from './definitions.js';
@@ -89,7 +89,7 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
       height,
       fps: input.fps,
       transition: { type: input.transition.type, duration: transitionSec },
-      captions: input.captions,
+      captions: captionStyleOf(input.captions) !== 'none',
       timeline,
       scenes: images.map((image, i) => ({ imageRef: image.imageRef, narrationRef: narrations[i]!.narrationRef })),
     });
