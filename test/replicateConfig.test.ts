@@ -14,12 +14,8 @@ import { type ReplicateKey, parseReplicateConfig } from '../src/config/replicate
 import { maskToken } from '../src/security/redact.js';
 import { E6716_ERROR, type ReplicateEmulator, startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { createKeyClient, noRetryFetch } from '../src/replicate/client.js';
-import {
-  ReplicateErrorTypes,
-  failureFromClientError,
-  predictionFailure,
-  retryAfterMs,
-} from '../src/replicate/errors.js';
+import { ReplicateErrorTypes, failureFromClientError, predictionFailure } from '../src/replicate/errors.js';
+import { retryAfterMs } from '../src/util/retryAfter.js';
 import { testToken } from './support/replicate.js';
 
 const FLUX = 'black-forest-labs/flux-schnell';

@@ -1,10 +1,14 @@
 import type { Config } from '../config/index.js';
+import type { NarrationProviderName } from '../domain/shortRequest.js';
+import { createLlmClient } from '../llm/client.js';
+import { createElevenLabsProvider } from '../providers/elevenlabs.js';
 import { createEspeakProvider } from '../providers/espeak.js';
 import { createOfflineArtProvider } from '../providers/offlineArt.js';
+import { createOpenAiSpeechProvider } from '../providers/openaiSpeech.js';
 import type { NarrationProvider, VisualProvider } from '../providers/types.js';
 import type { Storage } from '../storage/index.js';
 import { createNarrationActivities } from './narration.js';
-import { createPlanActivities } from './plan.js';
+import { type PlanDeps, createPlanActivities } from './plan.js';
 import { createRenderActivities } from './render.js';
 import { createVisualActivities } from './visuals.js';
 
@@ -14,20 +18,30 @@ export interface ActivityDeps {
   renderPreset: string;
   visualProviders: Record<string, VisualProvider>;
   defaultVisualProvider: string;
+  /** The offline voice (espeak-ng), always there. */
   narrationProvider: NarrationProvider;
+  /** Voices that need keys, present when configured. */
+  speechProviders?: Partial<Record<Exclude<NarrationProviderName, 'espeak' | 'replicate'>, NarrationProvider>>;
+  defaultNarrationProvider?: NarrationProviderName;
+  llm?: PlanDeps['llm'];
 }
 
 /** Light, I/O-bound activities served on the main task queue. */
 export function createPipelineActivities(deps: ActivityDeps) {
   return {
-    ...createPlanActivities({ storage: deps.storage }),
+    ...createPlanActivities({ storage: deps.storage, llm: deps.llm }),
     ...createVisualActivities({
       storage: deps.storage,
       tools: deps.tools,
       providers: deps.visualProviders,
       defaultProvider: deps.defaultVisualProvider,
     }),
-    ...createNarrationActivities({ storage: deps.storage, tools: deps.tools, provider: deps.narrationProvider }),
+    ...createNarrationActivities({
+      storage: deps.storage,
+      tools: deps.tools,
+      providers: { espeak: deps.narrationProvider, ...deps.speechProviders },
+      defaultProvider: deps.defaultNarrationProvider ?? 'espeak',
+    }),
   };
 }
 
@@ -39,8 +53,9 @@ export function createRenderQueueActivities(deps: ActivityDeps) {
 export type PipelineActivities = ReturnType<typeof createPipelineActivities>;
 export type RenderQueueActivities = ReturnType<typeof createRenderQueueActivities>;
 
-/** Production wiring: offline providers by default (Replicate joins when keys are configured). */
+/** Production wiring: offline providers always; the LLM and the paid voices when configured. */
 export function activityDepsFromConfig(config: Config, storage: Storage): ActivityDeps {
+  const { llm, speech } = config.providers;
   return {
     storage,
     tools: config.tools,
@@ -48,5 +63,11 @@ export function activityDepsFromConfig(config: Config, storage: Storage): Activi
     visualProviders: { 'offline-art': createOfflineArtProvider() },
     defaultVisualProvider: 'offline-art',
     narrationProvider: createEspeakProvider({ espeakPath: config.tools.espeak }),
+    speechProviders: {
+      ...(speech.openai ? { openai: createOpenAiSpeechProvider(speech.openai) } : {}),
+      ...(speech.elevenlabs ? { elevenlabs: createElevenLabsProvider(speech.elevenlabs) } : {}),
+    },
+    defaultNarrationProvider: speech.defaultProvider,
+    ...(llm ? { llm: { client: createLlmClient(llm), config: llm } } : {}),
   };
 }

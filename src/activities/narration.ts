@@ -1,10 +1,13 @@
 import { Context } from '@temporalio/activity';
+import { rm } from 'node:fs/promises';
 import { ErrorTypes, failure } from '../domain/errors.js';
-import type { Language } from '../domain/shortRequest.js';
-import { type MediaTools, probeMedia } from '../media/ffmpeg.js';
+import type { Language, NarrationProviderName } from '../domain/shortRequest.js';
+import type { NarrationWords } from '../domain/words.js';
+import { type MediaTools, probeMedia, runFfmpeg } from '../media/ffmpeg.js';
 import { verifyNarration } from '../media/verify.js';
 import { ToolNotFoundError } from '../providers/espeak.js';
-import type { NarrationProvider } from '../providers/types.js';
+import { ProviderErrorTypes, failure as providerFailure } from '../providers/failures.js';
+import type { NarrationProvider, SpeechResult } from '../providers/types.js';
 import { type Storage, runKeys } from '../storage/index.js';
 import { activityFailure } from './failures.js';
 import { readPlannedScene } from './plan.js';
@@ -15,6 +18,10 @@ export interface SynthesizeNarrationInput {
   sceneIndex: number;
   language: Language;
   voice?: string;
+  /** Absent in runs started before voices could be chosen: the worker's default (espeak-ng). */
+  provider?: NarrationProviderName;
+  model?: string;
+  speed?: number;
 }
 
 export interface SceneNarration {
@@ -23,20 +30,44 @@ export interface SceneNarration {
   provider: string;
   voice: string;
   offline: boolean;
+  /** Word timings beside the clip (`narration.words.json`), when the voice gave or we measured them. */
+  wordsRef?: string;
+  wordsSource?: NarrationWords['source'];
 }
 
 export interface NarrationDeps {
   storage: Storage;
   tools: MediaTools;
-  provider: NarrationProvider;
+  /** Every voice this worker can use, by request name; `espeak` always. */
+  providers: Partial<Record<NarrationProviderName, NarrationProvider>>;
+  defaultProvider: NarrationProviderName;
 }
 
-export function createNarrationActivities({ storage, tools, provider }: NarrationDeps) {
-  /** Speaks one scene and measures the clip, since the scene's length follows its narration. */
+/** Every clip leaves here as 48 kHz mono PCM, whatever the provider sent, so the mix never resamples twice. */
+const CLIP_FORMAT = ['-ar', '48000', '-ac', '1', '-c:a', 'pcm_s16le'];
+
+const CONFIG_HINT: Partial<Record<NarrationProviderName, string>> = {
+  openai: 'OPENAI_TTS_API_KEY (or OPENAI_TTS_BASE_URL for a keyless server)',
+  elevenlabs: 'ELEVENLABS_API_KEY',
+};
+
+export function createNarrationActivities({ storage, tools, providers, defaultProvider }: NarrationDeps) {
+  /**
+   * Speaks one scene with the requested voice, normalises the clip to 48 kHz and measures it, since
+   * the scene's length follows its narration. Idempotent: a clip an earlier attempt committed is kept.
+   */
   async function synthesizeNarration(input: SynthesizeNarrationInput): Promise<SceneNarration> {
     const narrationRef = runKeys.narration(input.runKey, input.sceneIndex);
+    const name = input.provider ?? defaultProvider;
+    const provider = providers[name];
+    if (!provider) {
+      throw providerFailure(
+        ProviderErrorTypes.SpeechNotConfigured,
+        `The voice provider "${name}" is not configured on this worker${CONFIG_HINT[name] ? `: set ${CONFIG_HINT[name]}` : ''}.`,
+      );
+    }
     try {
-      return await speak(input, narrationRef);
+      return await speak(input, provider, narrationRef);
     } catch (err) {
       if (err instanceof ToolNotFoundError) {
         throw failure(
@@ -53,15 +84,36 @@ export function createNarrationActivities({ storage, tools, provider }: Narratio
     }
   }
 
-  async function speak(input: SynthesizeNarrationInput, narrationRef: string): Promise<SceneNarration> {
+  async function speak(
+    input: SynthesizeNarrationInput,
+    provider: NarrationProvider,
+    narrationRef: string,
+  ): Promise<SceneNarration> {
     const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
     const voice = provider.voiceFor(input.language, input.voice);
+    const wordsRef = runKeys.narrationWords(input.runKey, input.sceneIndex);
     if (!(await storage.exists(narrationRef))) {
       const signal = Context.current().cancellationSignal;
       await storage.put(
         narrationRef,
         async (outPath) => {
-          await provider.synthesize({ text: scene.narration, voice, language: input.language, outPath, signal });
+          const source = `${outPath}.source`;
+          try {
+            const spoken = await provider.synthesize({
+              text: scene.narration,
+              voice,
+              language: input.language,
+              model: input.model,
+              speed: input.speed,
+              outPath: source,
+              signal,
+            });
+            await runFfmpeg(tools, { inputs: [{ path: source }], outputOptions: CLIP_FORMAT, output: outPath, signal });
+            // Written before the clip is committed: a committed clip always has its timings beside it.
+            await saveWords(wordsRef, spoken);
+          } finally {
+            await rm(source, { force: true });
+          }
         },
         verifyNarration(tools, { text: scene.narration }),
       );
@@ -70,7 +122,26 @@ export function createNarrationActivities({ storage, tools, provider }: Narratio
     if (!(probe.durationSec > 0)) {
       throw failure(ErrorTypes.NarrationFailed, `Narration of scene ${input.sceneIndex + 1} came out empty.`);
     }
-    return { narrationRef, durationSec: probe.durationSec, provider: provider.name, voice, offline: provider.offline };
+    const words = await readWords(wordsRef);
+    return {
+      narrationRef,
+      durationSec: probe.durationSec,
+      provider: provider.name,
+      voice,
+      offline: provider.offline,
+      ...(words ? { wordsRef, wordsSource: words.source } : {}),
+    };
+  }
+
+  async function saveWords(wordsRef: string, spoken: SpeechResult | void): Promise<void> {
+    if (!spoken?.words?.length) return;
+    const words: NarrationWords = { source: spoken.wordsSource ?? 'provider', words: spoken.words };
+    await storage.write(wordsRef, JSON.stringify(words));
+  }
+
+  async function readWords(wordsRef: string): Promise<NarrationWords | undefined> {
+    if (!(await storage.exists(wordsRef))) return undefined;
+    return JSON.parse((await storage.read(wordsRef)).toString('utf8')) as NarrationWords;
   }
 
   return { synthesizeNarration };

@@ -11,7 +11,7 @@ import { ReplicateErrorTypes } from '../replicate/errors.js';
 import type { KeyStatsRecorder } from '../replicate/keyStats.js';
 import { imageModelInput } from '../replicate/models.js';
 import { type PredictionCheckpoint, type PredictionWebhooks, runDurablePrediction } from '../replicate/prediction.js';
-import { type Storage, runKeys } from '../storage/index.js';
+import { type Storage, type Verifier, runKeys } from '../storage/index.js';
 import { readPlannedScene } from './plan.js';
 import type { SceneImage } from './visuals.js';
 
@@ -165,6 +165,7 @@ export async function downloadWhileHeartbeating(
   { storage, tools }: { storage: Storage; tools: MediaTools },
   ref: string,
   checkpoint: PredictionCheckpoint,
+  verify: (tools: MediaTools, options: { expectedBytes?: number }) => Verifier = verifyImage,
 ): Promise<void> {
   const ctx = Context.current();
   const beat = setInterval(() => ctx.heartbeat(checkpoint), 1000);
@@ -192,7 +193,7 @@ export async function downloadWhileHeartbeating(
       await storage.writeStream(
         ref,
         Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
-        verifyImage(tools, { expectedBytes }),
+        verify(tools, { expectedBytes }),
       );
     } catch (err) {
       if (err instanceof TemporalFailure || ctx.cancellationSignal.aborted) throw err;

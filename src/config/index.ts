@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { renderQueueFor } from '../domain/taskQueues.js';
 import { registerSecrets } from '../security/redact.js';
 import { describeIssues } from '../util/describeIssues.js';
+import { type ProvidersConfig, parseProvidersConfig } from './providers.js';
 import { type ReplicateConfig, parseReplicateConfig } from './replicate.js';
 
 /**
@@ -45,6 +46,7 @@ export interface Config {
   render: { preset: Env['RENDER_PRESET'] };
   logLevel: Env['LOG_LEVEL'];
   replicate: ReplicateConfig;
+  providers: ProvidersConfig;
 }
 
 export class ConfigError extends Error {
@@ -63,6 +65,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   } catch (err) {
     throw new ConfigError(`Invalid configuration: ${(err as Error).message}. See .env.example for every variable.`);
   }
+  const providers = parseProvidersConfig(env);
+  if (!providers.config) {
+    throw new ConfigError(
+      `Invalid configuration: ${describeIssues(providers.issues!).message}. See .env.example for every variable.`,
+    );
+  }
   const e = parsed.data;
   return {
     temporal: {
@@ -80,6 +88,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     render: { preset: e.RENDER_PRESET },
     logLevel: e.LOG_LEVEL,
     replicate,
+    providers: providers.config,
   };
 }
 
@@ -91,7 +100,14 @@ export function loadConfig(): Config {
     if (existsSync('.env')) process.loadEnvFile('.env');
     cached = parseConfig(process.env);
     // Anything that logs or reports from here on masks these wherever they show up.
-    registerSecrets([...cached.replicate.keys.map((k) => k.token), cached.replicate.webhook?.secret]);
+    const { llm, speech } = cached.providers;
+    registerSecrets([
+      ...cached.replicate.keys.map((k) => k.token),
+      cached.replicate.webhook?.secret,
+      llm?.apiKey,
+      speech.openai?.apiKey,
+      speech.elevenlabs?.apiKey,
+    ]);
   }
   return cached;
 }

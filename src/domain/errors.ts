@@ -12,6 +12,8 @@ export const ErrorTypes = {
   NarrationFailed: 'NarrationFailed',
   VisualFailed: 'VisualFailed',
   RenderFailed: 'RenderFailed',
+  /** The music bed could not be made, fetched or decoded (retried; a refused URL is InvalidInput). */
+  MusicFailed: 'MusicFailed',
   /**
    * The disk under DATA_DIR is full ("no space left on device"), from any write: our own, espeak's,
    * ffmpeg's or a download's. Retryable with the normal policy on purpose: space comes back (a

@@ -1,5 +1,12 @@
+import type { Character, PlannedScene, Structure } from './plan.js';
+
 /** What a caller sees of a run while it works: the workflow's query answers this shape. */
-export type Stage = 'planning' | 'visuals' | 'narration' | 'rendering' | 'completed' | 'failed' | 'cancelled';
+/**
+ * `scenes`: images and narration for every scene at once (runs started before that did `visuals`,
+ * then `narration`); `sound`: the soundtrack is mixed while the last images finish.
+ */
+export type Stage =
+  'planning' | 'scenes' | 'visuals' | 'narration' | 'sound' | 'rendering' | 'completed' | 'failed' | 'cancelled';
 export type StepState = 'pending' | 'running' | 'done' | 'failed';
 
 export interface SceneProgress {
@@ -21,6 +28,18 @@ export interface ShortProgress {
   scenes: SceneProgress[];
   renderPercent: number;
   error?: string;
+  /** The whole plan once planning is done: what each scene says and shows. */
+  plan?: PlanView;
+}
+
+/** The plan as callers see it (no storage keys). */
+export interface PlanView {
+  title?: string;
+  planner: string;
+  structure?: Structure;
+  fallbackReason?: string;
+  characters?: Character[];
+  scenes: Partial<Omit<PlannedScene, 'index'>>[];
 }
 
 /** Stage weights for the overall percentage: rendering is the longest stretch offline. */

@@ -1,3 +1,4 @@
+import type { PlanView } from './progress.js';
 import type { Language } from './shortRequest.js';
 import type { SceneTiming } from './timeline.js';
 
@@ -17,6 +18,8 @@ export interface SceneResult extends SceneTiming {
   visualProvider: string;
   narrationProvider: string;
   voice: string;
+  /** Where the caption timings came from, when there were any. */
+  wordsSource?: 'provider' | 'estimated';
 }
 
 /** What ffprobe says about a rendered video, and where it is. */
@@ -31,9 +34,21 @@ export interface VideoFacts {
   sizeBytes: number;
 }
 
+/** The mix under the picture, as measured when it was made (EBU R128). */
+export interface SoundtrackFacts {
+  integratedLufs: number;
+  truePeakDbtp: number;
+  /** `none`, or where the bed came from and who made it. */
+  music: { source: string; provider?: string; offline?: boolean };
+}
+
 export interface ShortResult extends VideoFacts {
   language: Language;
   offline: boolean;
   providers: Providers;
   scenes: SceneResult[];
+  /** The whole plan (absent in results of runs made before it was kept). */
+  plan?: PlanView;
+  /** Absent in runs made before the soundtrack was mixed and normalised on its own. */
+  soundtrack?: SoundtrackFacts;
 }

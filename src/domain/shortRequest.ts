@@ -63,7 +63,10 @@ export const musicSchema = z
     volume: z.number().min(0).max(1).default(0.3),
   })
   .strict()
-  .refine((m) => m.source !== 'url' || m.url !== undefined, { path: ['url'], message: 'music.url is required when source is "url"' });
+  .refine((m) => m.source !== 'url' || m.url !== undefined, {
+    path: ['url'],
+    message: 'music.url is required when source is "url"',
+  });
 export type MusicRequest = z.output<typeof musicSchema>;
 
 /** `true` (pages timed by the voice where it gives timings), `false`, or a style. */
@@ -72,7 +75,7 @@ export const captionsSchema = z.union([
   z.object({ style: z.enum(CAPTION_STYLES).default('pages') }).strict(),
 ]);
 
-export const shortRequestSchema = z
+const shortRequestObject = z
   .object({
     story: userTextSchema('story', MAX_STORY_CHARS),
     language: z.enum(LANGUAGES).optional(),
@@ -103,25 +106,41 @@ export const shortRequestSchema = z
     /** Extra model input merged over ours (e.g. {"num_inference_steps": 4}); small scalar values only. */
     modelInput: modelInputSchema.optional(),
   })
-  .strict()
-  .superRefine((r, ctx) => {
-    if (r.voice !== undefined && r.narration?.voice !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['voice'], message: 'give the voice either as voice or as narration.voice, not both' });
-    }
-    if (r.structure === 'five-act' && r.sceneCount < 5) {
-      ctx.addIssue({ code: 'custom', path: ['sceneCount'], message: 'a five-act short needs at least 5 scenes' });
-    }
-  });
+  .strict();
+
+/** Rules across fields, for the request and the workflow's input alike. */
+function crossFieldRules(
+  r: { voice?: string; narration?: { voice?: string }; structure: string; sceneCount: number },
+  ctx: z.RefinementCtx,
+): void {
+  if (r.voice !== undefined && r.narration?.voice !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['voice'],
+      message: 'give the voice either as voice or as narration.voice, not both',
+    });
+  }
+  if (r.structure === 'five-act' && r.sceneCount < 5) {
+    ctx.addIssue({ code: 'custom', path: ['sceneCount'], message: 'a five-act short needs at least 5 scenes' });
+  }
+}
+
+export const shortRequestSchema = shortRequestObject.superRefine(crossFieldRules);
 
 export type ShortRequest = z.input<typeof shortRequestSchema>;
+export type ParsedShortRequest = z.output<typeof shortRequestSchema>;
 /**
  * What the workflow accepts: a parsed request plus what only operators set (the render queue).
  * The request schema is strict, so an HTTP caller can never pick a task queue.
  */
-export const shortVideoInputSchema = shortRequestSchema.extend({
-  /** Task queue for CPU-heavy rendering; defaults to `<workflow task queue>-render`. */
-  renderTaskQueue: z.string().min(1).optional(),
-});
+export const shortVideoInputSchema = shortRequestObject
+  .extend({
+    /** Task queue for CPU-heavy rendering; defaults to `<workflow task queue>-render`. */
+    renderTaskQueue: z.string().min(1).optional(),
+    /** `auto`: the API resolved "no choice" to the LLM with the offline splitter as fallback. */
+    planner: z.enum([...PLANNERS, 'auto']).optional(),
+  })
+  .superRefine(crossFieldRules);
 export type ShortVideoInput = z.output<typeof shortVideoInputSchema>;
 /** What a caller may pass to the workflow: defaults are filled in by the workflow itself. */
 export type ShortVideoWorkflowInput = z.input<typeof shortVideoInputSchema>;

@@ -30,6 +30,15 @@ export function verifyImage(tools: MediaTools, options: { expectedBytes?: number
   };
 }
 
+/** A whole audio file of any format (a provider's MP3, a music bed): all bytes, decodes, has a length. */
+export function verifyAudio(tools: MediaTools, options: { expectedBytes?: number } = {}): Verifier {
+  return async (file) => {
+    if (options.expectedBytes !== undefined) await expectBytes(options.expectedBytes)(file);
+    const decoded = await decodesCleanly(tools, file, 'audio');
+    if (!(decoded.durationSec > 0)) throw incomplete('the audio decodes to nothing');
+  };
+}
+
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 function checkImageContainer(data: Buffer): void {

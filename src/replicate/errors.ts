@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { ReplicateKey } from '../config/replicate.js';
 import { redactSecrets } from '../security/redact.js';
+import { retryAfterMs } from '../util/retryAfter.js';
 
 /**
  * Replicate's answers mapped onto our failure vocabulary. Non-retryable where trying again cannot
@@ -93,20 +94,6 @@ export function failureFromClientError(err: unknown, key: ReplicateKey, doing: s
     ReplicateErrorTypes.Unavailable,
     `Replicate answered ${status} while ${doing} with key #${key.index} (${key.masked}): ${detail}`,
   );
-}
-
-/** Retry-After (seconds or HTTP date), else Replicate's "available in ~N seconds" wording, else 10 s. */
-export function retryAfterMs(headers: Headers | undefined, detail: string): number {
-  const header = headers?.get('retry-after');
-  if (header) {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds)) return Math.max(100, seconds * 1000);
-    const date = Date.parse(header);
-    if (Number.isFinite(date)) return Math.max(100, date - Date.now());
-  }
-  const match = /(?:available in|resets in)\s*~?\s*(\d+(?:\.\d+)?)\s*s/i.exec(detail);
-  if (match) return Math.max(100, Number(match[1]) * 1000);
-  return 10_000;
 }
 
 /** Replicate's ApiError message embeds the response body; keep the `detail` when there is one. */

@@ -222,7 +222,10 @@ export const runKeys = {
   plan: (runKey: string) => `runs/${runKey}/plan.json`,
   image: (runKey: string, scene: number, ext = 'png') => `runs/${runKey}/scene-${pad(scene)}/image.${ext}`,
   narration: (runKey: string, scene: number) => `runs/${runKey}/scene-${pad(scene)}/narration.wav`,
+  narrationWords: (runKey: string, scene: number) => `runs/${runKey}/scene-${pad(scene)}/narration.words.json`,
   captions: (runKey: string) => `runs/${runKey}/captions.ass`,
+  music: (runKey: string) => `runs/${runKey}/music.wav`,
+  soundtrack: (runKey: string) => `runs/${runKey}/soundtrack.wav`,
   video: (runKey: string) => `runs/${runKey}/short.mp4`,
 };
 

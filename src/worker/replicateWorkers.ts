@@ -1,7 +1,8 @@
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { ReplicateConfig } from '../config/replicate.js';
 import { replicateQueueFor } from '../domain/taskQueues.js';
-import { createReplicateActivities } from '../activities/replicate.js';
+import { type ReplicateActivityDeps, createReplicateActivities } from '../activities/replicate.js';
+import { createReplicateAudioActivities } from '../activities/replicateAudio.js';
 import { createReplicatePool } from '../replicate/client.js';
 import { KeyStatsRecorder } from '../replicate/keyStats.js';
 import { type WebhookReceiver, startWebhookReceiver } from '../replicate/webhooks.js';
@@ -60,7 +61,7 @@ export async function createReplicateWorkers(options: ReplicateWorkerOptions): P
           namespace: options.namespace,
           taskQueue: replicateQueueFor(options.taskQueue),
           identity: `${process.pid}@${process.env.HOSTNAME ?? 'localhost'}/replicate-key-${index}`,
-          activities: createReplicateActivities({
+          activities: replicateActivitiesFor({
             own,
             pool,
             storage,
@@ -102,4 +103,9 @@ export function describeWebhooks(replicate: ReplicateConfig): string | undefined
   // Origin and path only: a query string could carry something a deployment treats as private.
   const url = new URL(hook.url);
   return `Replicate webhooks: ${url.origin}${url.pathname} → listening on ${hook.listen.host}:${hook.listen.port}, verified with ${secret}; polling every 1-5 s as the fallback`;
+}
+
+/** Everything one key's worker serves: images and audio, all on the key's slots. */
+function replicateActivitiesFor(deps: ReplicateActivityDeps) {
+  return { ...createReplicateActivities(deps), ...createReplicateAudioActivities(deps) };
 }

@@ -1,6 +1,7 @@
 import { setCurrentDetails } from '@temporalio/workflow';
 import { publishStage } from './stageAttribute.js';
 import {
+  type PlanView,
   overallPercent,
   type SceneProgress,
   type ShortProgress,
@@ -31,9 +32,15 @@ export class ProgressTracker {
     publishStage(stage);
   }
 
-  planned(scenes: { index: number; preview: string }[]): void {
+  planned(scenes: { index: number; preview: string }[], plan?: PlanView): void {
     this.state.sceneCount = scenes.length;
-    this.state.scenes = scenes.map<SceneProgress>((s) => ({ ...s, visual: 'pending', narration: 'pending' }));
+    this.state.scenes = scenes.map<SceneProgress>((s) => ({
+      index: s.index,
+      preview: s.preview,
+      visual: 'pending',
+      narration: 'pending',
+    }));
+    if (plan) this.state.plan = plan;
     this.publish();
   }
 

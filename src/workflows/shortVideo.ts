@@ -1,36 +1,49 @@
-import {
-  ApplicationFailure,
-  isCancellation,
-  log,
-  proxyActivities,
-  setHandler,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { isCancellation, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { PipelineActivities, RenderQueueActivities } from '../activities/index.js';
-import { ErrorTypes, nonRetryableErrorTypes } from '../domain/errors.js';
+import type { SceneNarration } from '../activities/narration.js';
+import type { PlanResult } from '../activities/plan.js';
+import type { SceneImage } from '../activities/visuals.js';
+import { nonRetryableErrorTypes } from '../domain/errors.js';
+import type { PlanView } from '../domain/progress.js';
 import type { SceneResult, ShortResult } from '../domain/result.js';
-import { type ShortVideoWorkflowInput, captionStyleOf, dimensionsFor, shortVideoInputSchema } from '../domain/shortRequest.js';
+import {
+  type ShortVideoInput,
+  type ShortVideoWorkflowInput,
+  captionStyleOf,
+  dimensionsFor,
+  shortVideoInputSchema,
+} from '../domain/shortRequest.js';
 import { renderQueueFor } from '../domain/taskQueues.js';
-import { buildTimeline } from '../domain/timeline.js';
+import { type Timeline, buildTimeline } from '../domain/timeline.js';
+import { providerNonRetryableTypes } from '../providers/failures.js';
 import { getShortProgressQuery } from './definitions.js';
 import { parseWorkflowInput } from './input.js';
+import { planStory } from './planStory.js';
 import { ProgressTracker } from './progressTracker.js';
-import { DEFAULT_REPLICATE_MODEL, replicateActivities } from './replicateActivities.js';
+import { DEFAULT_REPLICATE_MODEL, DEFAULT_SPEECH_MODEL, replicateActivities } from './replicateActivities.js';
+import { allToTheEnd, forEachScene, unique } from './sceneSteps.js';
+import { type Soundtrack, makeSoundtrack } from './soundtrack.js';
 
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes };
+/** Narration no longer waits for the images: both run for every scene at once. */
+export const NARRATION_BESIDE_VISUALS = 'narration-beside-visuals';
+/** The soundtrack (narration, music bed, ducking, −14 LUFS) is mixed on its own, before the render. */
+export const SOUNDTRACK_MIX = 'soundtrack-mix';
 
-const { planScenes } = proxyActivities<PipelineActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { ...retry, maximumAttempts: 3 },
-});
+const retry = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  nonRetryableErrorTypes: [...nonRetryableErrorTypes, ...providerNonRetryableTypes],
+};
 
-// Local providers finish in seconds; a generous bound still catches a hung espeak-ng.
+// Local providers finish in seconds and paid voices in tens of seconds; a generous bound still
+// catches a hung espeak-ng or a connection that never answers.
 const { generateSceneImage, synthesizeNarration } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { ...retry, maximumAttempts: 5 },
 });
 
-/** story → scene plan → visuals (parallel) → narration (parallel) → one-pass render. */
+/** story → scene plan → images and narration for every scene at once → soundtrack → one-pass render. */
 export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<ShortResult> {
   const progress = new ProgressTracker();
   setHandler(getShortProgressQuery, () => progress.snapshot());
@@ -46,41 +59,77 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
   });
 
   try {
-    const plan = await planScenes({
-      runKey,
-      story: input.story,
-      sceneCount: input.sceneCount,
-      language: input.language,
-      style: input.style,
-    });
-    progress.planned(plan.scenes);
+    const plan = await planStory(input, runKey);
+    const planView = viewOf(plan);
+    progress.planned(plan.scenes, planView);
 
-    progress.stage('visuals');
-    const images = await forEachScene(plan.scenes.length, 'visual', progress, (sceneIndex) =>
-      input.provider === 'replicate'
-        ? replicateActivities().generateSceneImageOnReplicate({
-            runKey,
-            planRef: plan.planRef,
-            sceneIndex,
-            aspect: input.aspect,
-            model: input.model ?? DEFAULT_REPLICATE_MODEL,
-            modelInput: input.modelInput,
-          })
-        : generateSceneImage({ runKey, planRef: plan.planRef, sceneIndex, width, height }),
-    );
+    const sceneCount = plan.scenes.length;
+    const visuals = () =>
+      forEachScene(sceneCount, 'visual', progress, (sceneIndex) =>
+        input.provider === 'replicate'
+          ? replicateActivities().generateSceneImageOnReplicate({
+              runKey,
+              planRef: plan.planRef,
+              sceneIndex,
+              aspect: input.aspect,
+              model: input.model ?? DEFAULT_REPLICATE_MODEL,
+              modelInput: input.modelInput,
+            })
+          : generateSceneImage({ runKey, planRef: plan.planRef, sceneIndex, width, height }),
+      );
+    const narration = input.narration;
+    const narrate = () =>
+      forEachScene(sceneCount, 'narration', progress, (sceneIndex) =>
+        narration?.provider === 'replicate'
+          ? replicateActivities().synthesizeNarrationOnReplicate({
+              runKey,
+              planRef: plan.planRef,
+              sceneIndex,
+              language: plan.language,
+              model: narration.model ?? DEFAULT_SPEECH_MODEL,
+              ...(narration.voice ? { voice: narration.voice } : {}),
+              ...(narration.speed ? { speed: narration.speed } : {}),
+            })
+          : synthesizeNarration({
+              runKey,
+              planRef: plan.planRef,
+              sceneIndex,
+              language: plan.language,
+              voice: input.narration?.voice ?? input.voice,
+              ...(input.narration?.provider ? { provider: input.narration.provider } : {}),
+              ...(input.narration?.model ? { model: input.narration.model } : {}),
+              ...(input.narration?.speed ? { speed: input.narration.speed } : {}),
+            }),
+      );
+    const transitionSec = input.transition.type === 'cut' ? 0 : input.transition.duration;
+    const timelineOf = (narrations: SceneNarration[]) =>
+      buildTimeline(
+        narrations.map((n) => n.durationSec),
+        transitionSec,
+        input.fps,
+      );
 
-    progress.stage('narration');
-    const narrations = await forEachScene(plan.scenes.length, 'narration', progress, (sceneIndex) =>
-      synthesizeNarration({ runKey, planRef: plan.planRef, sceneIndex, language: plan.language, voice: input.voice }),
-    );
+    let images: SceneImage[];
+    let narrations: SceneNarration[];
+    let soundtrack: Soundtrack | undefined;
+    if (patched(NARRATION_BESIDE_VISUALS)) {
+      // Narration does not need the images; the soundtrack follows the narration, not the images.
+      progress.stage('scenes');
+      const narrated = narrate();
+      const mixed = patched(SOUNDTRACK_MIX)
+        ? narrated.then((n) => makeSoundtrack({ runKey, input, plan, narrations: n, timeline: timelineOf(n) }))
+        : Promise.resolve(undefined);
+      [images, narrations, soundtrack] = await allToTheEnd([visuals(), narrated, mixed] as const);
+    } else {
+      progress.stage('visuals');
+      images = await visuals();
+      progress.stage('narration');
+      narrations = await narrate();
+    }
 
     progress.stage('rendering');
-    const transitionSec = input.transition.type === 'cut' ? 0 : input.transition.duration;
-    const timeline = buildTimeline(
-      narrations.map((n) => n.durationSec),
-      transitionSec,
-      input.fps,
-    );
+    const timeline = timelineOf(narrations);
+    const captionStyle = captionStyleOf(input.captions);
     const video = await renderShort({
       runKey,
       planRef: plan.planRef,
@@ -89,32 +138,32 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
       height,
       fps: input.fps,
       transition: { type: input.transition.type, duration: transitionSec },
-      captions: captionStyleOf(input.captions) !== 'none',
+      captions: captionStyle !== 'none',
+      ...(captionStyle !== 'none' ? { captionStyle } : {}),
+      ...(soundtrack ? { soundtrackRef: soundtrack.soundtrackRef } : {}),
       timeline,
-      scenes: images.map((image, i) => ({ imageRef: image.imageRef, narrationRef: narrations[i]!.narrationRef })),
+      scenes: images.map((image, i) => ({
+        imageRef: image.imageRef,
+        narrationRef: narrations[i]!.narrationRef,
+        ...(narrations[i]!.wordsRef ? { wordsRef: narrations[i]!.wordsRef } : {}),
+      })),
     });
 
-    const scenes: SceneResult[] = timeline.scenes.map((timing, i) => ({
-      ...timing,
-      preview: plan.scenes[i]?.preview,
-      imageRef: images[i]!.imageRef,
-      narrationRef: narrations[i]!.narrationRef,
-      visualProvider: images[i]!.provider,
-      narrationProvider: narrations[i]!.provider,
-      voice: narrations[i]!.voice,
-    }));
     progress.stage('completed');
     return {
       ...video,
       language: plan.language,
-      offline: images.every((i) => i.offline) && narrations.every((n) => n.offline),
+      offline:
+        images.every((i) => i.offline) && narrations.every((n) => n.offline) && soundtrack?.music.offline !== false,
       providers: {
         plan: plan.planner,
         visuals: unique(images.map((i) => i.provider)),
         narration: unique(narrations.map((n) => n.provider)),
         render: 'ffmpeg',
       },
-      scenes,
+      scenes: sceneResults(timeline, plan, images, narrations),
+      plan: planView,
+      ...(soundtrack ? { soundtrack: soundtrack.facts } : {}),
     };
   } catch (err) {
     if (isCancellation(err)) progress.stage('cancelled');
@@ -123,55 +172,40 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
   }
 }
 
-/**
- * Runs one step for every scene in parallel. Every scene runs to its end even when another fails,
- * so finished assets are kept for a rerun; then the failures are reported together, by scene.
- */
-async function forEachScene<T>(
-  count: number,
-  step: 'visual' | 'narration',
-  progress: ProgressTracker,
-  work: (sceneIndex: number) => Promise<T & { provider: string }>,
-): Promise<T[]> {
-  const settled = await Promise.allSettled(
-    Array.from({ length: count }, async (_, i) => {
-      progress.scene(i, step, 'running');
-      try {
-        const result = await work(i);
-        progress.scene(i, step, 'done', { provider: result.provider });
-        return result;
-      } catch (err) {
-        progress.scene(i, step, 'failed', { error: rootMessage(err) });
-        throw err;
-      }
-    }),
-  );
-  const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ i, reason: s.reason as unknown }] : []));
-  if (failed.length === 0) return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
-  const cancelled = failed.find((f) => isCancellation(f.reason));
-  if (cancelled) throw cancelled.reason;
-  log.warn(`${step} failed for ${failed.length} scene(s)`, { scenes: failed.map((f) => f.i + 1) });
-  // When every scene failed for the same reason (say, ToolMissing), keep that type: it carries the advice.
-  const types = new Set(failed.map((f) => rootFailure(f.reason).type));
-  const shared = types.size === 1 ? [...types][0] : undefined;
-  const messages = [...new Set(failed.map((f) => rootMessage(f.reason)))];
-  throw ApplicationFailure.create({
-    type: shared ?? (step === 'visual' ? ErrorTypes.VisualFailed : ErrorTypes.NarrationFailed),
-    nonRetryable: true,
-    message: `${step === 'visual' ? 'Image' : 'Narration'} failed for scene(s) ${failed.map((f) => f.i + 1).join(', ')}: ${messages.join(' | ')}`,
-  });
+function sceneResults(
+  timeline: Timeline,
+  plan: PlanResult,
+  images: SceneImage[],
+  narrations: SceneNarration[],
+): SceneResult[] {
+  return timeline.scenes.map((timing, i) => ({
+    ...timing,
+    preview: plan.scenes[i]?.preview,
+    imageRef: images[i]!.imageRef,
+    narrationRef: narrations[i]!.narrationRef,
+    visualProvider: images[i]!.provider,
+    narrationProvider: narrations[i]!.provider,
+    voice: narrations[i]!.voice,
+    ...(narrations[i]!.wordsSource ? { wordsSource: narrations[i]!.wordsSource } : {}),
+  }));
 }
 
-function rootFailure(err: unknown): { message?: string; type?: string } {
-  let current = err as { message?: string; type?: string; cause?: unknown } | undefined;
-  while (current?.cause) current = current.cause as typeof current;
-  return current ?? {};
+/** The plan as the API shows it: everything but storage keys. */
+function viewOf(plan: PlanResult): PlanView {
+  return {
+    title: plan.title,
+    planner: plan.planner,
+    structure: plan.structure,
+    ...(plan.fallbackReason ? { fallbackReason: plan.fallbackReason } : {}),
+    characters: plan.characters,
+    scenes: plan.scenes.map(({ act, narration, imagePrompt, motionPrompt, mood }) => ({
+      ...(act ? { act } : {}),
+      narration,
+      imagePrompt,
+      motionPrompt,
+      mood,
+    })),
+  };
 }
 
-function rootMessage(err: unknown): string {
-  return rootFailure(err).message ?? String(err);
-}
-
-function unique(values: string[]): string[] {
-  return [...new Set(values)];
-}
+export type { ShortVideoInput };

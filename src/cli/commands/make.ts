@@ -29,6 +29,17 @@ const OPTIONS = {
   transition: { type: 'string' },
   provider: { type: 'string' },
   model: { type: 'string' },
+  planner: { type: 'string' },
+  structure: { type: 'string' },
+  'target-seconds': { type: 'string' },
+  'voice-provider': { type: 'string' },
+  'voice-model': { type: 'string' },
+  speed: { type: 'string' },
+  karaoke: { type: 'boolean' },
+  music: { type: 'string' },
+  'music-url': { type: 'string' },
+  'music-prompt': { type: 'string' },
+  'music-volume': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -45,12 +56,32 @@ Options:
   --aspect <ratio>      9:16 (default), 16:9 or 1:1
   --language <code>     en, ru, zh, ko or ja (default: detected from the story)
   --no-captions         Leave out the burned-in captions
-  --voice <name>        Narration voice (espeak-ng voice name offline)
+  --karaoke             Captions that highlight each word as it is spoken
   --style <text>        Visual style (default "storybook illustration")
   --fps <n>             Frames per second, 12–60 (default 30)
   --transition <kind>   crossfade (default), dissolve, wipeleft, slideup or cut
   --provider <name>     offline or replicate (default: replicate when keys are set)
   --model <owner/name>  Replicate image model (default REPLICATE_IMAGE_MODEL)
+
+Planning:
+  --planner <name>      llm or offline (default: the LLM when LLM_MODEL is set, falling back
+                        to the offline splitter; "llm" fails instead of falling back)
+  --structure <kind>    scenes (default) or five-act (hook, setup, rising action, climax, resolution)
+  --target-seconds <n>  Upper bound for the narration's length, 5–180 (the LLM writes to fit it)
+
+Voice:
+  --voice-provider <p>  espeak, openai, elevenlabs or replicate (default NARRATION_PROVIDER)
+  --voice <name>        The provider's voice (an espeak-ng voice name, an OpenAI voice,
+                        an ElevenLabs voice name or id); default: one per language
+  --voice-model <id>    The provider's model (e.g. eleven_multilingual_v2, gpt-4o-mini-tts)
+  --speed <x>           0.5–2 (1 is the voice's own pace)
+
+Music:
+  --music <source>      none (default), generated (made locally, offline), url or replicate
+  --music-url <url>     A track to lay under the narration (http/https; implies --music url)
+  --music-prompt <text> What the music should sound like (replicate; a hint for generated)
+  --music-volume <x>    0–1, level of the bed before ducking (default 0.3)
+
   --json                Print one JSON object with the result on stdout, nothing else
   -h, --help            Show this help
 

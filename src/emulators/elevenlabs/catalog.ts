@@ -1,7 +1,7 @@
 /**
  * The voices and models the emulator knows, in the JSON shapes of GET /v1/voices and GET /v1/models.
  *
- * Rachel, Adam and George are real premade voice ids (with the labels the API gives them), so
+ * Rachel, Adam, George, Sarah, Charlotte, Matilda and Aria are real premade voice ids (with the labels the API gives them), so
  * configuration written for the real service works unchanged. The other voices are the emulator's
  * own: the premade set is English-accented, and we want one native voice per script we speak.
  */
@@ -20,6 +20,12 @@ export const BUILTIN_VOICES: readonly EmulatedVoice[] = [
   voice('21m00Tcm4TlvDq8ikWAM', 'Rachel', 'en', 'american', 'young', 'female', 'calm'),
   voice('pNInz6obpgDQGcFmaJgB', 'Adam', 'en', 'american', 'middle aged', 'male', 'deep'),
   voice('JBFqnCBsd6RMkjVDRZzb', 'George', 'en', 'british', 'middle aged', 'male', 'warm'),
+  // reelflow's default narrators for ru, zh, ko and ja (premade voices that speak every language
+  // through eleven_multilingual_v2); the emulator speaks each text in its own script's voice.
+  voice('EXAVITQu4vr4xnSDxMaL', 'Sarah', 'en', 'american', 'young', 'female', 'soft'),
+  voice('XB0fDUnXU5powFXDhCwa', 'Charlotte', 'en', 'swedish', 'young', 'female', 'seductive'),
+  voice('XrExE9yKIg1WjnnlVkGX', 'Matilda', 'en', 'american', 'middle aged', 'female', 'friendly'),
+  voice('9BWtsMINqrJLrRacOk9x', 'Aria', 'en', 'american', 'middle aged', 'female', 'expressive'),
   voice('emuRuVoiceDmitri0001', 'Dmitri', 'ru', 'russian', 'middle aged', 'male', 'steady'),
   voice('emuZhVoiceMeiLin0001', 'Mei Lin', 'zh', 'mandarin', 'young', 'female', 'bright'),
   voice('emuKoVoiceJiwoo00001', 'Jiwoo', 'ko', 'seoul', 'young', 'female', 'soft'),

@@ -2,7 +2,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import type { Config } from '../../config/index.js';
 import { type ShortProgress, overallPercent } from '../../domain/progress.js';
 import type { ShortResult } from '../../domain/result.js';
-import { type ShortVideoInput, shortRequestSchema } from '../../domain/shortRequest.js';
+import { type ParsedShortRequest, type ShortVideoInput, shortRequestSchema } from '../../domain/shortRequest.js';
 import { detectLanguage } from '../../text/language.js';
 import { getShortProgressQuery } from '../../workflows/definitions.js';
 import { shortVideo } from '../../workflows/shortVideo.js';
@@ -97,10 +97,13 @@ function selfLink(id: string): string {
 }
 
 /**
- * With Replicate keys configured, scenes come from Replicate (REPLICATE_IMAGE_MODEL) unless the
- * request says otherwise. Offline stays implicit, so older workers keep accepting the input.
+ * What a request leaves open, resolved with this deployment's configuration:
+ * - images come from Replicate (REPLICATE_IMAGE_MODEL) when keys are configured;
+ * - the LLM plans (falling back to the offline splitter) when one is configured;
+ * - the voice is NARRATION_PROVIDER's.
+ * Offline choices stay implicit, so older workers keep accepting the input.
  */
-function withProviderDefaults(request: ShortVideoInput, config: Config): ShortVideoInput {
+function withProviderDefaults(request: ParsedShortRequest, config: Config): ShortVideoInput {
   const hasKeys = config.replicate.keys.length > 0;
   const provider = request.provider ?? (hasKeys ? 'replicate' : undefined);
   if (provider === 'replicate' && !hasKeys) {
@@ -108,9 +111,56 @@ function withProviderDefaults(request: ShortVideoInput, config: Config): ShortVi
       'provider "replicate" needs Replicate keys: set REPLICATE_API_TOKEN (or REPLICATE_API_TOKEN_1..N) for the API and the workers, or use provider "offline".',
     );
   }
-  if (provider !== 'replicate') return request;
-  return { ...request, provider, model: request.model ?? config.replicate.defaultModel };
+  const { llm, speech } = config.providers;
+  if (request.planner === 'llm' && !llm) {
+    throw new ProviderUnavailableError(
+      'planner "llm" needs an LLM: set LLM_MODEL (and LLM_BASE_URL, LLM_API_KEY where the server needs them) for the API and the workers, or use planner "offline".',
+    );
+  }
+  const voice =
+    request.narration?.provider ?? (speech.defaultProvider === 'espeak' ? undefined : speech.defaultProvider);
+  const voiceConfigured = {
+    espeak: true,
+    openai: !!speech.openai,
+    elevenlabs: !!speech.elevenlabs,
+    replicate: hasKeys,
+  };
+  if (voice && !voiceConfigured[voice]) {
+    throw new ProviderUnavailableError(
+      `narration provider "${voice}" is not configured: ${VOICE_CONFIG[voice]}, or use narration.provider "espeak".`,
+    );
+  }
+  if (request.music?.source === 'replicate' && !hasKeys) {
+    throw new ProviderUnavailableError(
+      'music source "replicate" needs Replicate keys: set REPLICATE_API_TOKEN, or use source "generated".',
+    );
+  }
+  const planner = request.planner ?? (llm ? 'auto' : undefined);
+  return {
+    ...request,
+    ...(provider === 'replicate' ? { provider, model: request.model ?? config.replicate.defaultModel } : {}),
+    ...(planner ? { planner } : {}),
+    ...(voice
+      ? {
+          narration: {
+            ...request.narration,
+            provider: voice,
+            ...(voice === 'replicate' ? { model: request.narration?.model ?? speech.replicateModel } : {}),
+          },
+        }
+      : {}),
+    ...(request.music?.source === 'replicate'
+      ? { music: { ...request.music, model: request.music.model ?? config.providers.replicateMusicModel } }
+      : {}),
+  };
 }
+
+const VOICE_CONFIG = {
+  espeak: '',
+  openai: 'set OPENAI_TTS_API_KEY (or OPENAI_TTS_BASE_URL for a keyless server)',
+  elevenlabs: 'set ELEVENLABS_API_KEY',
+  replicate: 'set REPLICATE_API_TOKEN',
+} as const;
 
 /** A completed short's progress: every scene done, from the result, without asking a worker. */
 function progressOfResult(result: ShortResult): ShortProgress {
