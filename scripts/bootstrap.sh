@@ -31,8 +31,11 @@ fi
 
 # --- 2. system tools and fonts ------------------------------------------------
 has() { command -v "$1" >/dev/null 2>&1; }
-# fc-list exits 0 even when nothing matches, so test for output.
-has_font_lang() { [ -n "$(fc-list ":lang=$1" family 2>/dev/null | head -n 1)" ]; }
+# The caption fonts by family name, not by coverage: DejaVu covers Latin and Cyrillic too, and
+# fontconfig quietly substitutes it for a missing "Noto Sans" (fc-match then prints DejaVuSans.ttf).
+# `fc-list FAMILY` lists only faces of exactly that family (and exits 0 either way, so test for
+# output); the captions are bold, so the bold face must be there as well.
+has_family() { [ -n "$(fc-list "$1:style=Bold" family 2>/dev/null | head -n 1)" ]; }
 
 missing_pkgs() {
   local pkgs=()
@@ -41,8 +44,9 @@ missing_pkgs() {
   if ! has fc-list; then
     pkgs+=(fontconfig fonts-noto-core fonts-noto-cjk)
   else
-    { has_font_lang en && has_font_lang ru; } || pkgs+=(fonts-noto-core)
-    { has_font_lang zh-cn && has_font_lang ko; } || pkgs+=(fonts-noto-cjk)
+    has_family "Noto Sans" || pkgs+=(fonts-noto-core)
+    { has_family "Noto Sans CJK SC" && has_family "Noto Sans CJK JP" && has_family "Noto Sans CJK KR"; } ||
+      pkgs+=(fonts-noto-cjk)
   fi
   echo "${pkgs[@]+"${pkgs[@]}"}"
 }
@@ -61,8 +65,8 @@ if [ -n "$MISSING" ]; then
     [ -z "$MISSING" ] || die "still missing after apt-get install: $MISSING"
   else
     cat >&2 <<EOF
-bootstrap: ERROR: missing system dependencies (ffmpeg, ffprobe, espeak-ng, and fonts
-bootstrap: covering Latin, Cyrillic, CJK and Hangul, checked with fc-list).
+bootstrap: ERROR: missing system dependencies (ffmpeg, ffprobe, espeak-ng, and the caption
+bootstrap: fonts Noto Sans and Noto Sans CJK SC/JP/KR, checked by family with fc-list).
 bootstrap: Missing here: $MISSING
 bootstrap: Install them, then run this again:
 bootstrap:   Debian/Ubuntu: sudo apt-get update && sudo apt-get install -y --no-install-recommends ffmpeg espeak-ng fonts-noto-core fonts-noto-cjk fontconfig
