@@ -2,9 +2,10 @@ import { Context } from '@temporalio/activity';
 import path from 'node:path';
 import { ErrorTypes, failure } from '../domain/errors.js';
 import type { VideoFacts } from '../domain/result.js';
-import type { Language, TransitionType } from '../domain/shortRequest.js';
+import type { CaptionStyle, Language, TransitionType } from '../domain/shortRequest.js';
 import type { Timeline } from '../domain/timeline.js';
-import { buildAss, sceneCues } from '../media/captions.js';
+import type { WordTiming } from '../domain/words.js';
+import { buildAss, sceneCues, wordsFromJson } from '../media/captions.js';
 import { FfmpegError, type MediaTools, probeMedia, runFfmpeg } from '../media/ffmpeg.js';
 import { buildRenderCommand } from '../media/renderGraph.js';
 import { verifyVideo } from '../media/verify.js';
@@ -21,8 +22,15 @@ export interface RenderShortInput {
   fps: number;
   transition: { type: TransitionType; duration: number };
   captions: boolean;
+  /**
+   * How captions follow the voice (with `captions: true`): `pages` (absent, as in runs started before
+   * it existed) changes pages on the spoken word; `karaoke` also highlights each word as it is said.
+   * Scenes without word timings are timed by text length, as plain pages.
+   */
+  captionStyle?: CaptionStyle;
   timeline: Timeline;
-  scenes: { imageRef: string; narrationRef: string }[];
+  /** `wordsRef`: the scene's `NarrationWords` JSON (times relative to its clip), when there is one. */
+  scenes: { imageRef: string; narrationRef: string; wordsRef?: string }[];
 }
 
 export type RenderedShort = VideoFacts;
@@ -121,10 +129,29 @@ export function createRenderActivities({ storage, tools, preset }: RenderDeps) {
   async function captionsFor(input: RenderShortInput): Promise<string> {
     const plan = await readPlan(storage, input.planRef);
     const layout = { width: input.width, height: input.height, language: input.language };
-    const cues = input.timeline.scenes.flatMap((timing, i) =>
-      sceneCues(plan.scenes[i]?.narration ?? '', timing.narrationStartSec, timing.narrationDurationSec, layout),
+    const style = input.captionStyle ?? 'pages';
+    const scenes = await Promise.all(
+      input.timeline.scenes.map(async (timing, i) =>
+        sceneCues(plan.scenes[i]?.narration ?? '', timing.narrationStartSec, timing.narrationDurationSec, layout, {
+          style,
+          words: await readWords(input.scenes[i]?.wordsRef),
+        }),
+      ),
     );
-    return buildAss(cues, layout);
+    return buildAss(scenes.flat(), layout);
+  }
+
+  /**
+   * A scene's word timings. They only refine the captions: a missing or unreadable file means
+   * captions timed by text length, not a failed render.
+   */
+  async function readWords(wordsRef: string | undefined): Promise<WordTiming[] | undefined> {
+    if (!wordsRef || !(await storage.exists(wordsRef))) return undefined;
+    try {
+      return wordsFromJson(JSON.parse((await storage.read(wordsRef)).toString('utf8')));
+    } catch {
+      return undefined;
+    }
   }
 
   async function describeVideo(videoRef: string): Promise<RenderedShort> {
