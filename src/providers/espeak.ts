@@ -33,19 +33,28 @@ export function createEspeakProvider({
   espeakPath: string;
   wordsPerMinute?: number;
 }): NarrationProvider {
-  const voiceArgs = (voice: string) => ['-v', voice, '-s', String(wordsPerMinute), '-b', '1'];
+  // `speed` scales the pace like the other voices' speed settings do (espeak-ng takes 80–450 wpm).
+  const voiceArgs = (voice: string, speed = 1) => [
+    '-v',
+    voice,
+    '-s',
+    String(Math.round(Math.min(450, Math.max(80, wordsPerMinute * speed)))),
+    '-b',
+    '1',
+  ];
   return {
     name: 'espeak-ng',
     offline: true,
     voiceFor(language, voice) {
       return voice ?? VOICE_BY_LANGUAGE[language];
     },
-    async synthesize({ text, voice: chosen, language, outPath, signal }) {
+    async synthesize({ text, voice: chosen, language, speed, outPath, signal }) {
       // The WAV comes back on stdout and Node writes it: espeak-ng's own -w exits 0 with a cut-off
       // file when the disk fills up, while our write stream fails with ENOSPC.
-      await runEspeak(espeakPath, voiceArgs(chosen), text, createWriteStream(outPath), signal, chosen);
+      const args = voiceArgs(chosen, speed);
+      await runEspeak(espeakPath, args, text, createWriteStream(outPath), signal, chosen);
       await finishWavHeader(outPath);
-      const words = await measureWords(espeakPath, voiceArgs(chosen), text, language, outPath, signal, chosen);
+      const words = await measureWords(espeakPath, args, text, language, outPath, signal, chosen);
       return words.length ? { words, wordsSource: 'estimated' } : {};
     },
   };
