@@ -31,6 +31,10 @@ export interface TokenStats {
   webhooksFailed: number;
   /** Webhooks lost on purpose (webhookDropRate). */
   webhooksDropped: number;
+  /** Files uploaded through POST /v1/files. */
+  uploads: number;
+  /** Σ bytes of those uploads. */
+  uploadedBytes: number;
 }
 
 export interface CreateLogEntry {
@@ -83,6 +87,8 @@ function emptyCounters(): Omit<TokenStats, 'token'> {
     webhooksDelivered: 0,
     webhooksFailed: 0,
     webhooksDropped: 0,
+    uploads: 0,
+    uploadedBytes: 0,
   };
 }
 
@@ -136,6 +142,12 @@ export class Accounting {
     if (outcome === 'delivered') s.webhooksDelivered += 1;
     else if (outcome === 'failed') s.webhooksFailed += 1;
     else s.webhooksDropped += 1;
+  }
+
+  recordUpload(token: string, bytes: number): void {
+    const s = this.entry(token);
+    s.uploads += 1;
+    s.uploadedBytes += bytes;
   }
 
   recordCancelCall(): void {

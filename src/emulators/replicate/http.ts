@@ -65,3 +65,9 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   const m = /^(?:Bearer|Token)\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
   return m?.[1];
 }
+
+/** A file's bytes (just the headers for HEAD), never cached by the receiver. */
+export function sendBytes(req: IncomingMessage, res: ServerResponse, bytes: Buffer, contentType: string): void {
+  res.writeHead(200, { 'Content-Type': contentType, 'Content-Length': bytes.length, 'Cache-Control': 'no-store' });
+  res.end(req.method === 'HEAD' ? undefined : bytes);
+}

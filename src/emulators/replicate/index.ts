@@ -1,7 +1,20 @@
 export { startReplicateEmulator, type ReplicateEmulator } from './server.js';
-export type { ReplicateEmulatorOptions } from './options.js';
+export { KIND_LATENCY_SECONDS, type ReplicateEmulatorOptions } from './options.js';
 export { DEFAULT_FAULTS, E6716_ERROR, type FaultConfig } from './faults.js';
-export { BUILTIN_MODELS, FLUX_SCHNELL_VERSION, SDXL_VERSION, type EmulatedModelSpec } from './models.js';
+export {
+  ANIMATE_DIFF_VERSION,
+  BUILTIN_MODELS,
+  FLUX_SCHNELL_VERSION,
+  KOKORO_VERSION,
+  MINIMAX_SPEECH_VERSION,
+  MINIMAX_VIDEO_VERSION,
+  MUSICGEN_VERSION,
+  SDXL_VERSION,
+  WAN_I2V_FAST_VERSION,
+  type EmulatedModelSpec,
+  type MediaProfile,
+  type OutputKind,
+} from './models.js';
 export {
   inputHash,
   type ConcurrencyViolation,

@@ -12,14 +12,18 @@ import type { ReplicateEmulatorOptions } from './options.js';
 export const EMULATOR_OPTIONS_HELP = `  --host <host>           listen host (default 127.0.0.1)
   --port <n>              listen port (default 0 = ephemeral)
   --base-path <path>      API base path (default /v1)
-  --latency <seconds>     mean prediction latency (default 1)
+  --latency <seconds>     mean prediction latency (default by output kind: image 1,
+                          speech 1.5, music 4, video 6)
   --jitter <fraction>     uniform ± jitter as a fraction of the mean (default 0.5)
   --seed <n>              PRNG seed (default 1)
   --tokens <a,b,...>      valid tokens (default: any token starting with r8_)
   --file-ttl <seconds>    output file lifetime after completion (default 3600)
   --concurrency-limit <n> per-token in-flight limit recorded as violations
   --fail-rate <fraction>  fraction of predictions failing with E6716
-  --throttle-next <n>     the next n create calls get 429`;
+  --throttle-next <n>     the next n create calls get 429
+  --video-scale <n>       emulated videos are the model's resolution ÷ n (default 4)
+  --ffmpeg <path>         ffmpeg for audio and video outputs (default: ffmpeg on PATH)
+  --espeak-ng <path>      espeak-ng for speech outputs (default: espeak-ng on PATH)`;
 
 const USAGE = `Usage: replicate-emulator [options]
 ${EMULATOR_OPTIONS_HELP}
@@ -45,6 +49,9 @@ export const EMULATOR_ARG_OPTIONS = {
   'concurrency-limit': { type: 'string' },
   'fail-rate': { type: 'string' },
   'throttle-next': { type: 'string' },
+  'video-scale': { type: 'string' },
+  ffmpeg: { type: 'string' },
+  'espeak-ng': { type: 'string' },
 } as const;
 
 export type EmulatorArgValues = { [K in keyof typeof EMULATOR_ARG_OPTIONS]?: string };
@@ -63,6 +70,9 @@ export function emulatorOptionsFromArgs(values: EmulatorArgValues): ReplicateEmu
   set('seed', num('seed', values.seed));
   set('fileTtlSeconds', num('file-ttl', values['file-ttl']));
   set('concurrencyLimit', num('concurrency-limit', values['concurrency-limit']));
+  set('videoScale', num('video-scale', values['video-scale']));
+  set('ffmpegPath', values.ffmpeg);
+  set('espeakPath', values['espeak-ng']);
   set(
     'tokens',
     values.tokens

@@ -5,10 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Accounting, TerminalStatus } from './accounting.js';
 import type { Outcome } from './faults.js';
+import type { InputFile } from './inputs.js';
+import { contentTypeOf, outputMetrics, outputNames, type RenderContext, renderOutput } from './media.js';
 import type { EmulatedModel } from './models.js';
 import type { ResolvedOptions } from './options.js';
-import { colourFor, sizeFor, solidPng } from './png.js';
 import { drawLatencyMs, type Rng } from './random.js';
+import { MediaTools } from './tools.js';
 import type { WebhookEvent } from './webhooks.js';
 
 /** Told of every transition with the webhook events it stands for; delivery is the listener's business. */
@@ -20,6 +22,7 @@ export interface PredictionRecord {
   id: string;
   token: string;
   model: string;
+  spec: EmulatedModel;
   version: string;
   input: Record<string, unknown>;
   extra: Record<string, unknown>;
@@ -36,6 +39,14 @@ export interface PredictionRecord {
   outcome: Outcome;
   latencyMs: number;
   timers: NodeJS.Timeout[];
+  /** The model's file input (start image, first frame), when it was given one. */
+  inputFile?: InputFile;
+}
+
+/** An output file as served: its bytes and content type. */
+export interface OutputFile {
+  bytes: Buffer;
+  contentType: string;
 }
 
 export interface CreateArgs {
@@ -47,6 +58,7 @@ export interface CreateArgs {
   extra: Record<string, unknown>;
   origin: string;
   outcome: Outcome;
+  inputFile?: InputFile;
 }
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -62,25 +74,35 @@ const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date
 
 export class PredictionStore {
   private readonly records = new Map<string, PredictionRecord>();
+  /** Each output file is made once, on first request, then served from here: "<id>/<name>" → bytes. */
+  private readonly media = new Map<string, Promise<Buffer>>();
+  private readonly render: RenderContext;
 
   constructor(
     private readonly opts: ResolvedOptions,
     private readonly accounting: Accounting,
     private readonly latencyRng: () => Rng,
     private readonly onTransition: TransitionListener = () => {},
-  ) {}
+  ) {
+    this.render = {
+      tools: new MediaTools({ ffmpeg: opts.ffmpegPath, espeak: opts.espeakPath }),
+      imageSize: opts.imageSize,
+      videoScale: opts.videoScale,
+    };
+  }
 
   create(args: CreateArgs): PredictionRecord {
     const { model } = args;
     const latencyMs = drawLatencyMs(
       this.latencyRng(),
-      model.latencySeconds ?? this.opts.latencySeconds,
+      model.latencySeconds ?? this.opts.latencyFor(model.kind),
       model.jitter ?? this.opts.jitter,
     );
     const rec: PredictionRecord = {
       id: newId(),
       token: args.token,
       model: model.model,
+      spec: model,
       version: args.version,
       input: args.input,
       extra: args.extra,
@@ -94,6 +116,7 @@ export class PredictionStore {
       outcome: args.outcome,
       latencyMs,
       timers: [],
+      ...(args.inputFile ? { inputFile: args.inputFile } : {}),
     };
     this.records.set(rec.id, rec);
     const startMs = Math.round(latencyMs * this.opts.startingFraction);
@@ -124,9 +147,10 @@ export class PredictionStore {
     this.start(rec); // zero-length "processing" if both timers fire in the same tick
     const { outcome } = rec;
     if (outcome.kind === 'succeed') {
-      const n = rec.singleOutput ? 1 : typeof rec.input.num_outputs === 'number' ? rec.input.num_outputs : 1;
-      rec.outputFiles = Array.from({ length: n }, (_, i) => `out-${i}.png`);
-      rec.logs += `100%|██████████| 4/4 [00:00<00:00]\nGenerated ${n} image(s)\n`;
+      rec.outputFiles = outputNames(rec.spec, rec.input);
+      const n = rec.outputFiles.length;
+      const what = rec.spec.kind === 'image' ? `${n} image(s)` : rec.spec.kind === 'video' ? 'video' : 'audio';
+      rec.logs += `100%|██████████| 4/4 [00:00<00:00]\nGenerated ${what}\n`;
       this.terminate(rec, 'succeeded');
     } else if (outcome.kind === 'transient') {
       rec.error = outcome.error;
@@ -167,16 +191,29 @@ export class PredictionStore {
     return rec.completedAt !== undefined && now >= rec.completedAt + this.opts.fileTtlSeconds * 1000;
   }
 
-  /** PNG bytes for an output file, 'expired', or undefined when it never existed. */
-  file(id: string, name: string): Buffer | 'expired' | undefined {
+  /**
+   * An output file (made on first request, then cached), 'expired', or undefined when it never
+   * existed. A file that fails to be made is not cached, so the next request tries again.
+   */
+  file(id: string, name: string): Promise<OutputFile> | 'expired' | undefined {
     const rec = this.records.get(id);
     if (!rec || rec.status !== 'succeeded') return undefined;
     const index = rec.outputFiles.indexOf(name);
     if (index < 0) return undefined;
-    if (this.expired(rec)) return 'expired';
-    const { width, height } = sizeFor(rec.input, this.opts.imageSize);
-    const prompt = typeof rec.input.prompt === 'string' ? rec.input.prompt : JSON.stringify(rec.input);
-    return solidPng(width, height, colourFor(prompt, index));
+    const key = `${id}/${name}`;
+    if (this.expired(rec)) {
+      this.media.delete(key);
+      return 'expired';
+    }
+    let made = this.media.get(key);
+    if (!made) {
+      made = renderOutput(this.render, rec.spec, rec.input, index, rec.inputFile?.load);
+      this.media.set(key, made);
+      made.catch(() => {
+        if (this.media.get(key) === made) this.media.delete(key);
+      });
+    }
+    return made.then((bytes) => ({ bytes, contentType: contentTypeOf(name) }));
   }
 
   toJson(rec: PredictionRecord): Record<string, unknown> {
@@ -187,7 +224,7 @@ export class PredictionStore {
     if (rec.status === 'succeeded' && rec.startedAt !== undefined && rec.completedAt !== undefined) {
       metrics.predict_time = (rec.completedAt - rec.startedAt) / 1000;
       metrics.total_time = (rec.completedAt - rec.createdAt) / 1000;
-      metrics.image_count = rec.outputFiles.length;
+      Object.assign(metrics, outputMetrics(rec.spec, rec.input, rec.outputFiles.length));
     }
     return {
       id: rec.id,
@@ -213,5 +250,6 @@ export class PredictionStore {
   clear(): void {
     for (const rec of this.records.values()) for (const t of rec.timers) clearTimeout(t);
     this.records.clear();
+    this.media.clear();
   }
 }

@@ -5,9 +5,18 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { stableStringify } from '../../util/stableStringify.js';
 import { Accounting, inputHash, type EmulatorStats, type TokenStats } from './accounting.js';
-import { FaultInjector, parseFaultPatch, type FaultConfig } from './faults.js';
-import { bearerToken, HttpError, readJson, sendJson, sendProblem } from './http.js';
-import { BUILTIN_MODELS, ModelRegistry, type EmulatedModelSpec, type Resolution } from './models.js';
+import { FaultInjector, parseFaultPatch, type FaultConfig, type Outcome } from './faults.js';
+import { readUpload, UploadStore } from './files.js';
+import { bearerToken, HttpError, readJson, sendBytes, sendJson, sendProblem } from './http.js';
+import { type InputFile, type InputSources, resolveInputFile } from './inputs.js';
+import { runtimeProblem } from './media.js';
+import {
+  BUILTIN_MODELS,
+  type EmulatedModel,
+  ModelRegistry,
+  type EmulatedModelSpec,
+  type Resolution,
+} from './models.js';
 import { isValidToken, resolveOptions, type ReplicateEmulatorOptions } from './options.js';
 import { PredictionStore } from './predictions.js';
 import { createRng, type Rng } from './random.js';
@@ -33,6 +42,11 @@ export interface ReplicateEmulator {
   webhookSecret(token: string): string;
   /** Prediction JSON as the API would return it (for assertions), or undefined. */
   prediction(id: string): Record<string, unknown> | undefined;
+  /**
+   * A signed download link for an uploaded file (`/v1/files/{id}/download?expiry=&owner=&signature=`,
+   * as Replicate signs them), valid `seconds` (default 3600); undefined when there is no such file.
+   */
+  signedFileUrl(fileId: string, seconds?: number): string | undefined;
   close(): Promise<void>;
 }
 
@@ -47,6 +61,21 @@ function safeDecode(s: string): string {
   }
 }
 
+/** The file input a model reads, first of its image fields that the input sets. */
+function fileField(model: EmulatedModel, input: Record<string, unknown>): string | undefined {
+  if (model.media.kind !== 'video') return undefined;
+  return model.media.video.imageFields.find((f) => input[f] !== undefined && input[f] !== null && input[f] !== '');
+}
+
+/** A failure the model itself reports (its input could not be read, or it rejects it at run time). */
+function modelFailure(error: string): Outcome {
+  return {
+    kind: 'model_error',
+    error,
+    logs: `Traceback (most recent call last):\n  File "/src/predict.py", line 42, in predict\n${error}\n`,
+  };
+}
+
 const unauthenticated = () => new HttpError(401, 'Unauthenticated', 'You did not pass a valid authentication token');
 const notFound = (detail = 'The requested resource could not be found.') => new HttpError(404, 'Not found', detail);
 
@@ -54,6 +83,7 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
   const opts = resolveOptions(options);
   const registry = new ModelRegistry([...BUILTIN_MODELS, ...opts.models]);
   const accounting = new Accounting(opts.limitFor);
+  const uploads = new UploadStore(opts.uploadTtlSeconds);
   const faults = new FaultInjector(opts.faults, opts.seed);
   let latencyRng: Rng = createRng(opts.seed);
   const webhooks = new WebhookSender(
@@ -111,10 +141,28 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
     const resolved: Resolution = modelName ? registry.resolveByModel(modelName) : registry.resolveByVersion(b.version);
     if (!resolved.ok) throw new HttpError(resolved.status, resolved.title, resolved.detail);
     const invalid = registry.validateInput(resolved.model, b.input);
-    if (invalid !== undefined) throw new HttpError(422, 'Input validation failed', invalid);
+    if (invalid !== undefined) {
+      throw new HttpError(
+        422,
+        'Input validation failed',
+        invalid.detail,
+        {},
+        { invalid_fields: invalid.invalidFields },
+      );
+    }
     const input = b.input as Record<string, unknown>;
     const extra: Record<string, unknown> = {};
     for (const k of BODY_PASSTHROUGH) if (b[k] !== undefined) extra[k] = b[k];
+    let outcome = faults.decideOutcome(resolved.model.model, stableStringify(input));
+    const field = fileField(resolved.model, input);
+    let inputFile: InputFile | undefined;
+    if (field !== undefined) {
+      const file = resolveInputFile(field, input[field], token, inputSources);
+      if (file.ok) inputFile = file.file;
+      else if (outcome.kind === 'succeed') outcome = modelFailure(file.error);
+    }
+    const problem = runtimeProblem(resolved.model, input);
+    if (problem !== undefined && outcome.kind === 'succeed') outcome = modelFailure(problem);
     const rec = store.create({
       token,
       model: resolved.model,
@@ -122,7 +170,8 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
       input,
       extra,
       origin: originOf(req),
-      outcome: faults.decideOutcome(resolved.model.model, stableStringify(input)),
+      outcome,
+      ...(inputFile ? { inputFile } : {}),
     });
     accounting.recordCreate(token, rec.id, rec.model, inputHash(input), rec.createdAt);
     sendJson(res, 201, store.toJson(rec));
@@ -132,9 +181,79 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
     return `http://${req.headers.host ?? `${opts.host}:${port}`}`;
   }
 
+  const inputSources: InputSources = {
+    basePath: opts.basePath,
+    isOwn: (url) =>
+      url.port === String(port) &&
+      ['127.0.0.1', 'localhost', '[::1]', opts.host, hostForUrl].includes(url.hostname.toLowerCase()),
+    upload: (id, token) => uploads.get(id, token)?.bytes,
+    output: (id, name) => {
+      const first = store.file(id, name);
+      if (first === undefined || first === 'expired') return undefined;
+      first.catch(() => {}); // awaited by whoever loads it; a failure is theirs to report
+      return async () => {
+        const again = store.file(id, name);
+        if (again === undefined || again === 'expired') throw new Error(`/files/${id}/${name} has expired`);
+        return (await again).bytes;
+      };
+    },
+  };
+
+  async function handleFiles(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<boolean> {
+    const method = req.method ?? 'GET';
+    let m: RegExpExecArray | null;
+    if ((method === 'GET' || method === 'HEAD') && (m = /^\/files\/([^/]+)\/download$/.exec(path))) {
+      // Signed links need no token (as on Replicate); the owner's own token also opens the file.
+      const rec = uploads.get(safeDecode(m[1]!));
+      const token = bearerToken(req);
+      const allowed =
+        rec !== undefined &&
+        (uploads.verify(rec, url.searchParams) || (isValidToken(opts, token) && token === rec.token));
+      if (!rec) throw notFound();
+      if (!allowed) {
+        if (url.searchParams.has('signature'))
+          throw new HttpError(403, 'Forbidden', 'The signature is invalid or has expired');
+        accounting.recordUnauthorized();
+        throw unauthenticated();
+      }
+      if (token && isValidToken(opts, token)) accounting.recordGet(token);
+      sendBytes(req, res, rec.bytes, rec.contentType);
+      return true;
+    }
+    if (path !== '/files' && !path.startsWith('/files/')) return false;
+    const token = authenticate(req);
+    if (method === 'POST' && path === '/files') {
+      const upload = await readUpload(req, opts.maxUploadBytes);
+      const rec = uploads.create(token, upload);
+      accounting.recordUpload(token, rec.bytes.length);
+      sendJson(res, 201, uploads.toJson(rec, `${originOf(req)}${opts.basePath}`));
+      return true;
+    }
+    if (method === 'GET') accounting.recordGet(token);
+    if (method === 'GET' && path === '/files') {
+      const results = uploads.list(token).map((r) => uploads.toJson(r, `${originOf(req)}${opts.basePath}`));
+      sendJson(res, 200, { previous: null, next: null, results });
+      return true;
+    }
+    m = /^\/files\/([^/]+)$/.exec(path);
+    if (m && method === 'GET') {
+      const rec = uploads.get(safeDecode(m[1]!), token);
+      if (!rec) throw notFound();
+      sendJson(res, 200, uploads.toJson(rec, `${originOf(req)}${opts.basePath}`));
+      return true;
+    }
+    if (m && method === 'DELETE') {
+      if (!uploads.delete(safeDecode(m[1]!), token)) throw notFound();
+      res.writeHead(204).end();
+      return true;
+    }
+    throw notFound();
+  }
+
   async function handleApi(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<void> {
     const method = req.method ?? 'GET';
     let m: RegExpExecArray | null;
+    if (await handleFiles(req, res, path, url)) return;
     if (method === 'POST' && (m = /^\/models\/([^/]+\/[^/]+)\/predictions$/.exec(path))) {
       return createPrediction(req, res, safeDecode(m[1]!));
     }
@@ -193,13 +312,13 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
     throw notFound();
   }
 
-  function handleFile(req: IncomingMessage, res: ServerResponse, id: string, name: string): void {
+  async function handleFile(req: IncomingMessage, res: ServerResponse, id: string, name: string): Promise<void> {
     const file = store.file(id, name);
     if (file === undefined || file === 'expired') {
       throw notFound(file === 'expired' ? 'This file has expired and was deleted.' : undefined);
     }
-    res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': file.length, 'Cache-Control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : file);
+    const { bytes, contentType } = await file;
+    sendBytes(req, res, bytes, contentType);
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -219,6 +338,7 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
   function reset(): void {
     webhooks.stop();
     store.clear();
+    uploads.clear();
     accounting.reset();
     faults.reset();
     latencyRng = createRng(opts.seed);
@@ -268,6 +388,10 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
     prediction: (id) => {
       const rec = store.get(id);
       return rec ? store.toJson(rec) : undefined;
+    },
+    signedFileUrl: (fileId, seconds = 3600) => {
+      const rec = uploads.get(fileId);
+      return rec && `${origin}${opts.basePath}/files/${rec.id}/download?${uploads.signedQuery(rec, seconds)}`;
     },
     close: () =>
       new Promise<void>((resolve, reject) => {
