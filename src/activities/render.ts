@@ -31,6 +31,11 @@ export interface RenderShortInput {
   timeline: Timeline;
   /** `wordsRef`: the scene's `NarrationWords` JSON (times relative to its clip), when there is one. */
   scenes: { imageRef: string; narrationRef: string; wordsRef?: string }[];
+  /**
+   * The finished soundtrack (mixSoundtrack: narration, ducked music, −14 LUFS), encoded as it is.
+   * Absent in runs started before soundtracks existed: the render then mixes the narration itself.
+   */
+  soundtrackRef?: string;
 }
 
 export type RenderedShort = VideoFacts;
@@ -66,11 +71,11 @@ export function createRenderActivities({ storage, tools, preset }: RenderDeps) {
       const existing = await describeVideo(videoRef);
       if (Math.abs(existing.durationSec - input.timeline.totalSec) < 0.5) return existing;
     }
-    for (const scene of input.scenes) {
-      for (const ref of [scene.imageRef, scene.narrationRef]) {
-        if (!(await storage.exists(ref)))
-          throw failure(ErrorTypes.AssetMissing, `Scene asset ${ref} is missing from storage.`);
-      }
+    // With a soundtrack the narration clips are already in it; only what the render reads must be there.
+    const sound = input.soundtrackRef ? [input.soundtrackRef] : input.scenes.map((s) => s.narrationRef);
+    for (const ref of [...input.scenes.map((s) => s.imageRef), ...sound]) {
+      if (!(await storage.exists(ref)))
+        throw failure(ErrorTypes.AssetMissing, `Scene asset ${ref} is missing from storage.`);
     }
 
     const videoPath = storage.localPath(videoRef);
@@ -89,10 +94,11 @@ export function createRenderActivities({ storage, tools, preset }: RenderDeps) {
       transition: input.transition,
       totalSec: input.timeline.totalSec,
       captionsFile,
+      soundtrackPath: input.soundtrackRef ? storage.localPath(input.soundtrackRef) : undefined,
       preset,
       scenes: input.scenes.map((s, i) => ({
         imagePath: storage.localPath(s.imageRef),
-        narrationPath: storage.localPath(s.narrationRef),
+        narrationPath: input.soundtrackRef ? undefined : storage.localPath(s.narrationRef),
         timing: input.timeline.scenes[i]!,
       })),
     });

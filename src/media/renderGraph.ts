@@ -1,15 +1,19 @@
 /**
  * Builds the single ffmpeg invocation that renders a short: stills get gentle Ken Burns motion,
- * neighbours overlap in real cross-fades (xfade), each narration is placed at its scene's time on
- * one mixed track, and captions are burned in last. One pass, no intermediate encodes.
+ * neighbours overlap in real cross-fades (xfade), and captions are burned in last. The sound is a
+ * finished soundtrack (mixed and normalised beforehand, see src/media/audio/) that is only
+ * encoded, or, for runs started before soundtracks existed, each narration placed at its scene's
+ * time on one mixed track. One pass, no intermediate encodes.
  */
 import type { TransitionType } from '../domain/shortRequest.js';
 import type { SceneTiming } from '../domain/timeline.js';
+import { placedClip } from './audio/format.js';
 import type { FfmpegInput } from './ffmpeg.js';
 
 export interface RenderScene {
   imagePath: string;
-  narrationPath: string;
+  /** The scene's narration, mixed in when there is no soundtrack. */
+  narrationPath?: string;
   timing: SceneTiming;
 }
 
@@ -22,6 +26,8 @@ export interface RenderSpec {
   totalSec: number;
   /** Relative to the ffmpeg working directory, so it needs no filter-path escaping. */
   captionsFile?: string;
+  /** A finished soundtrack (48 kHz stereo WAV, the timeline's length), encoded as it is. */
+  soundtrackPath?: string;
   preset: string;
 }
 
@@ -45,22 +51,26 @@ export function buildRenderCommand(spec: RenderSpec): RenderCommand {
   const { width: W, height: H, fps } = spec;
   const inputs: FfmpegInput[] = [];
   const chains: string[] = [];
+  const add = (input: FfmpegInput) => inputs.push(input) - 1;
   spec.scenes.forEach((scene, i) => {
-    inputs.push({ path: scene.imagePath }, { path: scene.narrationPath });
+    const image = add({ path: scene.imagePath });
     const frames = Math.round(scene.timing.durationSec * fps);
-    chains.push(`[${2 * i}:v]${stillToClip(W, H, fps, frames, i)}[v${i}]`);
-    const delayMs = Math.round(scene.timing.narrationStartSec * 1000);
-    chains.push(
-      `[${2 * i + 1}:a]aresample=48000,aformat=sample_fmts=fltp:channel_layouts=stereo,adelay=${delayMs}:all=1[a${i}]`,
-    );
+    chains.push(`[${image}:v]${stillToClip(W, H, fps, frames, i)}[v${i}]`);
+    if (spec.soundtrackPath) return;
+    if (!scene.narrationPath) throw new Error(`scene ${i + 1} has no narration and the render no soundtrack`);
+    chains.push(`${placedClip(add({ path: scene.narrationPath }), scene.timing.narrationStartSec)}[a${i}]`);
   });
 
   const n = spec.scenes.length;
   const videoOut = joinVideo(spec, chains);
-  const audioLabels = spec.scenes.map((_, i) => `[a${i}]`).join('');
-  chains.push(
-    `${audioLabels}amix=inputs=${n}:normalize=0:dropout_transition=0,apad,atrim=0:${spec.totalSec.toFixed(3)}[aout]`,
-  );
+  let audioOut = '[aout]';
+  if (spec.soundtrackPath) audioOut = `${add({ path: spec.soundtrackPath })}:a`;
+  else {
+    const audioLabels = spec.scenes.map((_, i) => `[a${i}]`).join('');
+    chains.push(
+      `${audioLabels}amix=inputs=${n}:normalize=0:dropout_transition=0,apad,atrim=0:${spec.totalSec.toFixed(3)}[aout]`,
+    );
+  }
   if (spec.captionsFile) chains.push(`[${videoOut}]ass=filename=${spec.captionsFile}[vout]`);
   else chains.push(`[${videoOut}]null[vout]`);
 
@@ -71,7 +81,7 @@ export function buildRenderCommand(spec: RenderSpec): RenderCommand {
       '-map',
       '[vout]',
       '-map',
-      '[aout]',
+      audioOut,
       '-c:v',
       'libx264',
       '-preset',
