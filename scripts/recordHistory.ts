@@ -20,6 +20,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { activityDepsFromConfig } from '../src/activities/index.js';
 import { parseConfig } from '../src/config/index.js';
+import { startElevenLabsEmulator } from '../src/emulators/elevenlabs/index.js';
+import { startOpenAiEmulator } from '../src/emulators/openai/index.js';
 import { startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { LocalStorage } from '../src/storage/index.js';
 import { findTemporalCli } from '../src/temporal/cliPath.js';
@@ -37,7 +39,11 @@ interface Scenario {
   input: Record<string, unknown>;
   /** Runs the key workers against the emulator. */
   replicate?: boolean;
+  /** A plan fault the LLM emulator answers with while this scenario runs. */
+  llmFault?: string;
 }
+
+const STORY = 'The fox woke up. It ran to the river. It slept in the sun. The moon rose. An owl called twice.';
 
 const SCENARIOS: Scenario[] = [
   {
@@ -58,6 +64,61 @@ const SCENARIOS: Scenario[] = [
       provider: 'replicate',
       model: 'black-forest-labs/flux-schnell',
       fps: 12,
+      captions: false,
+      transition: { type: 'cut', duration: 0 },
+    },
+  },
+  {
+    // The LLM plans (five acts), ElevenLabs speaks beside the images, a generated bed under it all.
+    workflowType: 'shortVideo',
+    name: 'llm-elevenlabs-music',
+    workflowId: 'short-en-recorded-llm-elevenlabs-music',
+    input: {
+      story: STORY,
+      sceneCount: 5,
+      aspect: '1:1',
+      fps: 12,
+      planner: 'llm',
+      structure: 'five-act',
+      narration: { provider: 'elevenlabs' },
+      music: { source: 'generated', volume: 0.3 },
+      captions: { style: 'karaoke' },
+      transition: { type: 'cut', duration: 0 },
+    },
+  },
+  {
+    // The LLM answers garbage: the offline splitter plans instead, and says why.
+    workflowType: 'shortVideo',
+    name: 'llm-fallback',
+    workflowId: 'short-en-recorded-llm-fallback',
+    llmFault: 'plan-garbage',
+    input: {
+      story: STORY,
+      sceneCount: 3,
+      aspect: '1:1',
+      fps: 12,
+      planner: 'auto',
+      transition: { type: 'cut', duration: 0 },
+    },
+  },
+  {
+    // Images, voices and music all on the key pool.
+    workflowType: 'shortVideo',
+    name: 'replicate-audio',
+    workflowId: 'short-en-recorded-replicate-audio',
+    replicate: true,
+    input: {
+      story: STORY,
+      sceneCount: 3,
+      aspect: '1:1',
+      fps: 12,
+      provider: 'replicate',
+      model: 'black-forest-labs/flux-schnell',
+      narration: { provider: 'replicate', model: 'minimax/speech-02-turbo' },
+      music: {
+        source: 'replicate',
+        model: 'meta/musicgen:671ac645ce5e552cc63a54a2bbff63fcf798043055d2dac5fc9e36a837eedcfb',
+      },
       captions: false,
       transition: { type: 'cut', duration: 0 },
     },
@@ -107,6 +168,8 @@ const emulator = await startReplicateEmulator({
   tokens: [TOKEN],
   sendWebhooks: false,
 });
+const llm = await startOpenAiEmulator();
+const eleven = await startElevenLabsEmulator();
 try {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelflow-record-'));
   const config = parseConfig({
@@ -116,6 +179,11 @@ try {
     REPLICATE_API_TOKEN: TOKEN,
     REPLICATE_BASE_URL: emulator.url,
     REPLICATE_KEY_CONCURRENCY: '4',
+    LLM_BASE_URL: llm.url,
+    LLM_MODEL: 'emulator-planner',
+    LLM_API_KEY: 'sk-record-history-0001',
+    ELEVENLABS_BASE_URL: eleven.url,
+    ELEVENLABS_API_KEY: `sk_${'r'.repeat(48)}`,
   });
   const workers = await createWorkers({
     connection: env.nativeConnection,
@@ -129,6 +197,7 @@ try {
   const controller = new AbortController();
   const running = runWorkers(workers, controller.signal);
   for (const scenario of chosen) {
+    llm.setFaults(scenario.llmFault ? { plan: scenario.llmFault as never } : {}, 'replace');
     const handle = await env.client.workflow.start(scenario.workflowType, {
       taskQueue: 'record-history',
       workflowId: scenario.workflowId,
@@ -147,6 +216,6 @@ try {
   controller.abort();
   await running;
 } finally {
-  await emulator.close();
+  await Promise.all([emulator.close(), llm.close(), eleven.close()]);
   await env.teardown();
 }

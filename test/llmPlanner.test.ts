@@ -94,12 +94,15 @@ describe('answers that need digging out or repairing', () => {
     expect(chatRequests().map((e) => e.repair)).toEqual([false, true]);
   });
 
-  it.each(['plan-broken-always', 'plan-garbage'])('%s: PlanInvalid after exactly one repair, non-retryable', async (model) => {
-    const err = await failureOf(plan(model));
-    expect(err.type).toBe(ProviderErrorTypes.PlanInvalid);
-    expect(err.nonRetryable).toBe(true);
-    expect(chatRequests()).toHaveLength(2);
-  });
+  it.each(['plan-broken-always', 'plan-garbage'])(
+    '%s: PlanInvalid after exactly one repair, non-retryable',
+    async (model) => {
+      const err = await failureOf(plan(model));
+      expect(err.type).toBe(ProviderErrorTypes.PlanInvalid);
+      expect(err.nonRetryable).toBe(true);
+      expect(chatRequests()).toHaveLength(2);
+    },
+  );
 });
 
 describe('endpoints that do not do structured output', () => {

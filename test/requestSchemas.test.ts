@@ -26,7 +26,9 @@ describe('shortRequestSchema', () => {
     expect(shortRequestSchema.safeParse({ story: 'x', structure: 'five-act', sceneCount: 4 }).success).toBe(false);
     expect(shortRequestSchema.safeParse({ story: 'x', voice: 'a', narration: { voice: 'b' } }).success).toBe(false);
     expect(shortRequestSchema.safeParse({ story: 'x', music: { source: 'url' } }).success).toBe(false);
-    expect(shortRequestSchema.safeParse({ story: 'x', music: { source: 'url', url: 'file:///etc/passwd' } }).success).toBe(false);
+    expect(
+      shortRequestSchema.safeParse({ story: 'x', music: { source: 'url', url: 'file:///etc/passwd' } }).success,
+    ).toBe(false);
   });
 
   it('takes the planner, narration, caption and music choices', () => {

@@ -47,7 +47,11 @@ const STORIES = {
   ko: '여우는 일찍 일어났다. 여우는 강으로 달려가 웃었다.',
 };
 
-async function narrate(provider: 'elevenlabs' | 'openai', language: keyof typeof STORIES, keys = { eleven: ELEVEN_KEY, openai: OPENAI_KEY }) {
+async function narrate(
+  provider: 'elevenlabs' | 'openai',
+  language: keyof typeof STORIES,
+  keys = { eleven: ELEVEN_KEY, openai: OPENAI_KEY },
+) {
   const dataDir = await tempDataDir();
   const deps = offlineDeps(dataDir, {
     speechProviders: {
@@ -57,12 +61,22 @@ async function narrate(provider: 'elevenlabs' | 'openai', language: keyof typeof
         maskedKey: 'sk_…cdef',
         model: 'eleven_multilingual_v2',
       }),
-      openai: createOpenAiSpeechProvider({ baseUrl: openai.url, apiKey: keys.openai, maskedKey: 'sk-…0000', model: 'tts-1' }),
+      openai: createOpenAiSpeechProvider({
+        baseUrl: openai.url,
+        apiKey: keys.openai,
+        maskedKey: 'sk-…0000',
+        model: 'tts-1',
+      }),
     },
   });
   const activities = createPipelineActivities(deps);
   const run = typedRunner(new MockActivityEnvironment());
-  const plan = await run(activities.planScenes, { runKey: 'voices', story: STORIES[language], sceneCount: 1, style: 'ink' });
+  const plan = await run(activities.planScenes, {
+    runKey: 'voices',
+    story: STORIES[language],
+    sceneCount: 1,
+    style: 'ink',
+  });
   const narration = await run(activities.synthesizeNarration, {
     runKey: 'voices',
     planRef: plan.planRef,
@@ -90,7 +104,8 @@ describe('ElevenLabs', () => {
     expect(media.streams[0]).toMatchObject({ type: 'audio', sampleRate: 48000, channels: 1 });
     const words = JSON.parse((await readFile(storage.localPath(narration.wordsRef!))).toString()) as NarrationWords;
     expect(words.words.length).toBeGreaterThan(3);
-    for (let i = 1; i < words.words.length; i++) expect(words.words[i]!.startSec).toBeGreaterThanOrEqual(words.words[i - 1]!.startSec);
+    for (let i = 1; i < words.words.length; i++)
+      expect(words.words[i]!.startSec).toBeGreaterThanOrEqual(words.words[i - 1]!.startSec);
     expect(words.words.at(-1)!.endSec).toBeLessThanOrEqual(narration.durationSec + 0.2);
     expect(eleven.stats().requests['POST /v1/text-to-speech/{voice_id}/with-timestamps']).toBe(1);
   });
@@ -154,7 +169,13 @@ describe('a voice this worker has not configured', () => {
     const run = typedRunner(new MockActivityEnvironment());
     const plan = await run(activities.planScenes, { runKey: 'nokeys', story: STORIES.en, sceneCount: 1, style: 'ink' });
     const err = await failureOf(
-      run(activities.synthesizeNarration, { runKey: 'nokeys', planRef: plan.planRef, sceneIndex: 0, language: 'en', provider: 'elevenlabs' }),
+      run(activities.synthesizeNarration, {
+        runKey: 'nokeys',
+        planRef: plan.planRef,
+        sceneIndex: 0,
+        language: 'en',
+        provider: 'elevenlabs',
+      }),
     );
     expect(err.type).toBe(ProviderErrorTypes.SpeechNotConfigured);
     expect(err.message).toContain('ELEVENLABS_API_KEY');

@@ -7,9 +7,11 @@ import { createOfflineArtProvider } from '../providers/offlineArt.js';
 import { createOpenAiSpeechProvider } from '../providers/openaiSpeech.js';
 import type { NarrationProvider, VisualProvider } from '../providers/types.js';
 import type { Storage } from '../storage/index.js';
+import { type SafeFetcher, createSafeFetcher } from '../net/safeFetch.js';
 import { createNarrationActivities } from './narration.js';
 import { type PlanDeps, createPlanActivities } from './plan.js';
 import { createRenderActivities } from './render.js';
+import { createSoundtrackActivities } from './soundtrack.js';
 import { createVisualActivities } from './visuals.js';
 
 export interface ActivityDeps {
@@ -24,6 +26,8 @@ export interface ActivityDeps {
   speechProviders?: Partial<Record<Exclude<NarrationProviderName, 'espeak' | 'replicate'>, NarrationProvider>>;
   defaultNarrationProvider?: NarrationProviderName;
   llm?: PlanDeps['llm'];
+  /** The one fetcher for user-supplied URLs (music today). */
+  fetcher: SafeFetcher;
 }
 
 /** Light, I/O-bound activities served on the main task queue. */
@@ -42,6 +46,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
       providers: { espeak: deps.narrationProvider, ...deps.speechProviders },
       defaultProvider: deps.defaultNarrationProvider ?? 'espeak',
     }),
+    ...createSoundtrackActivities({ storage: deps.storage, tools: deps.tools, fetcher: deps.fetcher }),
   };
 }
 
@@ -69,5 +74,6 @@ export function activityDepsFromConfig(config: Config, storage: Storage): Activi
     },
     defaultNarrationProvider: speech.defaultProvider,
     ...(llm ? { llm: { client: createLlmClient(llm), config: llm } } : {}),
+    fetcher: createSafeFetcher(config.providers.fetch),
   };
 }

@@ -31,8 +31,13 @@ export interface ProvidersConfig {
   };
   /** Replicate music model for `music.source: "replicate"`. */
   replicateMusicModel: string;
-  /** Hosts or CIDRs the safe fetcher may reach although they are private (FETCH_ALLOW). */
-  fetchAllow: string[];
+  /** The one fetcher for user-supplied URLs (src/net/safeFetch.ts). */
+  fetch: {
+    /** Hosts or CIDRs it may reach although they are private (FETCH_ALLOW). */
+    allow: string[];
+    maxBytes: number;
+    timeoutMs: number;
+  };
 }
 
 const OPENAI = 'https://api.openai.com/v1';
@@ -57,6 +62,8 @@ const envSchema = z.object({
     .regex(MODEL_REF)
     .default('meta/musicgen:671ac645ce5e552cc63a54a2bbff63fcf798043055d2dac5fc9e36a837eedcfb'),
   FETCH_ALLOW: z.string().default(''),
+  FETCH_MAX_MB: z.coerce.number().min(1).max(10_000).default(50),
+  FETCH_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });
 
 export function parseProvidersConfig(env: NodeJS.ProcessEnv): { config?: ProvidersConfig; issues?: z.ZodError } {
@@ -103,9 +110,13 @@ export function parseProvidersConfig(env: NodeJS.ProcessEnv): { config?: Provide
         replicateModel: e.REPLICATE_SPEECH_MODEL,
       },
       replicateMusicModel: e.REPLICATE_MUSIC_MODEL,
-      fetchAllow: e.FETCH_ALLOW.split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
+      fetch: {
+        allow: e.FETCH_ALLOW.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+        maxBytes: Math.round(e.FETCH_MAX_MB * 1024 * 1024),
+        timeoutMs: e.FETCH_TIMEOUT_SECONDS * 1000,
+      },
     },
   };
 }

@@ -9,6 +9,8 @@ import { type PlanRequest, SPEECH_RATE } from './prompt.js';
  * language, the length budget). Problems are worded for the model, since they go back to it.
  */
 export function checkPlan(value: unknown, request: PlanRequest): { plan: LlmPlan } | { problems: string[] } {
+  if (value === undefined)
+    return { problems: ['the answer holds no JSON object; answer with exactly one JSON object'] };
   const parsed = llmPlanSchema.safeParse(value);
   if (!parsed.success) return { problems: describeIssues(parsed.error, { max: 10 }).message.split('; ') };
   const plan = parsed.data;

@@ -68,6 +68,6 @@ export async function makeSoundtrack(args: {
         ? { source: music!.source, provider: bed.provider, offline: bed.offline }
         : { source: 'none' },
     },
-    music: { offline: bed?.offline ?? true },
+    music: { offline: bed?.musicRef ? bed.offline : true },
   };
 }

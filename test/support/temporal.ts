@@ -14,6 +14,7 @@ import { inject } from 'vitest';
 import { type ActivityDeps } from '../../src/activities/index.js';
 import type { ReplicateConfig } from '../../src/config/replicate.js';
 import { createEspeakProvider } from '../../src/providers/espeak.js';
+import { createSafeFetcher } from '../../src/net/safeFetch.js';
 import { createOfflineArtProvider } from '../../src/providers/offlineArt.js';
 import { LocalStorage } from '../../src/storage/index.js';
 import { WORKFLOWS_PATH, createWorkers, runWorkers } from '../../src/worker/createWorkers.js';
@@ -46,6 +47,12 @@ export function offlineDeps(dataDir: string, overrides: Partial<ActivityDeps> = 
     visualProviders: { 'offline-art': createOfflineArtProvider() },
     defaultVisualProvider: 'offline-art',
     narrationProvider: createEspeakProvider({ espeakPath: tools.espeak }),
+    // Tests serve music and other media from their own loopback servers.
+    fetcher: createSafeFetcher({
+      allow: ['127.0.0.1', '::1', 'localhost'],
+      maxBytes: 50 * 1024 * 1024,
+      timeoutMs: 30_000,
+    }),
     ...overrides,
   };
 }
