@@ -22,7 +22,7 @@ import { planStory } from './planStory.js';
 import { ProgressTracker } from './progressTracker.js';
 import { DEFAULT_REPLICATE_MODEL, DEFAULT_SPEECH_MODEL, replicateActivities } from './replicateActivities.js';
 import { allToTheEnd, forEachScene, unique } from './sceneSteps.js';
-import { type Soundtrack, makeSoundtrack } from './soundtrack.js';
+import { type Soundtrack, mixWithNarration, prepareBed } from './soundtrack.js';
 
 /** Narration no longer waits for the images: both run for every scene at once. */
 export const NARRATION_BESIDE_VISUALS = 'narration-beside-visuals';
@@ -113,11 +113,14 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
     let narrations: SceneNarration[];
     let soundtrack: Soundtrack | undefined;
     if (patched(NARRATION_BESIDE_VISUALS)) {
-      // Narration does not need the images; the soundtrack follows the narration, not the images.
+      // Narration does not need the images, and the music bed needs neither: all start at once.
       progress.stage('scenes');
+      const bed = patched(SOUNDTRACK_MIX) ? prepareBed({ runKey, input, plan }) : undefined;
       const narrated = narrate();
-      const mixed = patched(SOUNDTRACK_MIX)
-        ? narrated.then((n) => makeSoundtrack({ runKey, input, plan, narrations: n, timeline: timelineOf(n) }))
+      const mixed = bed
+        ? Promise.all([narrated, bed]).then(([n, b]) =>
+            mixWithNarration({ runKey, input, narrations: n, timeline: timelineOf(n), bed: b }),
+          )
         : Promise.resolve(undefined);
       [images, narrations, soundtrack] = await allToTheEnd([visuals(), narrated, mixed] as const);
     } else {

@@ -7,6 +7,7 @@ import type { Mood } from '../domain/plan.js';
 import type { SoundtrackFacts } from '../domain/result.js';
 import type { ShortVideoInput } from '../domain/shortRequest.js';
 import type { Timeline } from '../domain/timeline.js';
+import { estimatedSeconds } from '../planner/checkPlan.js';
 import { DEFAULT_MUSIC_MODEL, replicateActivities } from './replicateActivities.js';
 
 const { prepareMusic, mixSoundtrack } = proxyActivities<PipelineActivities>({
@@ -22,52 +23,79 @@ const { prepareMusic, mixSoundtrack } = proxyActivities<PipelineActivities>({
   },
 });
 
+export interface MusicBed {
+  musicRef?: string;
+  source: string;
+  provider?: string;
+  offline: boolean;
+}
+
 export interface Soundtrack {
   soundtrackRef: string;
   facts: SoundtrackFacts;
   music: { offline: boolean };
 }
 
+/** Narration and pauses of a scene, generously, so a bed made before the voices is never short. */
+const SCENE_OVERHEAD_SEC = 1.5;
+const BED_MARGIN = 1.3;
+
 /**
- * The short's sound: a music bed (made locally, fetched, or generated on the key pool) laid under
- * the narration, ducked under every spoken line, faded, and normalised to −14 LUFS / −1 dBTP.
+ * The music bed, started as soon as the plan exists so it is ready when the narration is: made
+ * locally, fetched, or generated on the key pool. Its length is an estimate from the plan's text
+ * (the mix trims or loops it to the real timeline).
  */
-export async function makeSoundtrack(args: {
+export async function prepareBed(args: {
   runKey: string;
   input: ShortVideoInput;
   plan: PlanResult;
-  narrations: SceneNarration[];
-  timeline: Timeline;
-}): Promise<Soundtrack> {
-  const { runKey, input, plan, narrations, timeline } = args;
+}): Promise<MusicBed> {
+  const { runKey, input, plan } = args;
   const music = input.music && input.music.source !== 'none' ? input.music : undefined;
+  if (!music) return { source: 'none', offline: true };
   const moods = plan.scenes.map((s) => s.mood ?? 'calm') as Mood[];
-  const bed = !music
-    ? undefined
-    : music.source === 'replicate'
+  const durationSec = Math.max(
+    10,
+    BED_MARGIN *
+      plan.scenes.reduce((sum, s) => sum + SCENE_OVERHEAD_SEC + estimatedSeconds(s.narration ?? s.preview, plan), 0),
+  );
+  const bed =
+    music.source === 'replicate'
       ? await replicateActivities().generateMusicOnReplicate({
           runKey,
           prompt: music.prompt,
           moods,
-          durationSec: timeline.totalSec,
+          durationSec,
           model: music.model ?? DEFAULT_MUSIC_MODEL,
         })
-      : await prepareMusic({ runKey, music, moods, durationSec: timeline.totalSec });
+      : await prepareMusic({ runKey, music, moods, durationSec });
+  return bed.musicRef
+    ? { musicRef: bed.musicRef, source: music.source, provider: bed.provider, offline: bed.offline }
+    : { source: 'none', offline: true };
+}
+
+/** The narration on the timeline over the bed, ducked under every spoken line, faded, at −14 LUFS / −1 dBTP. */
+export async function mixWithNarration(args: {
+  runKey: string;
+  input: ShortVideoInput;
+  narrations: SceneNarration[];
+  timeline: Timeline;
+  bed: MusicBed;
+}): Promise<Soundtrack> {
+  const { runKey, input, narrations, timeline, bed } = args;
   const mixed = await mixSoundtrack({
     runKey,
     timeline,
     narrationRefs: narrations.map((n) => n.narrationRef),
-    ...(bed?.musicRef ? { musicRef: bed.musicRef, musicVolume: music?.volume } : {}),
+    ...(bed.musicRef ? { musicRef: bed.musicRef, musicVolume: input.music?.volume } : {}),
   });
   return {
     soundtrackRef: mixed.soundtrackRef,
     facts: {
       integratedLufs: mixed.integratedLufs,
       truePeakDbtp: mixed.truePeakDbtp,
-      music: bed?.musicRef
-        ? { source: music!.source, provider: bed.provider, offline: bed.offline }
-        : { source: 'none' },
+      music: bed.musicRef ? { source: bed.source, provider: bed.provider, offline: bed.offline } : { source: 'none' },
     },
-    music: { offline: bed?.musicRef ? bed.offline : true },
+    music: { offline: bed.offline },
   };
 }
