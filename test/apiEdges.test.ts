@@ -156,7 +156,25 @@ describe('a finished run', () => {
     queries.length = 0;
     const status = await app.request(`/v1/shorts/${id}`);
     expect(status.status).toBe(200);
-    expect(await status.json()).toMatchObject({ status: 'completed', progress: { stage: 'completed', percent: 100 } });
+    expect(await status.json()).toMatchObject({
+      status: 'completed',
+      progress: { stage: 'completed', percent: 100 },
+      // The whole plan is readable: what each scene says and shows.
+      result: {
+        plan: {
+          planner: 'offline-splitter',
+          scenes: [
+            {
+              narration: 'A small fox woke up in the forest.',
+              imagePrompt: expect.any(String),
+              mood: expect.any(String),
+            },
+            { narration: 'It ran to the river.' },
+          ],
+        },
+        soundtrack: { integratedLufs: expect.any(Number), music: { source: 'none' } },
+      },
+    });
     expect((await app.request(`/v1/shorts/${id}/video`, { method: 'HEAD' })).status).toBe(200);
     await expectError(await app.request(`/v1/shorts/${id}/cancel`, { method: 'POST' }), 409, 'already_finished');
     expect(queries).toEqual([]);

@@ -152,9 +152,15 @@ interface Delivered {
 
 function printJson(delivered: Delivered, result: ShortResult): void {
   const { id, output, sizeBytes, webUiUrl } = delivered;
-  const { durationSec, width, height, providers, offline } = result;
+  const { durationSec, width, height, providers, offline, soundtrack } = result;
+  const plan = result.plan && {
+    title: result.plan.title,
+    planner: result.plan.planner,
+    structure: result.plan.structure,
+    ...(result.plan.fallbackReason ? { fallbackReason: result.plan.fallbackReason } : {}),
+  };
   process.stdout.write(
-    `${JSON.stringify({ id, output, durationSec, width, height, sizeBytes, providers, offline, webUiUrl })}\n`,
+    `${JSON.stringify({ id, output, durationSec, width, height, sizeBytes, providers, offline, plan, soundtrack, webUiUrl })}\n`,
   );
 }
 
@@ -165,6 +171,12 @@ function printSummary(delivered: Delivered, result: ShortResult, config: Config,
     `  video       ${formatSeconds(result.durationSec)} · ${result.width}×${result.height} · ${result.fps} fps · ${formatBytes(delivered.sizeBytes)}`,
     `  language    ${result.language}`,
     `  providers   ${formatProviders(result.providers)}`,
+    ...planLines(result),
+    ...(result.soundtrack
+      ? [
+          `  sound       ${result.soundtrack.integratedLufs.toFixed(1)} LUFS · true peak ${result.soundtrack.truePeakDbtp.toFixed(1)} dBTP · music ${result.soundtrack.music.provider ?? 'none'}`,
+        ]
+      : []),
     ...(result.offline
       ? ['  note        offline placeholder art and espeak-ng narration (no AI providers configured)']
       : []),
@@ -176,6 +188,18 @@ function printSummary(delivered: Delivered, result: ShortResult, config: Config,
       : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** "plan  “The keeper's light” · five-act", and why the LLM did not plan it when it did not. */
+function planLines(result: ShortResult): string[] {
+  const plan = result.plan;
+  if (!plan) return [];
+  const lines = [
+    `  plan        ${plan.title ? `“${plan.title}” · ` : ''}${plan.structure ?? 'scenes'} · ${plan.planner}`,
+  ];
+  if (plan.fallbackReason)
+    lines.push(`              planned offline because the LLM could not: ${plan.fallbackReason.split('\n')[0]}`);
+  return lines;
 }
 
 function reportCancelled(status: ShortState): number {

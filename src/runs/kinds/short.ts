@@ -1,6 +1,6 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Config } from '../../config/index.js';
-import { type ShortProgress, overallPercent } from '../../domain/progress.js';
+import { type PlanView, type ShortProgress, overallPercent } from '../../domain/progress.js';
 import type { ShortResult } from '../../domain/result.js';
 import { type ParsedShortRequest, type ShortVideoInput, shortRequestSchema } from '../../domain/shortRequest.js';
 import { detectLanguage } from '../../text/language.js';
@@ -8,7 +8,7 @@ import { getShortProgressQuery } from '../../workflows/definitions.js';
 import { shortVideo } from '../../workflows/shortVideo.js';
 import { ProviderUnavailableError } from '../errors.js';
 import { slugOf } from '../ids.js';
-import { defineRunKind } from '../kind.js';
+import { type Scrub, defineRunKind } from '../kind.js';
 import type { RunState } from '../status.js';
 
 /** A short: story → scenes → images and narration → one MP4 (the `shortVideo` workflow). */
@@ -53,9 +53,10 @@ export const shortKind = defineRunKind({
       error: s.error && scrub(s.error),
     })),
     error: p.error && scrub(p.error),
+    ...(p.plan ? { plan: publicPlan(p.plan, scrub) } : {}),
   }),
   // Whitelisted field by field: storage keys and the worker's file paths stay inside.
-  publicResult: (id, r) => ({
+  publicResult: (id, r, scrub) => ({
     video: `${selfLink(id)}/video`,
     durationSec: r.durationSec,
     width: r.width,
@@ -74,7 +75,10 @@ export const shortKind = defineRunKind({
       visualProvider: s.visualProvider,
       narrationProvider: s.narrationProvider,
       voice: s.voice,
+      ...(s.wordsSource ? { captionTimings: s.wordsSource } : {}),
     })),
+    ...(r.plan ? { plan: publicPlan(r.plan, scrub) } : {}),
+    ...(r.soundtrack ? { soundtrack: r.soundtrack } : {}),
   }),
   extraLinks: (self) => ({ video: `${self}/video` }),
   files: [
@@ -91,6 +95,11 @@ export const shortKind = defineRunKind({
     },
   ],
 });
+
+/** The whole plan: what each scene says, shows and how it moves; a fallback's reason scrubbed like any message. */
+function publicPlan(plan: PlanView, scrub: Scrub): PlanView {
+  return { ...plan, ...(plan.fallbackReason ? { fallbackReason: scrub(plan.fallbackReason) } : {}) };
+}
 
 function selfLink(id: string): string {
   return `/v1/shorts/${encodeURIComponent(id)}`;
@@ -172,7 +181,13 @@ function progressOfResult(result: ShortResult): ShortProgress {
     visualProvider: s.visualProvider,
     narrationProvider: s.narrationProvider,
   }));
-  const progress = { stage: 'completed' as const, sceneCount: scenes.length, scenes, renderPercent: 100 };
+  const progress = {
+    stage: 'completed' as const,
+    sceneCount: scenes.length,
+    scenes,
+    renderPercent: 100,
+    ...(result.plan ? { plan: result.plan } : {}),
+  };
   return { ...progress, percent: overallPercent(progress) };
 }
 
