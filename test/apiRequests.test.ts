@@ -2,6 +2,7 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../src/api/app.js';
+import { drainLateTemporalWork } from '../src/api/deadline.js';
 import { serveApi } from '../src/api/server.js';
 import { idForIdempotencyKey } from '../src/runs/ids.js';
 import { type Config, parseConfig } from '../src/config/index.js';
@@ -296,7 +297,11 @@ describe('when Temporal is down', () => {
       temporalDeadlineMs: 1000,
     });
   });
-  afterAll(() => down.connection.close());
+  // Requests that answered 503 at the deadline may still be retrying on this connection.
+  afterAll(async () => {
+    await drainLateTemporalWork(down);
+    await down.connection.close();
+  });
 
   it('GET /healthz → 503 degraded with temporal_unavailable', async () => {
     const res = await downApp.request('/healthz');

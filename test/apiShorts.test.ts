@@ -114,13 +114,17 @@ describe('a short made through the API', () => {
     narrationGate = new Gate();
     id = await startShort({ 'idempotency-key': fullRunKey });
 
-    const running = await pollStatus(id, (s) => s.progress?.stage === 'narration');
+    // Images and narration run side by side (stage "scenes"); the gate holds the narration back.
+    const running = await pollStatus(
+      id,
+      (s) => s.progress?.stage === 'scenes' && s.progress.scenes.every((scene) => scene.visual === 'done'),
+    );
     expect(running).toMatchObject({
       id,
       status: 'running',
       webUiUrl: expect.stringContaining(id),
       progress: {
-        stage: 'narration',
+        stage: 'scenes',
         sceneCount: 2,
         scenes: [
           {
@@ -146,7 +150,7 @@ describe('a short made through the API', () => {
 
     const notReady = await expectError(await app.request(`/v1/shorts/${id}/video`), 409, 'not_ready');
     expect(notReady.error.message).toContain(`${running.progress!.percent}%`);
-    expect(notReady.error.progress).toEqual({ stage: 'narration', percent: running.progress!.percent });
+    expect(notReady.error.progress).toEqual({ stage: 'scenes', percent: running.progress!.percent });
 
     narrationGate.open();
     const done = await pollStatus(id, (s) => s.status !== 'running');

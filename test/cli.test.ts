@@ -69,7 +69,19 @@ describe('reelflow make / status', () => {
     expect(result.stdout.trim().split('\n')).toHaveLength(1);
     expect(made).toMatchObject({ output: out, width: 1080, height: 1080, offline: true });
     expect(Object.keys(made).sort()).toEqual(
-      ['durationSec', 'height', 'id', 'offline', 'output', 'providers', 'sizeBytes', 'webUiUrl', 'width'].sort(),
+      [
+        'durationSec',
+        'height',
+        'id',
+        'offline',
+        'output',
+        'plan',
+        'providers',
+        'sizeBytes',
+        'soundtrack',
+        'webUiUrl',
+        'width',
+      ].sort(),
     );
     expect(made.webUiUrl).toContain(`/workflows/${String(made.id)}`);
 

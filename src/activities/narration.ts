@@ -10,6 +10,7 @@ import { ProviderErrorTypes, failure as providerFailure } from '../providers/fai
 import type { NarrationProvider, SpeechResult } from '../providers/types.js';
 import { type Storage, runKeys } from '../storage/index.js';
 import { activityFailure } from './failures.js';
+import { withHeartbeat } from './heartbeat.js';
 import { readPlannedScene } from './plan.js';
 
 export interface SynthesizeNarrationInput {
@@ -67,7 +68,8 @@ export function createNarrationActivities({ storage, tools, providers, defaultPr
       );
     }
     try {
-      return await speak(input, provider, narrationRef);
+      // Heartbeats let a crashed worker's narration be retried in seconds (paid voices take a while).
+      return await withHeartbeat(() => speak(input, provider, narrationRef));
     } catch (err) {
       if (err instanceof ToolNotFoundError) {
         throw failure(

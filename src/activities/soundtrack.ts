@@ -13,6 +13,7 @@ import { FfmpegError, type MediaTools, probeMedia, runFfmpeg } from '../media/ff
 import { SafeFetchError, type SafeFetcher } from '../net/safeFetch.js';
 import { type Storage, runKeys } from '../storage/index.js';
 import { activityFailure } from './failures.js';
+import { withHeartbeat } from './heartbeat.js';
 
 export interface SoundtrackDeps {
   storage: Storage;
@@ -64,8 +65,6 @@ export interface MixedSoundtrack {
 
 export const GENERATED_MUSIC_PROVIDER = 'generated-ambient';
 const DEFAULT_MUSIC_VOLUME = 0.3;
-/** Heartbeat at least this often even when ffmpeg is quiet (as the render does). */
-const HEARTBEAT_EVERY_MS = 5_000;
 /** A mix may miss the target by this much before it is refused (it lands within 0.3 LU in practice). */
 const ACCEPTED_LOUDNESS_LU = 1;
 /** A music URL must be audio by its first bytes (a container that can hold audio counts). */
@@ -105,7 +104,7 @@ export function createSoundtrackActivities({ storage, tools, fetcher }: Soundtra
     const ctx = Context.current();
     try {
       if (await isWholeWav(musicRef, samples)) return made;
-      await withHeartbeat(ctx, async (progress) => {
+      await withHeartbeat(async (progress) => {
         if (music.source === 'generated') await generateBed(musicRef, made.mood!, input.durationSec, progress);
         else await fetchTrack(input.runKey, music.url!, musicRef, input.durationSec, progress);
       });
@@ -218,7 +217,7 @@ export function createSoundtrackActivities({ storage, tools, fetcher }: Soundtra
     let final: Loudness | undefined;
     const premix = await storage.stage(premixKey(input.runKey));
     try {
-      await withHeartbeat(ctx, (progress) =>
+      await withHeartbeat((progress) =>
         storage.put(
           soundtrackRef,
           async (output) => {
@@ -259,21 +258,6 @@ export function createSoundtrackActivities({ storage, tools, fetcher }: Soundtra
 type Progress = (fraction: number) => void;
 
 /** Runs `work`, heartbeating its progress as it reports it and at least every few seconds. */
-async function withHeartbeat<T>(ctx: Context, work: (progress: Progress) => Promise<T>): Promise<T> {
-  let percent = 0;
-  ctx.heartbeat({ percent });
-  const keepAlive = setInterval(() => ctx.heartbeat({ percent }), HEARTBEAT_EVERY_MS);
-  try {
-    const result = await work((fraction) => {
-      percent = Math.floor(Math.min(1, Math.max(0, fraction)) * 100);
-      ctx.heartbeat({ percent });
-    });
-    ctx.heartbeat({ percent: 100 });
-    return result;
-  } finally {
-    clearInterval(keepAlive);
-  }
-}
 
 /** A mix that missed the delivery target is not committed (normalisation corrects itself first). */
 function checkLoudness(measured: Loudness): void {

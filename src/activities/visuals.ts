@@ -5,6 +5,7 @@ import { verifyImage } from '../media/verify.js';
 import type { VisualProvider } from '../providers/types.js';
 import { type Storage, runKeys } from '../storage/index.js';
 import { activityFailure } from './failures.js';
+import { withHeartbeat } from './heartbeat.js';
 import { readPlannedScene } from './plan.js';
 
 export interface GenerateSceneImageInput {
@@ -43,7 +44,8 @@ export function createVisualActivities({ storage, providers, defaultProvider, to
     }
     const imageRef = runKeys.image(input.runKey, input.sceneIndex);
     try {
-      if (!(await storage.exists(imageRef))) {
+      await withHeartbeat(async () => {
+        if (await storage.exists(imageRef)) return;
         const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
         const signal = Context.current().cancellationSignal;
         await storage.put(
@@ -52,7 +54,7 @@ export function createVisualActivities({ storage, providers, defaultProvider, to
             provider.generate({ prompt: scene.imagePrompt, width: input.width, height: input.height, outPath, signal }),
           verifyImage(tools),
         );
-      }
+      });
     } catch (err) {
       throw activityFailure(err, ErrorTypes.VisualFailed, imageRef, `Image of scene ${input.sceneIndex + 1} failed`);
     }

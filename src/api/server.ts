@@ -6,6 +6,7 @@ import { LocalStorage, type Storage } from '../storage/index.js';
 import { connectClient } from '../temporal/connect.js';
 import { tryEnsureSearchAttributes } from '../temporal/ensureSearchAttributes.js';
 import { createApp } from './app.js';
+import { drainLateTemporalWork } from './deadline.js';
 
 export interface ServeApiOptions {
   /** A connected client; without one, serveApi connects (and closes the connection when it stops). */
@@ -38,6 +39,7 @@ export async function serveApi(
     console.error(`reelflow api: listening on ${url}`);
     onListening?.(url);
     await stopOnAbort(server, signal, shutdownGraceMs);
+    await drainLateTemporalWork(client ?? ownClient!);
   } finally {
     await ownClient?.connection.close();
   }

@@ -37,9 +37,11 @@ const retry = {
 };
 
 // Local providers finish in seconds and paid voices in tens of seconds; a generous bound still
-// catches a hung espeak-ng or a connection that never answers.
+// catches a hung espeak-ng or a connection that never answers. They heartbeat every 2 s, so a
+// worker that dies mid-scene is noticed in 15 s, not after the whole start-to-close timeout.
 const { generateSceneImage, synthesizeNarration } = proxyActivities<PipelineActivities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { ...retry, maximumAttempts: 5 },
 });
 

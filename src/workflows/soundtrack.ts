@@ -13,7 +13,7 @@ import { DEFAULT_MUSIC_MODEL, replicateActivities } from './replicateActivities.
 const { prepareMusic, mixSoundtrack } = proxyActivities<PipelineActivities>({
   // A music URL is size- and time-capped by the fetcher; mixing a minute of audio takes seconds.
   startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
+  heartbeatTimeout: '15 seconds',
   retry: {
     initialInterval: '1s',
     backoffCoefficient: 2,
