@@ -40,6 +40,27 @@ afterAll(async () => {
   await client?.connection.close();
 });
 
+/** The file's audio as mono 32-bit floats at `rate` Hz. */
+function decodeMono(file: string, rate: number): Promise<Float32Array> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      tools.ffmpeg,
+      ['-v', 'error', '-i', file, '-vn', '-ac', '1', '-ar', String(rate), '-f', 'f32le', 'pipe:1'],
+      { encoding: 'buffer', maxBuffer: 256 * 1024 * 1024 },
+      (err, stdout: Buffer) => {
+        if (err) return reject(err);
+        resolve(new Float32Array(stdout.buffer, stdout.byteOffset, Math.floor(stdout.length / 4)));
+      },
+    );
+  });
+}
+
+function rmsDb(samples: Float32Array): number {
+  let sum = 0;
+  for (const x of samples) sum += x * x;
+  return 10 * Math.log10(sum / Math.max(1, samples.length) + 1e-12);
+}
+
 interface Outcome {
   code: number;
   stdout: string;
@@ -142,6 +163,28 @@ describe('reelflow make --planner llm --structure five-act --voice-provider elev
     const loudness = await measureLoudness(tools, made.output);
     expect(Math.abs(loudness.integratedLufs - -14)).toBeLessThanOrEqual(1);
     expect(loudness.truePeakDbtp).toBeLessThanOrEqual(-1);
+  });
+
+  it('keeps the voice on top: speech stands ≥ 6 dB over the bed between the lines', async () => {
+    // Between scenes here (about 1 s with the cross-fade) the bed rises again from its ducked level,
+    // so this compares speech with a bed that is at most partly ducked; the exact 12 dB ducking is
+    // measured on the stems in soundtrack.test.ts.
+    const samples = await decodeMono(made.output, 16_000);
+    const level = (fromSec: number, toSec: number) =>
+      rmsDb(samples.subarray(Math.round(fromSec * 16_000), Math.round(toSec * 16_000)));
+    const speech: number[] = [];
+    const between: number[] = [];
+    result.scenes.forEach((scene, i) => {
+      const start = scene.narrationStartSec;
+      const end = start + scene.narrationDurationSec;
+      speech.push(level(start + 0.2, end - 0.2));
+      const next = result.scenes[i + 1];
+      if (next && next.narrationStartSec - end > 0.3) between.push(level(end + 0.05, next.narrationStartSec - 0.05));
+    });
+    expect(between.length).toBeGreaterThan(0);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    expect(median(speech) - median(between)).toBeGreaterThanOrEqual(6);
+    expect(Math.max(...between)).toBeGreaterThan(-70); // the bed is there, not silence
   });
 
   it('schedules the narration before the last image is done: they run side by side', async () => {
