@@ -3,9 +3,9 @@
  * and bodies are the real API's (https://api.elevenlabs.io), so `new ElevenLabsClient({ apiKey,
  * baseUrl: emulator.url })` works unchanged; /__emulator/* is the emulator's own admin API.
  */
+import { listenOn } from '../listen.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
 import { readJson, sendJson } from '../replicate/http.js';
 import { Accounting, type ElevenLabsStats, type KeyStats } from './accounting.js';
 import { BUILTIN_VOICES, MODELS, modelJson, voiceJson, type EmulatedVoice } from './catalog.js';
@@ -42,12 +42,6 @@ const TTS_MODES: Record<string, TtsMode> = {
 };
 /** What GET /v1/user/subscription reports as the limit of a key without one. */
 const UNLIMITED_CREDITS = 1_000_000_000;
-
-/** An IPv6 host in brackets; a wildcard listen address as the loopback a client can reach. */
-function urlHost(host: string): string {
-  if (host.includes(':')) return host === '::' ? '[::1]' : `[${host}]`;
-  return host === '0.0.0.0' ? '127.0.0.1' : host;
-}
 
 function safeDecode(s: string): string {
   try {
@@ -197,11 +191,7 @@ export async function startElevenLabsEmulator(options: ElevenLabsEmulatorOptions
     if (!admin) res.on('finish', () => accounting.recordStatus(res.statusCode));
     (admin ? handleAdmin : handleApi)(req, res, method, url).catch((err: unknown) => fail(req, res, err));
   });
-  server.keepAliveTimeout = 5_000;
-  server.listen(opts.port, opts.host);
-  await once(server, 'listening'); // rejects if 'error' (EADDRINUSE, …) comes first
-  const { port } = server.address() as AddressInfo;
-  const origin = `http://${urlHost(opts.host)}:${port}`;
+  const { port, origin } = await listenOn(server, opts.host, opts.port);
 
   function stats(): ElevenLabsStats;
   function stats(key: string): KeyStats | undefined;

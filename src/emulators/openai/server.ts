@@ -2,8 +2,8 @@
  * HTTP server and routing for the OpenAI-compatible emulator (node:http only). Every /v1 request
  * goes: key check → body → status faults → model → latency → answer, and is logged with its status.
  */
+import { listenOn } from '../listen.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readJson, sendJson } from '../replicate/http.js';
 import { Accounting, type OpenAiEmulatorStats, type RequestLogEntry } from './accounting.js';
@@ -194,17 +194,7 @@ export async function startOpenAiEmulator(options: OpenAiEmulatorOptions = {}): 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => fail(req, res, err));
   });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
-  const origin = `http://${hostForUrl}:${port}`;
+  const { port, origin } = await listenOn(server, opts.host, opts.port);
 
   return {
     url: `${origin}/v1`,

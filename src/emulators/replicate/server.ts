@@ -1,8 +1,8 @@
 /**
  * HTTP server and routing for the Replicate emulator (node:http only).
  */
+import { listenOn } from '../listen.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { stableStringify } from '../../util/stableStringify.js';
 import { Accounting, inputHash, type EmulatorStats, type TokenStats } from './accounting.js';
 import { FaultInjector, parseFaultPatch, type FaultConfig, type Outcome } from './faults.js';
@@ -185,7 +185,7 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
     basePath: opts.basePath,
     isOwn: (url) =>
       url.port === String(port) &&
-      ['127.0.0.1', 'localhost', '[::1]', opts.host, hostForUrl].includes(url.hostname.toLowerCase()),
+      ['127.0.0.1', 'localhost', '[::1]', opts.host, new URL(origin).hostname].includes(url.hostname.toLowerCase()),
     upload: (id, token) => uploads.get(id, token)?.bytes,
     output: (id, name) => {
       const first = store.file(id, name);
@@ -356,18 +356,7 @@ export async function startReplicateEmulator(options: ReplicateEmulatorOptions =
       sendProblem(res, e);
     });
   });
-  server.keepAliveTimeout = 5_000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const hostForUrl = opts.host.includes(':') ? `[${opts.host}]` : opts.host === '0.0.0.0' ? '127.0.0.1' : opts.host;
-  const origin = `http://${hostForUrl}:${port}`;
+  const { port, origin } = await listenOn(server, opts.host, opts.port);
 
   function stats(): EmulatorStats;
   function stats(token: string): TokenStats | undefined;
