@@ -89,7 +89,7 @@ export function createReplicateAudioActivities(deps: ReplicateActivityDeps) {
     if (!(await storage.exists(musicRef))) {
       await predictAudio(
         deps,
-        { model: input.model, input: musicModelInput({ prompt, durationSec: input.durationSec }) },
+        { model: input.model, input: musicModelInput({ prompt, durationSec: input.durationSec }, input.model) },
         musicRef,
         MUSIC_FORMAT,
         verifyAudio(tools),

@@ -1,35 +1,72 @@
+import {
+  type CatalogModel,
+  type GenerationRequest,
+  ModelInputError,
+  catalogModel,
+  lookalike,
+} from '../catalog/index.js';
 import { mergeFields } from '../domain/fields.js';
 import type { Aspect, Language } from '../domain/shortRequest.js';
 
-/** What a model needs to draw one scene; each model family names its inputs differently. */
+/**
+ * Our requests as each model's own input, from the model catalog (src/catalog): catalogued models get
+ * their real fields; an uncatalogued one gets the fields of its family (or, for video, the prompt
+ * alone) with the caller's extra input over them, merged without any prototype key.
+ */
+
+/** What a model needs to draw one scene. */
 export interface ImageRequest {
   prompt: string;
   aspect: Aspect;
+  negativePrompt?: string;
+  seed?: number;
 }
 
-const SDXL_SIZES: Record<Aspect, { width: number; height: number }> = {
-  '9:16': { width: 768, height: 1344 },
-  '16:9': { width: 1344, height: 768 },
-  '1:1': { width: 1024, height: 1024 },
-};
+/**
+ * The catalogued model of `kind`, else the lookalike of its family (also for a catalogued model of
+ * another kind: its fields are then the wrong ones, and Replicate's 422 says so, typed, as before).
+ */
+function mapping(model: string, kind: 'image' | 'speech' | 'music'): CatalogModel {
+  const known = catalogModel(model);
+  return known?.kind === kind ? known : lookalike(model, kind);
+}
 
 export function imageModelInput(
   model: string,
   request: ImageRequest,
   extra: Record<string, unknown> = {},
 ): Record<string, unknown> {
-  const name = model.split(':')[0]!;
-  const base: Record<string, unknown> = name.includes('sdxl')
-    ? { prompt: request.prompt, ...SDXL_SIZES[request.aspect], num_outputs: 1 }
-    : { prompt: request.prompt, aspect_ratio: request.aspect, num_outputs: 1, output_format: 'png' };
   // Our defaults first, the caller's extra input over them; a prototype key never gets through.
-  return mergeFields(base, extra);
+  return mergeFields(mapping(model, 'image').input(request), extra);
 }
 
-/** `owner/name` goes to the model endpoint; `owner/name:version` (or a bare version) to /predictions. */
+/**
+ * A video model's input for one clip: text-to-video from the prompt (with the image as first frame
+ * where the model takes one), image-to-video from `imageUrl` (a ModelInputError without it); the
+ * duration snapped to one the model makes. An uncatalogued model gets the prompt and `extra` only.
+ */
+export function videoModelInput(
+  model: string,
+  request: GenerationRequest,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  const known = catalogModel(model);
+  if (!known) return mergeFields({ prompt: request.prompt }, extra);
+  if (known.kind !== 'text-to-video' && known.kind !== 'image-to-video') {
+    throw new ModelInputError(`${known.model} is a ${known.kind} model, not a video model`);
+  }
+  return mergeFields(known.input(request), extra);
+}
+
+/**
+ * `owner/name` goes to the model endpoint, unless the catalog knows it as a community model (they
+ * have none; it runs by the catalogued version); `owner/name:version` goes to /predictions.
+ */
 export function predictionTarget(model: string): { model: string } | { version: string } {
   const [name, version] = model.split(':');
-  return version ? { version } : { model: name! };
+  if (version) return { version };
+  const catalogued = catalogModel(name!)?.version;
+  return catalogued ? { version: catalogued } : { model: name! };
 }
 
 /** One narration clip from a speech model on Replicate. */
@@ -40,64 +77,34 @@ export interface SpeechRequest {
   speed?: number;
 }
 
-const MINIMAX_LANGUAGE: Record<Language, string> = {
-  en: 'English',
-  ru: 'Russian',
-  zh: 'Chinese',
-  ko: 'Korean',
-  ja: 'Japanese',
-};
-const MINIMAX_VOICE: Record<Language, string> = {
-  en: 'Wise_Woman',
-  ru: 'Calm_Woman',
-  zh: 'Wise_Woman',
-  ko: 'Calm_Woman',
-  ja: 'Wise_Woman',
-};
-/** Kokoro speaks English, Japanese and Mandarin (among others), but neither Russian nor Korean. */
-const KOKORO_VOICE: Partial<Record<Language, string>> = { en: 'af_bella', ja: 'jf_alpha', zh: 'zf_xiaobei' };
-
 /**
- * Speech model input: MiniMax speech-02 (every language we accept, voice_id and language_boost;
- * schema from replicate.com/minimax/speech-02-turbo/api) or Kokoro (text, voice, speed; schema from
- * replicate.com/jaaari/kokoro-82m/api). Returns the input and the voice used, or the reason the
- * model cannot speak the language.
+ * Speech model input: MiniMax speech-02 (every language we accept, voice_id and language_boost) or
+ * Kokoro (text, voice, speed; no Russian or Korean voice), from the catalog. Returns the input and
+ * the voice used, or the reason the model cannot speak the language.
  */
 export function speechModelInput(
   model: string,
   request: SpeechRequest,
 ): { input: Record<string, unknown>; voice: string } | { unsupported: string } {
-  const name = model.split(':')[0]!;
-  if (name.includes('kokoro')) {
-    const voice = request.voice ?? KOKORO_VOICE[request.language];
-    if (!voice)
-      return {
-        unsupported: `${name} has no ${request.language} voice; use minimax/speech-02-turbo, ElevenLabs or OpenAI for it`,
-      };
-    return { input: { text: request.text, voice, ...(request.speed ? { speed: request.speed } : {}) }, voice };
+  try {
+    const speech = mapping(model, 'speech');
+    // A speech model reads the text as the prompt; the aspect means nothing to it.
+    const generation: GenerationRequest = { ...request, prompt: request.text, aspect: '1:1' };
+    const input = speech.input(generation); // a ModelInputError when it has no voice for the language
+    return { input, voice: request.voice ?? speech.voices?.[request.language] ?? '' };
+  } catch (err) {
+    if (err instanceof ModelInputError) return { unsupported: err.message };
+    throw err;
   }
-  const voice = request.voice ?? MINIMAX_VOICE[request.language];
-  return {
-    input: {
-      text: request.text,
-      voice_id: voice,
-      language_boost: MINIMAX_LANGUAGE[request.language],
-      ...(request.speed ? { speed: request.speed } : {}),
-    },
-    voice,
-  };
 }
 
 /**
- * MusicGen input (replicate.com/meta/musicgen/api): a prompt and a length in whole seconds. Its
- * clips stop at 30 s; the soundtrack loops a shorter bed with a cross-fade.
+ * Music input (MusicGen's, replicate.com/meta/musicgen/api, for every music model): a prompt and a
+ * length in whole seconds. Its clips stop at 30 s; the soundtrack loops a shorter bed with a cross-fade.
  */
-export function musicModelInput(request: { prompt: string; durationSec: number }): Record<string, unknown> {
-  return {
-    prompt: request.prompt,
-    duration: Math.max(1, Math.min(30, Math.ceil(request.durationSec))),
-    model_version: 'stereo-large',
-    output_format: 'wav',
-    normalization_strategy: 'loudness',
-  };
+export function musicModelInput(
+  request: { prompt: string; durationSec: number },
+  model = 'meta/musicgen',
+): Record<string, unknown> {
+  return mapping(model, 'music').input({ ...request, aspect: '1:1' }); // the aspect means nothing to music
 }
