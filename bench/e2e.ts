@@ -10,7 +10,7 @@
  *
  * Knobs: BENCH_LLM_SECONDS (3), BENCH_IMAGE_SECONDS (4), BENCH_SPEECH_SECONDS (1.5), BENCH_SCENES (5).
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startEphemeralTemporal } from '../src/temporal/ephemeralServer.js';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { temporal } from '@temporalio/proto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -24,9 +24,6 @@ import { startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { shortKind } from '../src/runs/kinds/short.js';
 import { RunService } from '../src/runs/service.js';
 import { LocalStorage } from '../src/storage/index.js';
-import { findTemporalCli } from '../src/temporal/cliPath.js';
-import { SINGLE_PARTITION_QUEUES } from '../src/temporal/devServer.js';
-import { REELFLOW_SEARCH_ATTRIBUTES } from '../src/temporal/searchAttributes.js';
 import { createWorkers, runWorkers } from '../src/worker/createWorkers.js';
 
 const LLM_SECONDS = Number(process.env.BENCH_LLM_SECONDS ?? 3);
@@ -41,14 +38,7 @@ const STORY =
   'From then on, the fishermen called her light the kindest star on the coast.';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const env = await TestWorkflowEnvironment.createLocal({
-  server: {
-    executable: { type: 'existing-path', path: findTemporalCli() },
-    ip: '127.0.0.1',
-    extraArgs: ['--log-level', 'error', ...SINGLE_PARTITION_QUEUES],
-    searchAttributes: REELFLOW_SEARCH_ATTRIBUTES,
-  },
-});
+const env = await startEphemeralTemporal();
 const [replicate, llm, eleven] = await Promise.all([
   startReplicateEmulator({ latencySeconds: IMAGE_SECONDS, jitter: 0.5, tokens: [TOKEN], sendWebhooks: false, seed: 7 }),
   startOpenAiEmulator({ faults: { latencyMs: { chat: LLM_SECONDS * 1000 } } }),

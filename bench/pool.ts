@@ -20,7 +20,7 @@
  *
  * Knobs: BENCH_PREDICTIONS (200), BENCH_LATENCY (mean seconds, 1), BENCH_DOWNLOAD (true; false returns URLs).
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startEphemeralTemporal } from '../src/temporal/ephemeralServer.js';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -36,8 +36,6 @@ import { startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { imageModelInput } from '../src/replicate/models.js';
 import { pollDelayMs } from '../src/replicate/prediction.js';
 import { LocalStorage } from '../src/storage/index.js';
-import { findTemporalCli } from '../src/temporal/cliPath.js';
-import { SINGLE_PARTITION_QUEUES } from '../src/temporal/devServer.js';
 import { createWorkers, runWorkers } from '../src/worker/createWorkers.js';
 import { imageBatch } from '../src/workflows/index.js';
 
@@ -108,14 +106,7 @@ console.log(
   `bench:pool — ${PREDICTIONS} predictions, ${KEYS} keys × ${LIMIT} slots, emulator latency ${LATENCY_SEC} s ± 50 % (seed ${SEED}), ` +
     `${DOWNLOAD ? 'outputs downloaded' : 'URLs only'}; starting a Temporal dev server…`,
 );
-const env = await TestWorkflowEnvironment.createLocal({
-  server: {
-    executable: { type: 'existing-path', path: findTemporalCli(process.env.TEMPORAL_CLI_PATH) },
-    ip: '127.0.0.1',
-    // Single-partition queues, as `reelflow dev` and the compose stack configure them.
-    extraArgs: ['--log-level', 'error', ...SINGLE_PARTITION_QUEUES],
-  },
-});
+const env = await startEphemeralTemporal();
 const connect = () => NativeConnection.connect({ address: env.address });
 
 const results: Measurement[] = [];

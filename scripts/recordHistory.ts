@@ -12,7 +12,7 @@
  * throwaway Temporal dev server, worker and Replicate emulator; nothing else needs to run.
  */
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { startEphemeralTemporal } from '../src/temporal/ephemeralServer.js';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,9 +24,6 @@ import { startElevenLabsEmulator } from '../src/emulators/elevenlabs/index.js';
 import { startOpenAiEmulator } from '../src/emulators/openai/index.js';
 import { startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { LocalStorage } from '../src/storage/index.js';
-import { findTemporalCli } from '../src/temporal/cliPath.js';
-import { SINGLE_PARTITION_QUEUES } from '../src/temporal/devServer.js';
-import { REELFLOW_SEARCH_ATTRIBUTES } from '../src/temporal/searchAttributes.js';
 import { createWorkers, runWorkers } from '../src/worker/createWorkers.js';
 
 const OUT_DIR = path.resolve('test/fixtures/histories');
@@ -154,14 +151,7 @@ const chosen = SCENARIOS.filter((s) => positionals.length === 0 || positionals.i
 if (chosen.length === 0) throw new Error(`No scenario for ${positionals.join(', ')}`);
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const env = await TestWorkflowEnvironment.createLocal({
-  server: {
-    executable: { type: 'existing-path', path: findTemporalCli() },
-    ip: '127.0.0.1',
-    extraArgs: ['--log-level', 'error', ...SINGLE_PARTITION_QUEUES],
-    searchAttributes: REELFLOW_SEARCH_ATTRIBUTES,
-  },
-});
+const env = await startEphemeralTemporal();
 const emulator = await startReplicateEmulator({
   latencySeconds: 0.2,
   jitter: 0.2,

@@ -1,5 +1,6 @@
 import Replicate from 'replicate';
 import type { ReplicateKey } from '../config/replicate.js';
+import { KeySlots } from './keySlots.js';
 
 type FetchFn = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
@@ -39,10 +40,16 @@ export function noRetryFetch(inner: FetchFn = (input, init) => fetch(input, init
 export interface KeyClient {
   key: ReplicateKey;
   client: Replicate;
+  /** The key's upstream concurrency in this process (see keySlots.ts). */
+  slots: KeySlots;
 }
 
 export function createKeyClient(key: ReplicateKey, baseUrl: string): KeyClient {
-  return { key, client: new Replicate({ auth: key.token, baseUrl, fetch: noRetryFetch() as typeof fetch }) };
+  return {
+    key,
+    client: new Replicate({ auth: key.token, baseUrl, fetch: noRetryFetch() as typeof fetch }),
+    slots: new KeySlots(key.concurrency),
+  };
 }
 
 /** Clients for every configured key: a resumed prediction is watched with the key that created it. */

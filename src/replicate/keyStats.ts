@@ -27,6 +27,8 @@ export class KeyStatsRecorder {
   constructor(
     key: ReplicateKey,
     private readonly storage: Storage,
+    /** Where "in flight" is read from: predictions running upstream, not activities waiting for a slot. */
+    private readonly slots?: { inUse: number },
     private readonly flushMs = 500,
   ) {
     this.stats = {
@@ -54,7 +56,7 @@ export class KeyStatsRecorder {
   }
 
   snapshot(): KeyStats {
-    return { ...this.stats };
+    return { ...this.stats, ...(this.slots ? { inFlight: this.slots.inUse } : {}) };
   }
 
   /** Publishes now (at start, so a key shows up before its first prediction, and at shutdown). */
@@ -62,6 +64,7 @@ export class KeyStatsRecorder {
     clearTimeout(this.timer);
     this.timer = undefined;
     this.stats.updatedAt = new Date().toISOString();
+    if (this.slots) this.stats.inFlight = this.slots.inUse;
     await this.storage.write(poolStatsKey(this.stats.index), JSON.stringify(this.stats)).catch(() => {});
   }
 

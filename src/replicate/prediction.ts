@@ -119,45 +119,66 @@ export async function runDurablePrediction(
     }
   }
 
-  let current: Prediction = prediction ?? (await create(own, request, webhooks?.urlFor(own.key.index)));
-  if (!prediction) ctx.heartbeat(checkpointOf(current, own));
-
-  const started = Date.now();
-  const id = current.id;
-  // Resumed predictions register too: their webhook may still come here; if not, the poll finds them.
-  const registration = webhooks?.waiters.register(id, owner.key.index);
-  let push = registration?.arrived;
+  // Nothing to wait for when the resumed prediction already ended: its output is copied without a slot.
+  const needsSlot = !prediction || !isTerminalStatus(prediction.status);
+  const slotOwner = prediction ? owner : own;
+  const release = needsSlot
+    ? await slotOwner.slots.acquire(ctx.cancellationSignal, () =>
+        ctx.heartbeat(prediction ? checkpointOf(prediction, owner) : undefined),
+      )
+    : () => undefined;
   try {
-    while (!isTerminalStatus(current.status)) {
-      const elapsed = Date.now() - started;
-      let pushed: Prediction | undefined;
-      try {
-        if (registration) {
-          pushed = await waitForPush(push, fallbackPollDelayMs(elapsed), () =>
-            ctx.heartbeat(checkpointOf(current, owner)),
-          );
-        } else {
-          await ctx.sleep(pollDelayMs(elapsed, owner.key.concurrency));
-        }
-      } catch (err) {
-        if (err instanceof CancelledFailure && shouldStopSpending(ctx.cancellationDetails)) {
-          await cancelUpstream(owner, id);
-        }
-        throw err;
-      }
-      if (pushed) push = undefined; // used once: a GET that still says "running" must not spin on it
-      current =
-        pushed && !lacksOutput(pushed)
-          ? pushed
-          : await call(owner, 'checking a prediction', (c) => c.predictions.get(id));
-      ctx.heartbeat(checkpointOf(current, owner));
-    }
+    return await watch(prediction ?? (await createAndCheckpoint()));
   } finally {
-    registration?.dispose();
+    release();
   }
 
-  if (current.status !== 'succeeded') throw predictionFailure(current, owner.key);
-  return { prediction: current, owner, resumed, checkpoint: checkpointOf(current, owner) };
+  async function createAndCheckpoint(): Promise<Prediction> {
+    const created = await create(own, request, webhooks?.urlFor(own.key.index));
+    ctx.heartbeat(checkpointOf(created, own));
+    return created;
+  }
+
+  async function watch(first: Prediction): Promise<FinishedPrediction> {
+    let current = first;
+
+    const started = Date.now();
+    const id = current.id;
+    // Resumed predictions register too: their webhook may still come here; if not, the poll finds them.
+    const registration = webhooks?.waiters.register(id, owner.key.index);
+    let push = registration?.arrived;
+    try {
+      while (!isTerminalStatus(current.status)) {
+        const elapsed = Date.now() - started;
+        let pushed: Prediction | undefined;
+        try {
+          if (registration) {
+            pushed = await waitForPush(push, fallbackPollDelayMs(elapsed), () =>
+              ctx.heartbeat(checkpointOf(current, owner)),
+            );
+          } else {
+            await ctx.sleep(pollDelayMs(elapsed, owner.key.concurrency));
+          }
+        } catch (err) {
+          if (err instanceof CancelledFailure && shouldStopSpending(ctx.cancellationDetails)) {
+            await cancelUpstream(owner, id);
+          }
+          throw err;
+        }
+        if (pushed) push = undefined; // used once: a GET that still says "running" must not spin on it
+        current =
+          pushed && !lacksOutput(pushed)
+            ? pushed
+            : await call(owner, 'checking a prediction', (c) => c.predictions.get(id));
+        ctx.heartbeat(checkpointOf(current, owner));
+      }
+    } finally {
+      registration?.dispose();
+    }
+
+    if (current.status !== 'succeeded') throw predictionFailure(current, owner.key);
+    return { prediction: current, owner, resumed, checkpoint: checkpointOf(current, owner) };
+  }
 }
 
 /**

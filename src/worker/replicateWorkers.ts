@@ -7,6 +7,7 @@ import { createReplicatePool } from '../replicate/client.js';
 import { KeyStatsRecorder } from '../replicate/keyStats.js';
 import { type WebhookReceiver, startWebhookReceiver } from '../replicate/webhooks.js';
 import type { MediaTools } from '../media/ffmpeg.js';
+import { PREFETCHED_PER_KEY } from '../replicate/keySlots.js';
 import type { Storage } from '../storage/index.js';
 import { redactingInterceptors } from './redactFailures.js';
 
@@ -22,9 +23,11 @@ export interface ReplicateWorkerOptions {
 
 /**
  * One activity-only Worker per key this process serves, all polling one shared queue. A key's
- * `maxConcurrentActivityTaskExecutions` is its concurrency limit, so the semaphore is Temporal's own
- * slot accounting; whichever key has a free slot pulls the next prediction, so the least-loaded key
- * takes it. `maxActivitiesPerSecond` keeps each key under Replicate's 600 creates per minute.
+ * `maxConcurrentActivityTaskExecutions` is its limit plus one: Temporal's slot accounting decides
+ * which key takes the next prediction (whichever has room pulls it: work stealing, so the least
+ * loaded key takes it), and the key's upstream slots (KeySlots) hold its limit exactly, with the one
+ * extra task waiting to start the moment a prediction ends. `maxActivitiesPerSecond` keeps each key
+ * under Replicate's 600 creates per minute.
  */
 export async function createReplicateWorkers(options: ReplicateWorkerOptions): Promise<{
   workers: Worker[];
@@ -50,7 +53,7 @@ export async function createReplicateWorkers(options: ReplicateWorkerOptions): P
   try {
     for (const index of replicate.servedKeys) {
       const own = pool.get(index)!;
-      const recorder = new KeyStatsRecorder(own.key, storage);
+      const recorder = new KeyStatsRecorder(own.key, storage, own.slots);
       await recorder.flush();
       stats.push(recorder);
       const connection = await options.connect();
@@ -70,7 +73,8 @@ export async function createReplicateWorkers(options: ReplicateWorkerOptions): P
             webhooks,
           }),
           interceptors: redactingInterceptors,
-          maxConcurrentActivityTaskExecutions: own.key.concurrency,
+          // One more than the key's limit: the next prediction waits here on a free upstream slot (keySlots.ts).
+          maxConcurrentActivityTaskExecutions: own.key.concurrency + PREFETCHED_PER_KEY,
           maxActivitiesPerSecond: replicate.createsPerSecond,
           // Heartbeats carry cancellation: send them within a second so a cancelled run stops paying at once.
           maxHeartbeatThrottleInterval: '1 second',
