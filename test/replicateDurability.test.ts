@@ -136,7 +136,11 @@ describe('durable Replicate predictions', () => {
       ).flat();
       const checkpoints = pending
         .filter((a) => a.activityType?.name === 'generateSceneImageOnReplicate' && a.heartbeatDetails?.payloads?.length)
-        .map((a) => defaultPayloadConverter.fromPayload<Record<string, unknown>>(a.heartbeatDetails!.payloads![0]!));
+        .map((a) =>
+          defaultPayloadConverter.fromPayload<Record<string, unknown> | null>(a.heartbeatDetails!.payloads![0]!),
+        )
+        // Activities queued behind a busy key (one prefetched per key) heartbeat with no checkpoint.
+        .filter((c): c is Record<string, unknown> => c !== null && c !== undefined);
       expect(checkpoints).toHaveLength(atKill.totals.inFlight);
       const createdIds = atKill.creates.map((c) => c.predictionId);
       for (const checkpoint of checkpoints) {

@@ -1,17 +1,32 @@
 import { Context } from '@temporalio/activity';
 import path from 'node:path';
-import { ErrorTypes, failure } from '../domain/errors.js';
 import type { VideoFacts } from '../domain/result.js';
 import type { CaptionStyle, Language, TransitionType } from '../domain/shortRequest.js';
 import type { Timeline } from '../domain/timeline.js';
-import type { WordTiming } from '../domain/words.js';
-import { buildAss, sceneCues, wordsFromJson } from '../media/captions.js';
-import { FfmpegError, type MediaTools, probeMedia, runFfmpeg } from '../media/ffmpeg.js';
-import { buildRenderCommand } from '../media/renderGraph.js';
+import type { MediaTools } from '../media/ffmpeg.js';
+import { type ClipFit, buildRenderCommand } from '../media/renderGraph.js';
 import { verifyVideo } from '../media/verify.js';
 import { type Storage, runKeys } from '../storage/index.js';
-import { activityFailure } from './failures.js';
-import { readPlan } from './plan.js';
+import { createSegmentActivities, renderSupport } from './renderSegments.js';
+
+export type { ClipFit } from '../media/renderGraph.js';
+export type { JoinSegmentsInput, RenderSegmentInput, RenderedSegment } from './renderSegments.js';
+
+/** One scene of a render: its still, or a clip shown instead, and its narration. */
+export interface RenderShortScene {
+  /** The scene's still; a scene with a clip may have none (text-to-video). */
+  imageRef?: string;
+  narrationRef: string;
+  /** The scene's `NarrationWords` JSON (times relative to its clip), when there is one. */
+  wordsRef?: string;
+  /**
+   * A stored MP4 (a video model's: H.264, any size and rate, maybe with audio) shown instead of the
+   * still: cover-fitted, at the short's rate, its audio dropped, trimmed to the scene's length.
+   */
+  clipRef?: string;
+  /** How a clip shorter than its scene fills it (default `hold`): see ClipFit. */
+  fit?: ClipFit;
+}
 
 export interface RenderShortInput {
   runKey: string;
@@ -29,13 +44,18 @@ export interface RenderShortInput {
    */
   captionStyle?: CaptionStyle;
   timeline: Timeline;
-  /** `wordsRef`: the scene's `NarrationWords` JSON (times relative to its clip), when there is one. */
-  scenes: { imageRef: string; narrationRef: string; wordsRef?: string }[];
+  scenes: RenderShortScene[];
   /**
    * The finished soundtrack (mixSoundtrack: narration, ducked music, −14 LUFS), encoded as it is.
    * Absent in runs started before soundtracks existed: the render then mixes the narration itself.
    */
   soundtrackRef?: string;
+  /**
+   * Every frame on the timeline's grid (no frame shown twice at the end of a transition). Absent in
+   * runs started before it existed, whose all-stills command stays as it was; a short with a clip
+   * always renders exactly. The segmented render always does.
+   */
+  exactFrames?: boolean;
 }
 
 export type RenderedShort = VideoFacts;
@@ -46,10 +66,10 @@ export interface RenderDeps {
   preset: string;
 }
 
-/** Heartbeat at least this often even when ffmpeg is quiet, so a dead worker is noticed quickly. */
-const HEARTBEAT_EVERY_MS = 5_000;
+export function createRenderActivities(deps: RenderDeps) {
+  const { storage, tools, preset } = deps;
+  const support = renderSupport({ storage, tools });
 
-export function createRenderActivities({ storage, tools, preset }: RenderDeps) {
   /**
    * Renders the short in one ffmpeg pass and heartbeats its progress. Idempotent: a finished video
    * from an earlier attempt (the worker died after rendering) is probed and returned as is.
@@ -60,30 +80,24 @@ export function createRenderActivities({ storage, tools, preset }: RenderDeps) {
     try {
       return await render(input, videoRef, ctx);
     } catch (err) {
-      if (err instanceof FfmpegError && err.aborted) throw ctx.cancellationSignal.reason ?? err;
-      const cause = err instanceof FfmpegError && err.stderrTail ? new Error(`${err.message}\n${err.stderrTail}`) : err;
-      throw activityFailure(cause, ErrorTypes.RenderFailed, videoRef, 'Rendering failed');
+      throw support.renderFailure(err, ctx, videoRef);
     }
   }
 
   async function render(input: RenderShortInput, videoRef: string, ctx: Context): Promise<RenderedShort> {
     if (await storage.exists(videoRef)) {
-      const existing = await describeVideo(videoRef);
+      const existing = await support.describeVideo(videoRef);
       if (Math.abs(existing.durationSec - input.timeline.totalSec) < 0.5) return existing;
     }
-    // With a soundtrack the narration clips are already in it; only what the render reads must be there.
-    const sound = input.soundtrackRef ? [input.soundtrackRef] : input.scenes.map((s) => s.narrationRef);
-    for (const ref of [...input.scenes.map((s) => s.imageRef), ...sound]) {
-      if (!(await storage.exists(ref)))
-        throw failure(ErrorTypes.AssetMissing, `Scene asset ${ref} is missing from storage.`);
-    }
+    await support.requireAssets(support.soundRefs(input));
+    const sources = await support.sceneSources(input);
 
     const videoPath = storage.localPath(videoRef);
     const workDir = path.dirname(videoPath);
     let captionsFile: string | undefined;
     if (input.captions) {
       const captionsRef = runKeys.captions(input.runKey);
-      await storage.write(captionsRef, await captionsFor(input));
+      await storage.write(captionsRef, await support.captionsFor(input));
       captionsFile = path.relative(workDir, storage.localPath(captionsRef));
     }
 
@@ -96,86 +110,28 @@ export function createRenderActivities({ storage, tools, preset }: RenderDeps) {
       captionsFile,
       soundtrackPath: input.soundtrackRef ? storage.localPath(input.soundtrackRef) : undefined,
       preset,
-      scenes: input.scenes.map((s, i) => ({
-        imagePath: storage.localPath(s.imageRef),
-        narrationPath: input.soundtrackRef ? undefined : storage.localPath(s.narrationRef),
-        timing: input.timeline.scenes[i]!,
-      })),
+      ...(input.exactFrames ? { exactFrames: true } : {}),
+      scenes: input.scenes.map((s, i) => {
+        const { imagePath, clip } = sources.get(i)!;
+        return {
+          ...(imagePath ? { imagePath } : {}),
+          ...(clip ? { clip } : {}),
+          narrationPath: input.soundtrackRef ? undefined : storage.localPath(s.narrationRef),
+          timing: input.timeline.scenes[i]!,
+        };
+      }),
     });
 
-    let percent = 0;
-    ctx.heartbeat({ percent });
     // Staging first removes partial files a killed worker left of this video.
     await storage.put(
       videoRef,
-      async (output) => {
-        const keepAlive = setInterval(() => ctx.heartbeat({ percent }), HEARTBEAT_EVERY_MS);
-        try {
-          await runFfmpeg(tools, {
-            ...command,
-            output,
-            cwd: workDir,
-            expectedDurationSec: input.timeline.totalSec,
-            signal: ctx.cancellationSignal,
-            onProgress: (fraction) => {
-              percent = Math.floor(fraction * 100);
-              ctx.heartbeat({ percent });
-            },
-          });
-        } finally {
-          clearInterval(keepAlive);
-        }
-      },
+      (output) =>
+        support.encode(ctx, { ...command, output, cwd: workDir, expectedDurationSec: input.timeline.totalSec }),
       verifyVideo(tools, { durationSec: input.timeline.totalSec, fps: input.fps }),
     );
     ctx.heartbeat({ percent: 100 });
-    return describeVideo(videoRef);
+    return support.describeVideo(videoRef);
   }
 
-  async function captionsFor(input: RenderShortInput): Promise<string> {
-    const plan = await readPlan(storage, input.planRef);
-    const layout = { width: input.width, height: input.height, language: input.language };
-    const style = input.captionStyle ?? 'pages';
-    const scenes = await Promise.all(
-      input.timeline.scenes.map(async (timing, i) =>
-        sceneCues(plan.scenes[i]?.narration ?? '', timing.narrationStartSec, timing.narrationDurationSec, layout, {
-          style,
-          words: await readWords(input.scenes[i]?.wordsRef),
-        }),
-      ),
-    );
-    return buildAss(scenes.flat(), layout);
-  }
-
-  /**
-   * A scene's word timings. They only refine the captions: a missing or unreadable file means
-   * captions timed by text length, not a failed render.
-   */
-  async function readWords(wordsRef: string | undefined): Promise<WordTiming[] | undefined> {
-    if (!wordsRef || !(await storage.exists(wordsRef))) return undefined;
-    try {
-      return wordsFromJson(JSON.parse((await storage.read(wordsRef)).toString('utf8')));
-    } catch {
-      return undefined;
-    }
-  }
-
-  async function describeVideo(videoRef: string): Promise<RenderedShort> {
-    const videoPath = storage.localPath(videoRef);
-    const probe = await probeMedia(tools, videoPath);
-    const video = probe.streams.find((s) => s.type === 'video');
-    if (!video?.width || !video.height)
-      throw failure(ErrorTypes.RenderFailed, `The rendered file ${videoRef} has no video stream.`);
-    return {
-      videoRef,
-      videoPath,
-      durationSec: probe.durationSec,
-      width: video.width,
-      height: video.height,
-      fps: video.fps ?? 0,
-      sizeBytes: probe.sizeBytes,
-    };
-  }
-
-  return { renderShort };
+  return { renderShort, ...createSegmentActivities(deps) };
 }

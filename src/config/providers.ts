@@ -31,6 +31,9 @@ export interface ProvidersConfig {
   };
   /** Replicate music model for `music.source: "replicate"`. */
   replicateMusicModel: string;
+  /** Replicate models for video scenes: text-to-video (`visuals: "video"`) and image-to-video. */
+  replicateVideoModel: string;
+  replicateImageToVideoModel: string;
   /** The one fetcher for user-supplied URLs (src/net/safeFetch.ts). */
   fetch: {
     /** Hosts or CIDRs it may reach although they are private (FETCH_ALLOW). */
@@ -61,6 +64,9 @@ const envSchema = z.object({
     .string()
     .regex(MODEL_REF)
     .default('meta/musicgen:671ac645ce5e552cc63a54a2bbff63fcf798043055d2dac5fc9e36a837eedcfb'),
+  // Video scenes: text-to-video for `visuals: "video"`, image-to-video for `"image-to-video"`.
+  REPLICATE_VIDEO_MODEL: z.string().regex(MODEL_REF).default('kwaivgi/kling-v2.5-turbo-pro'),
+  REPLICATE_I2V_MODEL: z.string().regex(MODEL_REF).default('kwaivgi/kling-v2.1'),
   FETCH_ALLOW: z.string().default(''),
   FETCH_MAX_MB: z.coerce.number().min(1).max(10_000).default(50),
   FETCH_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
@@ -110,6 +116,8 @@ export function parseProvidersConfig(env: NodeJS.ProcessEnv): { config?: Provide
         replicateModel: e.REPLICATE_SPEECH_MODEL,
       },
       replicateMusicModel: e.REPLICATE_MUSIC_MODEL,
+      replicateVideoModel: e.REPLICATE_VIDEO_MODEL,
+      replicateImageToVideoModel: e.REPLICATE_I2V_MODEL,
       fetch: {
         allow: e.FETCH_ALLOW.split(',')
           .map((s) => s.trim())

@@ -12,6 +12,8 @@ export const ErrorTypes = {
   NarrationFailed: 'NarrationFailed',
   VisualFailed: 'VisualFailed',
   RenderFailed: 'RenderFailed',
+  /** A video scene's clip failed for good in a `strict` run (otherwise the scene shows its still). */
+  VideoFailed: 'VideoFailed',
   /** The music bed could not be made, fetched or decoded (retried; a refused URL is InvalidInput). */
   MusicFailed: 'MusicFailed',
   /**

@@ -1,4 +1,5 @@
 import type { Character, PlannedScene, Structure } from './plan.js';
+import type { VisualMode } from './shortRequest.js';
 
 /** What a caller sees of a run while it works: the workflow's query answers this shape. */
 /**
@@ -18,6 +19,12 @@ export interface SceneProgress {
   visualProvider?: string;
   narrationProvider?: string;
   error?: string;
+  /** For video scenes: what was asked (`video`, `image-to-video`); absent for stills. */
+  visualMode?: VisualMode;
+  /** For video scenes: the clip's prediction (the still of an image-to-video scene comes first). */
+  clip?: StepState;
+  /** Why a video scene shows its still instead of a clip. */
+  fallback?: string;
 }
 
 export interface ShortProgress {

@@ -1,5 +1,5 @@
 import type { PlanView } from './progress.js';
-import type { Language } from './shortRequest.js';
+import type { Language, VisualMode } from './shortRequest.js';
 import type { SceneTiming } from './timeline.js';
 
 /** Providers name what made each part, so an offline placeholder is never mistaken for real art. */
@@ -13,13 +13,27 @@ export interface Providers {
 export interface SceneResult extends SceneTiming {
   /** First words of the scene's narration (absent in results of runs made before it was added). */
   preview?: string;
-  imageRef: string;
+  /** The scene's still; absent for a text-to-video scene whose clip came through. */
+  imageRef?: string;
+  /** The clip shown instead of the still, for video scenes. */
+  clipRef?: string;
   narrationRef: string;
+  /** Who made what the scene shows (the clip's model for a video scene). */
   visualProvider: string;
+  /** What the request asked this scene to show; absent for stills. */
+  visualMode?: VisualMode;
+  /** A video scene that shows its still instead (the clip failed for good), and why. */
+  fallback?: SceneFallback;
   narrationProvider: string;
   voice: string;
   /** Where the caption timings came from, when there were any. */
   wordsSource?: 'provider' | 'estimated';
+}
+
+export interface SceneFallback {
+  /** The failure's type (e.g. ReplicatePredictionFailed) and its message, secrets scrubbed. */
+  type?: string;
+  reason: string;
 }
 
 /** What ffprobe says about a rendered video, and where it is. */
@@ -51,4 +65,6 @@ export interface ShortResult extends VideoFacts {
   plan?: PlanView;
   /** Absent in runs made before the soundtrack was mixed and normalised on its own. */
   soundtrack?: SoundtrackFacts;
+  /** Video scenes that show their still instead of a clip (1-based scene numbers), when any did. */
+  fallbacks?: ({ scene: number } & SceneFallback)[];
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { modelInputSchema, modelRefSchema, userTextSchema } from './fields.js';
+import { catalogModel } from '../catalog/lookup.js';
 import { STRUCTURES } from './plan.js';
 
 /**
@@ -30,6 +31,17 @@ export type NarrationProviderName = (typeof NARRATION_PROVIDERS)[number];
 
 export const CAPTION_STYLES = ['pages', 'karaoke'] as const;
 export type CaptionStyle = (typeof CAPTION_STYLES)[number];
+
+/**
+ * What a scene shows: a still with Ken Burns motion, a clip from a text-to-video model, or its still
+ * animated by an image-to-video model (with the plan's motion prompt).
+ */
+export const VISUAL_MODES = ['image', 'video', 'image-to-video'] as const;
+export type VisualMode = (typeof VISUAL_MODES)[number];
+
+/** How a clip shorter than its scene fills it: hold its last frame (with a gentle zoom), loop it, or slow it. */
+export const CLIP_FITS = ['hold', 'loop', 'slow'] as const;
+export type ClipFitChoice = (typeof CLIP_FITS)[number];
 
 export const MUSIC_SOURCES = ['none', 'generated', 'url', 'replicate'] as const;
 export type MusicSource = (typeof MUSIC_SOURCES)[number];
@@ -105,14 +117,36 @@ const shortRequestObject = z
     model: modelRefSchema.optional(),
     /** Extra model input merged over ours (e.g. {"num_inference_steps": 4}); small scalar values only. */
     modelInput: modelInputSchema.optional(),
+    /**
+     * What the scenes show: one mode for all, or one per scene in order (scenes past the list's end
+     * are stills). Absent means stills. Video modes run on Replicate.
+     */
+    visuals: z.union([z.enum(VISUAL_MODES), z.array(z.enum(VISUAL_MODES)).min(1).max(12)]).optional(),
+    /** Replicate video model for the video scenes (default REPLICATE_VIDEO_MODEL or REPLICATE_I2V_MODEL). */
+    videoModel: modelRefSchema.optional(),
+    /** Extra input for the video model, merged over ours (e.g. {"mode": "pro"}). */
+    videoModelInput: modelInputSchema.optional(),
+    /** How a clip shorter than its scene fills it (default `hold`). */
+    clipFit: z.enum(CLIP_FITS).optional(),
+    /** Fail the run when a scene's clip fails for good, instead of showing its still. */
+    strict: z.boolean().optional(),
   })
   .strict();
 
 /** Rules across fields, for the request and the workflow's input alike. */
 function crossFieldRules(
-  r: { voice?: string; narration?: { voice?: string }; structure: string; sceneCount: number },
+  r: {
+    voice?: string;
+    narration?: { voice?: string };
+    structure: string;
+    sceneCount: number;
+    provider?: string;
+    visuals?: VisualMode | VisualMode[];
+    videoModel?: string;
+  },
   ctx: z.RefinementCtx,
 ): void {
+  videoRules(r, ctx);
   if (r.voice !== undefined && r.narration?.voice !== undefined) {
     ctx.addIssue({
       code: 'custom',
@@ -123,6 +157,43 @@ function crossFieldRules(
   if (r.structure === 'five-act' && r.sceneCount < 5) {
     ctx.addIssue({ code: 'custom', path: ['sceneCount'], message: 'a five-act short needs at least 5 scenes' });
   }
+}
+
+/** Video scenes are made on Replicate, by a model that can make what each scene asks for. */
+function videoRules(
+  r: { provider?: string; visuals?: VisualMode | VisualMode[]; videoModel?: string },
+  ctx: z.RefinementCtx,
+): void {
+  const modes = new Set(typeof r.visuals === 'string' ? [r.visuals] : (r.visuals ?? []));
+  modes.delete('image');
+  if (modes.size === 0) return;
+  if (r.provider === 'offline') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['visuals'],
+      message: 'video scenes are made on Replicate: use provider "replicate" (with keys configured) or visuals "image"',
+    });
+  }
+  const kind = r.videoModel ? catalogModel(r.videoModel)?.kind : undefined;
+  if (kind === 'image-to-video' && modes.has('video')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['videoModel'],
+      message: `${r.videoModel} animates an image: use visuals "image-to-video" with it, or a text-to-video model such as kwaivgi/kling-v2.5-turbo-pro`,
+    });
+  } else if (kind && kind !== 'text-to-video' && kind !== 'image-to-video') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['videoModel'],
+      message: `${r.videoModel} is not a video model (it makes ${kind}); try kwaivgi/kling-v2.5-turbo-pro or kwaivgi/kling-v2.1`,
+    });
+  }
+}
+
+/** The visual mode of scene `index` (0-based): scenes past a per-scene list's end are stills. */
+export function visualModeOf(visuals: VisualMode | VisualMode[] | undefined, index: number): VisualMode {
+  if (visuals === undefined) return 'image';
+  return typeof visuals === 'string' ? visuals : (visuals[index] ?? 'image');
 }
 
 export const shortRequestSchema = shortRequestObject.superRefine(crossFieldRules);
@@ -137,6 +208,8 @@ export const shortVideoInputSchema = shortRequestObject
   .extend({
     /** Task queue for CPU-heavy rendering; defaults to `<workflow task queue>-render`. */
     renderTaskQueue: z.string().min(1).optional(),
+    /** The image-to-video model, when the request left `videoModel` open (REPLICATE_I2V_MODEL). */
+    imageToVideoModel: modelRefSchema.optional(),
     /** `auto`: the API resolved "no choice" to the LLM with the offline splitter as fallback. */
     planner: z.enum([...PLANNERS, 'auto']).optional(),
   })

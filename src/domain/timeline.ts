@@ -26,14 +26,11 @@ export interface Timeline {
 
 /** Durations are whole frames at `fps`, so the renderer and the reported timeline agree exactly. */
 export function buildTimeline(narrationSeconds: number[], transitionSec: number, fps: number): Timeline {
-  const toFrames = (sec: number) => Math.ceil(sec * fps - 1e-6) / fps;
   const scenes: SceneTiming[] = [];
   let start = 0;
   narrationSeconds.forEach((narration, index) => {
-    const lead = index === 0 ? NARRATION_LEAD_SECONDS : transitionSec + NARRATION_LEAD_SECONDS / 2;
-    const duration = round3(
-      toFrames(Math.max(MIN_SCENE_SECONDS, lead + narration + transitionSec + NARRATION_TAIL_SECONDS)),
-    );
+    const lead = leadOf(index, transitionSec);
+    const duration = sceneSeconds(index, narration, transitionSec, fps);
     scenes.push({
       index,
       startSec: round3(start),
@@ -46,6 +43,21 @@ export function buildTimeline(narrationSeconds: number[], transitionSec: number,
   const last = scenes.at(-1);
   const totalSec = last ? round3(last.startSec + last.durationSec) : 0;
   return { scenes, totalSec, transitionSec };
+}
+
+/**
+ * How long scene `index` lasts on screen for a narration of `narrationSec`, transitions included:
+ * known as soon as its own narration is, so a video scene can order a clip of the right length
+ * before the other scenes are narrated.
+ */
+export function sceneSeconds(index: number, narrationSec: number, transitionSec: number, fps: number): number {
+  const toFrames = (sec: number) => Math.ceil(sec * fps - 1e-6) / fps;
+  const lead = leadOf(index, transitionSec);
+  return round3(toFrames(Math.max(MIN_SCENE_SECONDS, lead + narrationSec + transitionSec + NARRATION_TAIL_SECONDS)));
+}
+
+function leadOf(index: number, transitionSec: number): number {
+  return index === 0 ? NARRATION_LEAD_SECONDS : transitionSec + NARRATION_LEAD_SECONDS / 2;
 }
 
 function round3(n: number): number {

@@ -1,17 +1,25 @@
 /**
  * Builds the single ffmpeg invocation that renders a short: stills get gentle Ken Burns motion,
- * neighbours overlap in real cross-fades (xfade), and captions are burned in last. The sound is a
- * finished soundtrack (mixed and normalised beforehand, see src/media/audio/) that is only
- * encoded, or, for runs started before soundtracks existed, each narration placed at its scene's
- * time on one mixed track. One pass, no intermediate encodes.
+ * clips are cover-fitted and fitted to their scene (src/media/render/scenes.ts), neighbours overlap
+ * in real cross-fades (xfade), and captions are burned in last. The sound is a finished soundtrack
+ * (mixed and normalised beforehand, see src/media/audio/) that is only encoded, or, for runs
+ * started before soundtracks existed, each narration placed at its scene's time on one mixed track.
+ * One pass, no intermediate encodes. The segmented render (src/media/render/segmentGraph.ts) shows
+ * the same frames in pieces.
  */
 import type { TransitionType } from '../domain/shortRequest.js';
 import type { SceneTiming } from '../domain/timeline.js';
 import { placedClip } from './audio/format.js';
 import type { FfmpegInput } from './ffmpeg.js';
+import { type RenderClip, clipFrames, clipInput, stillFrames } from './render/scenes.js';
+
+export { type ClipFit, type RenderClip } from './render/scenes.js';
 
 export interface RenderScene {
-  imagePath: string;
+  /** The scene's still; unused when it has a clip (which may come without one). */
+  imagePath?: string;
+  /** The scene's clip, shown instead of the still. */
+  clip?: RenderClip;
   /** The scene's narration, mixed in when there is no soundtrack. */
   narrationPath?: string;
   timing: SceneTiming;
@@ -29,6 +37,13 @@ export interface RenderSpec {
   /** A finished soundtrack (48 kHz stereo WAV, the timeline's length), encoded as it is. */
   soundtrackPath?: string;
   preset: string;
+  /**
+   * Every frame on the timeline's grid: ffmpeg 5.1's xfade stamps the last frame of a transition one
+   * frame late, so without this each transition shows one frame twice and pushes what follows one
+   * frame later (the end is cut to length). A short with a clip always renders exactly; an all-stills
+   * short only when asked, since runs started before this keep the command they started with.
+   */
+  exactFrames?: boolean;
 }
 
 export interface RenderCommand {
@@ -37,40 +52,39 @@ export interface RenderCommand {
   outputOptions: string[];
 }
 
-const XFADE_NAME: Record<Exclude<TransitionType, 'cut'>, string> = {
+export const XFADE_NAME: Record<Exclude<TransitionType, 'cut'>, string> = {
   crossfade: 'fade',
   dissolve: 'dissolve',
   wipeleft: 'wipeleft',
   slideup: 'slideup',
 };
 
-/** How far a Ken Burns move zooms in: subtle enough that motion never distracts from the story. */
-const ZOOM = 0.08;
-
 export function buildRenderCommand(spec: RenderSpec): RenderCommand {
   const { width: W, height: H, fps } = spec;
   const inputs: FfmpegInput[] = [];
   const chains: string[] = [];
   const add = (input: FfmpegInput) => inputs.push(input) - 1;
+  const spare = fades(spec) && exactFrames(spec);
   spec.scenes.forEach((scene, i) => {
-    const image = add({ path: scene.imagePath });
     const frames = Math.round(scene.timing.durationSec * fps);
-    chains.push(`[${image}:v]${stillToClip(W, H, fps, frames, i)}[v${i}]`);
+    const window = spare && i < spec.scenes.length - 1 ? { from: 0, to: frames + TAIL_SPARE_FRAMES } : undefined;
+    if (scene.clip) {
+      const clip = add(clipInput(scene.clip, frames, fps));
+      chains.push(`[${clip}:v]${clipFrames(W, H, fps, frames, scene.clip, window)}[v${i}]`);
+    } else {
+      if (!scene.imagePath) throw new Error(`scene ${i + 1} has neither a still nor a clip`);
+      const image = add({ path: scene.imagePath });
+      chains.push(`[${image}:v]${stillFrames(W, H, fps, frames, i, window)}[v${i}]`);
+    }
     if (spec.soundtrackPath) return;
     if (!scene.narrationPath) throw new Error(`scene ${i + 1} has no narration and the render no soundtrack`);
     chains.push(`${placedClip(add({ path: scene.narrationPath }), scene.timing.narrationStartSec)}[a${i}]`);
   });
 
-  const n = spec.scenes.length;
   const videoOut = joinVideo(spec, chains);
   let audioOut = '[aout]';
   if (spec.soundtrackPath) audioOut = `${add({ path: spec.soundtrackPath })}:a`;
-  else {
-    const audioLabels = spec.scenes.map((_, i) => `[a${i}]`).join('');
-    chains.push(
-      `${audioLabels}amix=inputs=${n}:normalize=0:dropout_transition=0,apad,atrim=0:${spec.totalSec.toFixed(3)}[aout]`,
-    );
-  }
+  else chains.push(`${narrationMix(spec.scenes.length, spec.totalSec, (i) => `[a${i}]`)}[aout]`);
   if (spec.captionsFile) chains.push(`[${videoOut}]ass=filename=${spec.captionsFile}[vout]`);
   else chains.push(`[${videoOut}]null[vout]`);
 
@@ -82,21 +96,8 @@ export function buildRenderCommand(spec: RenderSpec): RenderCommand {
       '[vout]',
       '-map',
       audioOut,
-      '-c:v',
-      'libx264',
-      '-preset',
-      spec.preset,
-      ...tuningFor(spec.preset),
-      '-crf',
-      '22',
-      '-pix_fmt',
-      'yuv420p',
-      '-r',
-      String(fps),
-      '-c:a',
-      'aac',
-      '-b:a',
-      '160k',
+      ...videoEncoding(spec.preset, fps),
+      ...AUDIO_ENCODING,
       '-movflags',
       '+faststart',
       '-t',
@@ -104,6 +105,40 @@ export function buildRenderCommand(spec: RenderSpec): RenderCommand {
     ],
   };
 }
+
+/** Neighbours overlap in a transition picture (not a plain cut). */
+function fades(spec: RenderSpec): boolean {
+  return spec.scenes.length > 1 && spec.transition.type !== 'cut' && spec.transition.duration !== 0;
+}
+
+function exactFrames(spec: RenderSpec): boolean {
+  return spec.exactFrames === true || spec.scenes.some((s) => s.clip);
+}
+
+/** The narration clips (already placed at their times) on one track of the timeline's length. */
+export function narrationMix(n: number, totalSec: number, label: (i: number) => string): string {
+  const labels = Array.from({ length: n }, (_, i) => label(i)).join('');
+  return `${labels}amix=inputs=${n}:normalize=0:dropout_transition=0,apad,atrim=0:${totalSec.toFixed(3)}`;
+}
+
+/** The one x264 setting of every render: the one pass and every segment encode with exactly this. */
+export function videoEncoding(preset: string, fps: number): string[] {
+  return [
+    '-c:v',
+    'libx264',
+    '-preset',
+    preset,
+    ...tuningFor(preset),
+    '-crf',
+    '22',
+    '-pix_fmt',
+    'yuv420p',
+    '-r',
+    String(fps),
+  ];
+}
+
+export const AUDIO_ENCODING = ['-c:a', 'aac', '-b:a', '160k'];
 
 /**
  * Our default preset with the cheapest motion search: on Ken Burns stills it saves ~30 % of x264's
@@ -114,58 +149,20 @@ function tuningFor(preset: string): string[] {
 }
 
 /**
- * A still becomes a clip of exactly `frames` frames: cover-fit once, repeat the frame in memory
- * (cheaper than decoding the image per frame), then move. Scenes alternate a slow zoom-in with a
- * slow diagonal pan: a pan is a pure translation, which x264 encodes at a fraction of a zoom's
- * cost (measured: ~35 % less CPU per frame), so alternating keeps renders well above realtime.
+ * With exact frames a transition's tail reaches one frame past its scene's end, a spare that is
+ * never shown. xfade ends a transition as soon as its first input reports its end, and that report
+ * can overtake the head's last frame, so the last pair came out blended or not depending on which
+ * branch of the graph ffmpeg ran first (measured: a one-pass and a segmented render of the same
+ * short differed there, and only there). The spare is made only once xfade asks for it, after the
+ * last pair, so every pair is blended in every graph.
  */
-function stillToClip(W: number, H: number, fps: number, frames: number, index: number): string {
-  const last = Math.max(1, frames - 1);
-  const repeat = `loop=loop=${frames - 1}:size=1:start=0`;
-  // xfade needs equal time bases and frame rates on both inputs.
-  const finish = [`settb=1/${fps}`, 'setpts=N', `fps=${fps}`];
-  if (index % 2 === 0) {
-    const [ax, ay] = ZOOM_ANCHORS[(index / 2) % ZOOM_ANCHORS.length]!;
-    return [
-      ...coverFit(W, H),
-      repeat,
-      `zoompan=z='1+${ZOOM}*on/${last}':x='(iw-iw/zoom)*${ax}':y='(ih-ih/zoom)*${ay}':d=1:s=${W}x${H}:fps=${fps}`,
-      ...finish,
-    ].join(',');
-  }
-  // Pan across an image scaled up by the zoom margin; direction varies from scene to scene.
-  const [dx, dy] = PAN_DIRECTIONS[((index - 1) / 2) % PAN_DIRECTIONS.length]!;
-  const bigW = even(W * (1 + ZOOM));
-  const bigH = even(H * (1 + ZOOM));
-  const along = (d: number, span: string) =>
-    d > 0 ? `${span}*n/${last}` : d < 0 ? `${span}*(1-n/${last})` : `${span}/2`;
-  return [
-    ...coverFit(bigW, bigH),
-    repeat,
-    // exact=1 keeps 1-pixel steps on yuv420p (the default rounds to 2), so the drift stays smooth.
-    `crop=${W}:${H}:x='${along(dx, '(iw-ow)')}':y='${along(dy, '(ih-oh)')}':exact=1`,
-    ...finish,
-  ].join(',');
-}
+export const TAIL_SPARE_FRAMES = 1;
 
-const ZOOM_ANCHORS = [
-  ['0.5', '0.5'],
-  ['0.35', '0.4'],
-  ['0.6', '0.55'],
-] as const;
-const PAN_DIRECTIONS = [
-  [1, 1],
-  [-1, 0.5],
-  [1, -1],
-  [-1, -0.5],
-] as const;
-
-function coverFit(W: number, H: number): string[] {
-  return [`scale=${W}:${H}:force_original_aspect_ratio=increase`, `crop=${W}:${H}`, 'setsar=1', 'format=yuv420p'];
-}
-
-function even(n: number): number {
-  return Math.round(n / 2) * 2;
+/** A transition's picture: the tail under the head, back in yuv420p (and on the frame grid when exact). */
+export function fadeFilter(type: TransitionType, frames: number, fps: number, exact: boolean): string {
+  if (type === 'cut') throw new Error('a cut has no transition picture');
+  const fade = `xfade=transition=${XFADE_NAME[type]}:duration=${(frames / fps).toFixed(4)}:offset=0,format=yuv420p`;
+  return exact ? `${fade},setpts=N` : fade;
 }
 
 /**
@@ -180,12 +177,12 @@ function joinVideo(spec: RenderSpec, chains: string[]): string {
   const n = spec.scenes.length;
   if (n === 1) return 'v0';
   const all = (labels: string[]) => labels.map((l) => `[${l}]`).join('');
-  if (spec.transition.type === 'cut' || spec.transition.duration === 0) {
+  if (!fades(spec)) {
     chains.push(`${all(spec.scenes.map((_, i) => `v${i}`))}concat=n=${n}:v=1:a=0[vjoined]`);
     return 'vjoined';
   }
+  const exact = exactFrames(spec);
   const T = Math.round(spec.transition.duration * spec.fps);
-  const name = XFADE_NAME[spec.transition.type];
   const segment = (from: number, to: number) => `trim=start_frame=${from}:end_frame=${to},setpts=PTS-STARTPTS`;
   const order: string[] = [];
   spec.scenes.forEach((scene, i) => {
@@ -194,11 +191,9 @@ function joinVideo(spec: RenderSpec, chains: string[]): string {
     chains.push(`[v${i}]split=${parts.length}${all(parts.map((p) => `${p}${i}`))}`);
     if (i > 0) chains.push(`[h${i}]${segment(0, T)}[head${i}]`);
     chains.push(`[b${i}]${segment(i > 0 ? T : 0, i < n - 1 ? frames - T : frames)}[body${i}]`);
-    if (i < n - 1) chains.push(`[t${i}]${segment(frames - T, frames)}[tail${i}]`);
+    if (i < n - 1) chains.push(`[t${i}]${segment(frames - T, exact ? frames + TAIL_SPARE_FRAMES : frames)}[tail${i}]`);
     if (i > 0) {
-      chains.push(
-        `[tail${i - 1}][head${i}]xfade=transition=${name}:duration=${(T / spec.fps).toFixed(4)}:offset=0,format=yuv420p[fade${i}]`,
-      );
+      chains.push(`[tail${i - 1}][head${i}]${fadeFilter(spec.transition.type, T, spec.fps, exact)}[fade${i}]`);
       order.push(`fade${i}`);
     }
     order.push(`body${i}`);

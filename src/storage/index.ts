@@ -221,6 +221,7 @@ async function removeStalePartials(dir: string, prefix: string, ext: string): Pr
 export const runKeys = {
   plan: (runKey: string) => `runs/${runKey}/plan.json`,
   image: (runKey: string, scene: number, ext = 'png') => `runs/${runKey}/scene-${pad(scene)}/image.${ext}`,
+  clip: (runKey: string, scene: number) => `runs/${runKey}/scene-${pad(scene)}/clip.mp4`,
   narration: (runKey: string, scene: number) => `runs/${runKey}/scene-${pad(scene)}/narration.wav`,
   narrationWords: (runKey: string, scene: number) => `runs/${runKey}/scene-${pad(scene)}/narration.words.json`,
   captions: (runKey: string) => `runs/${runKey}/captions.ass`,

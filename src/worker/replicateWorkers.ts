@@ -3,6 +3,7 @@ import type { ReplicateConfig } from '../config/replicate.js';
 import { replicateQueueFor } from '../domain/taskQueues.js';
 import { type ReplicateActivityDeps, createReplicateActivities } from '../activities/replicate.js';
 import { createReplicateAudioActivities } from '../activities/replicateAudio.js';
+import { createReplicateVideoActivities } from '../activities/replicateVideo.js';
 import { createReplicatePool } from '../replicate/client.js';
 import { KeyStatsRecorder } from '../replicate/keyStats.js';
 import { type WebhookReceiver, startWebhookReceiver } from '../replicate/webhooks.js';
@@ -111,5 +112,9 @@ export function describeWebhooks(replicate: ReplicateConfig): string | undefined
 
 /** Everything one key's worker serves: images and audio, all on the key's slots. */
 function replicateActivitiesFor(deps: ReplicateActivityDeps) {
-  return { ...createReplicateActivities(deps), ...createReplicateAudioActivities(deps) };
+  return {
+    ...createReplicateActivities(deps),
+    ...createReplicateAudioActivities(deps),
+    ...createReplicateVideoActivities(deps),
+  };
 }

@@ -8,6 +8,7 @@ import {
   type Stage,
   type StepState,
 } from '../domain/progress.js';
+import type { VisualMode } from '../domain/shortRequest.js';
 
 /**
  * Holds the run's progress and mirrors it into the Web UI's "current details" on every change, so
@@ -32,14 +33,19 @@ export class ProgressTracker {
     publishStage(stage);
   }
 
-  planned(scenes: { index: number; preview: string }[], plan?: PlanView): void {
+  /** `modes`: what each scene shows, when some are video scenes (stills have no clip step). */
+  planned(scenes: { index: number; preview: string }[], plan?: PlanView, modes?: VisualMode[]): void {
     this.state.sceneCount = scenes.length;
-    this.state.scenes = scenes.map<SceneProgress>((s) => ({
-      index: s.index,
-      preview: s.preview,
-      visual: 'pending',
-      narration: 'pending',
-    }));
+    this.state.scenes = scenes.map<SceneProgress>((s, i) => {
+      const mode = modes?.[i] ?? 'image';
+      return {
+        index: s.index,
+        preview: s.preview,
+        visual: 'pending',
+        narration: 'pending',
+        ...(mode !== 'image' ? { visualMode: mode, clip: 'pending' as const } : {}),
+      };
+    });
     if (plan) this.state.plan = plan;
     this.publish();
   }
@@ -58,11 +64,21 @@ export class ProgressTracker {
     this.publish();
   }
 
+  /** A video scene's clip prediction; `fallback` says why the scene shows its still instead. */
+  clip(index: number, state: StepState, detail?: { provider?: string; fallback?: string }): void {
+    const scene = this.state.scenes[index];
+    if (!scene) return;
+    scene.clip = state;
+    if (detail?.provider) scene.visualProvider = detail.provider;
+    if (detail?.fallback) scene.fallback = detail.fallback;
+    this.publish();
+  }
+
   private publish(): void {
     const { stage, scenes, sceneCount } = this.state;
     const count = (step: 'visual' | 'narration') => scenes.filter((s) => s[step] === 'done').length;
     const rows = scenes.map(
-      (s) => `| ${s.index + 1} | ${s.visual} | ${s.narration} | ${s.preview.replace(/\|/g, '/')} |`,
+      (s) => `| ${s.index + 1} | ${visualCell(s)} | ${s.narration} | ${s.preview.replace(/\|/g, '/')} |`,
     );
     setCurrentDetails(
       [
@@ -74,4 +90,11 @@ export class ProgressTracker {
         .join('\n'),
     );
   }
+}
+
+/** `done`, or for a video scene `clip running`, `still (clip failed)`. */
+function visualCell(s: SceneProgress): string {
+  if (!s.visualMode) return s.visual;
+  if (s.fallback) return `still (clip failed) ${s.visual}`;
+  return s.clip === 'pending' && s.visual !== 'pending' ? `still ${s.visual}` : `clip ${s.clip}`;
 }

@@ -1,6 +1,8 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { type ActivityOptions, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { ReplicateActivities } from '../activities/replicate.js';
 import type { ReplicateAudioActivities } from '../activities/replicateAudio.js';
+import type { ReplicateVideoActivities } from '../activities/replicateVideo.js';
+import { catalogModel } from '../catalog/lookup.js';
 import { nonRetryableErrorTypes } from '../domain/errors.js';
 import { replicateQueueFor } from '../domain/taskQueues.js';
 import { replicateNonRetryableTypes } from '../replicate/errors.js';
@@ -19,8 +21,32 @@ export const DEFAULT_MUSIC_MODEL = 'meta/musicgen:671ac645ce5e552cc63a54a2bbff63
  */
 export function replicateActivities() {
   return proxyActivities<ReplicateActivities & ReplicateAudioActivities>({
-    taskQueue: replicateQueueFor(workflowInfo().taskQueue),
+    ...onReplicateQueue(),
     startToCloseTimeout: '30 minutes',
+  });
+}
+
+/** A video model we know nothing about gets this long per attempt (the slowest catalogued take minutes). */
+const UNKNOWN_VIDEO_SECONDS = 600;
+
+/**
+ * Video predictions, with the attempt's time sized by the model: six times its typical latency
+ * (the catalog's figure) plus the clip's download, and never under 15 minutes, because a queue on
+ * Replicate's side can hold a prediction before it starts. Heartbeats stay every second, so a dead
+ * worker is still noticed in 10 s and the retry resumes the same prediction.
+ */
+export function replicateVideoActivities(model: string) {
+  const typical = catalogModel(model)?.typicalSeconds ?? UNKNOWN_VIDEO_SECONDS;
+  const minutes = Math.max(15, Math.ceil((typical * 6) / 60) + 2);
+  return proxyActivities<ReplicateVideoActivities>({
+    ...onReplicateQueue(),
+    startToCloseTimeout: `${minutes} minutes`,
+  });
+}
+
+function onReplicateQueue(): Omit<ActivityOptions, 'startToCloseTimeout'> {
+  return {
+    taskQueue: replicateQueueFor(workflowInfo().taskQueue),
     heartbeatTimeout: '10 seconds',
     retry: {
       initialInterval: '2 seconds',
@@ -29,5 +55,5 @@ export function replicateActivities() {
       maximumAttempts: 12,
       nonRetryableErrorTypes: [...nonRetryableErrorTypes, ...replicateNonRetryableTypes],
     },
-  });
+  };
 }

@@ -6,25 +6,41 @@ import type { ProgressTracker } from './progressTracker.js';
  * Runs one step for every scene in parallel. Every scene runs to its end even when another fails,
  * so finished assets are kept for a rerun; then the failures are reported together, by scene.
  */
-export async function forEachScene<T>(
+export function forEachScene<T>(
   count: number,
   step: 'visual' | 'narration',
   progress: ProgressTracker,
   work: (sceneIndex: number) => Promise<T & { provider: string }>,
 ): Promise<T[]> {
-  const settled = await Promise.allSettled(
-    Array.from({ length: count }, async (_, i) => {
-      progress.scene(i, step, 'running');
-      try {
-        const result = await work(i);
-        progress.scene(i, step, 'done', { provider: result.provider });
-        return result;
-      } catch (err) {
-        progress.scene(i, step, 'failed', { error: rootMessage(err) });
-        throw err;
-      }
-    }),
-  );
+  return startEachScene(count, step, progress, work).all;
+}
+
+/**
+ * forEachScene, with each scene's own result as well (`each[i]`), so a later step of one scene can
+ * start as soon as that scene is ready. `all` handles every rejection, so none goes unhandled.
+ */
+export function startEachScene<T>(
+  count: number,
+  step: 'visual' | 'narration',
+  progress: ProgressTracker,
+  work: (sceneIndex: number) => Promise<T & { provider: string }>,
+): { each: Promise<T>[]; all: Promise<T[]> } {
+  const each = Array.from({ length: count }, async (_, i) => {
+    progress.scene(i, step, 'running');
+    try {
+      const result = await work(i);
+      progress.scene(i, step, 'done', { provider: result.provider });
+      return result as T;
+    } catch (err) {
+      progress.scene(i, step, 'failed', { error: rootMessage(err) });
+      throw err;
+    }
+  });
+  return { each, all: gather(step, each) };
+}
+
+async function gather<T>(step: 'visual' | 'narration', each: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(each);
   const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [{ i, reason: s.reason as unknown }] : []));
   if (failed.length === 0) return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
   const cancelled = failed.find((f) => isCancellation(f.reason));

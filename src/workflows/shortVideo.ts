@@ -1,49 +1,36 @@
 import { isCancellation, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { PipelineActivities, RenderQueueActivities } from '../activities/index.js';
+import type { RenderQueueActivities } from '../activities/index.js';
 import type { SceneNarration } from '../activities/narration.js';
-import type { PlanResult } from '../activities/plan.js';
 import type { SceneImage } from '../activities/visuals.js';
-import { nonRetryableErrorTypes } from '../domain/errors.js';
-import type { PlanView } from '../domain/progress.js';
-import type { SceneResult, ShortResult } from '../domain/result.js';
+import type { ShortResult } from '../domain/result.js';
 import {
   type ShortVideoInput,
   type ShortVideoWorkflowInput,
   captionStyleOf,
   dimensionsFor,
   shortVideoInputSchema,
+  visualModeOf,
 } from '../domain/shortRequest.js';
 import { renderQueueFor } from '../domain/taskQueues.js';
-import { type Timeline, buildTimeline } from '../domain/timeline.js';
-import { providerNonRetryableTypes } from '../providers/failures.js';
+import { buildTimeline } from '../domain/timeline.js';
 import { getShortProgressQuery } from './definitions.js';
 import { parseWorkflowInput } from './input.js';
 import { planStory } from './planStory.js';
 import { ProgressTracker } from './progressTracker.js';
-import { DEFAULT_REPLICATE_MODEL, DEFAULT_SPEECH_MODEL, replicateActivities } from './replicateActivities.js';
-import { allToTheEnd, forEachScene, unique } from './sceneSteps.js';
+import { allToTheEnd, forEachScene, startEachScene, unique } from './sceneSteps.js';
+import { type SceneVisual, sceneVisual } from './sceneVisuals.js';
+import { narrationStep, sceneResults, stepRetry, stillStep, viewOf } from './shortSteps.js';
 import { type Soundtrack, mixWithNarration, prepareBed } from './soundtrack.js';
 
 /** Narration no longer waits for the images: both run for every scene at once. */
 export const NARRATION_BESIDE_VISUALS = 'narration-beside-visuals';
 /** The soundtrack (narration, music bed, ducking, −14 LUFS) is mixed on its own, before the render. */
 export const SOUNDTRACK_MIX = 'soundtrack-mix';
-
-const retry = {
-  initialInterval: '1s',
-  backoffCoefficient: 2,
-  maximumInterval: '1 minute',
-  nonRetryableErrorTypes: [...nonRetryableErrorTypes, ...providerNonRetryableTypes],
-};
-
-// Local providers finish in seconds and paid voices in tens of seconds; a generous bound still
-// catches a hung espeak-ng or a connection that never answers. They heartbeat every 2 s, so a
-// worker that dies mid-scene is noticed in 15 s, not after the whole start-to-close timeout.
-const { generateSceneImage, synthesizeNarration } = proxyActivities<PipelineActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '15 seconds',
-  retry: { ...retry, maximumAttempts: 5 },
-});
+/**
+ * Scenes may show clips from video models (text-to-video, or their still animated). Only runs that
+ * ask for a video scene take this branch, so an all-stills run issues the commands it always did.
+ */
+export const VIDEO_SCENES = 'video-scenes';
 
 /** story → scene plan → images and narration for every scene at once → soundtrack → one-pass render. */
 export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<ShortResult> {
@@ -57,52 +44,19 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
     taskQueue: input.renderTaskQueue ?? renderQueueFor(workflowInfo().taskQueue),
     startToCloseTimeout: '30 minutes',
     heartbeatTimeout: '1 minute',
-    retry: { ...retry, maximumAttempts: 3 },
+    retry: { ...stepRetry, maximumAttempts: 3 },
   });
 
   try {
     const plan = await planStory(input, runKey);
     const planView = viewOf(plan);
-    progress.planned(plan.scenes, planView);
-
     const sceneCount = plan.scenes.length;
-    const visuals = () =>
-      forEachScene(sceneCount, 'visual', progress, (sceneIndex) =>
-        input.provider === 'replicate'
-          ? replicateActivities().generateSceneImageOnReplicate({
-              runKey,
-              planRef: plan.planRef,
-              sceneIndex,
-              aspect: input.aspect,
-              model: input.model ?? DEFAULT_REPLICATE_MODEL,
-              modelInput: input.modelInput,
-            })
-          : generateSceneImage({ runKey, planRef: plan.planRef, sceneIndex, width, height }),
-      );
-    const narration = input.narration;
-    const narrate = () =>
-      forEachScene(sceneCount, 'narration', progress, (sceneIndex) =>
-        narration?.provider === 'replicate'
-          ? replicateActivities().synthesizeNarrationOnReplicate({
-              runKey,
-              planRef: plan.planRef,
-              sceneIndex,
-              language: plan.language,
-              model: narration.model ?? DEFAULT_SPEECH_MODEL,
-              ...(narration.voice ? { voice: narration.voice } : {}),
-              ...(narration.speed ? { speed: narration.speed } : {}),
-            })
-          : synthesizeNarration({
-              runKey,
-              planRef: plan.planRef,
-              sceneIndex,
-              language: plan.language,
-              voice: input.narration?.voice ?? input.voice,
-              ...(input.narration?.provider ? { provider: input.narration.provider } : {}),
-              ...(input.narration?.model ? { model: input.narration.model } : {}),
-              ...(input.narration?.speed ? { speed: input.narration.speed } : {}),
-            }),
-      );
+    const modes = plan.scenes.map((_, i) => visualModeOf(input.visuals, i));
+    const withClips = modes.some((m) => m !== 'image') && patched(VIDEO_SCENES);
+    progress.planned(plan.scenes, planView, withClips ? modes : undefined);
+
+    const still = stillStep(input, plan, runKey);
+    const narrateScene = narrationStep(input, plan, runKey);
     const transitionSec = input.transition.type === 'cut' ? 0 : input.transition.duration;
     const timelineOf = (narrations: SceneNarration[]) =>
       buildTimeline(
@@ -111,25 +65,47 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
         input.fps,
       );
 
-    let images: SceneImage[];
+    let images: (SceneImage | SceneVisual)[];
     let narrations: SceneNarration[];
     let soundtrack: Soundtrack | undefined;
     if (patched(NARRATION_BESIDE_VISUALS)) {
       // Narration does not need the images, and the music bed needs neither: all start at once.
       progress.stage('scenes');
       const bed = patched(SOUNDTRACK_MIX) ? prepareBed({ runKey, input, plan }) : undefined;
-      const narrated = narrate();
+      const narrated = startEachScene(sceneCount, 'narration', progress, narrateScene);
+      // A video scene's clip waits for its own narration (its length) and, animated, its still.
+      const visualContext = {
+        runKey,
+        planRef: plan.planRef,
+        aspect: input.aspect,
+        fps: input.fps,
+        transitionSec,
+        progress,
+        still,
+        models: {
+          video: input.videoModel,
+          'image-to-video': input.videoModel ?? input.imageToVideoModel,
+        },
+        ...(input.videoModelInput ? { modelInput: input.videoModelInput } : {}),
+        fit: input.clipFit ?? 'hold',
+        strict: input.strict === true,
+      };
+      const shown = withClips
+        ? startEachScene(sceneCount, 'visual', progress, (i) =>
+            sceneVisual(visualContext, i, modes[i]!, narrated.each[i]!),
+          ).all
+        : forEachScene(sceneCount, 'visual', progress, still);
       const mixed = bed
-        ? Promise.all([narrated, bed]).then(([n, b]) =>
+        ? Promise.all([narrated.all, bed]).then(([n, b]) =>
             mixWithNarration({ runKey, input, narrations: n, timeline: timelineOf(n), bed: b }),
           )
         : Promise.resolve(undefined);
-      [images, narrations, soundtrack] = await allToTheEnd([visuals(), narrated, mixed] as const);
+      [images, narrations, soundtrack] = await allToTheEnd([shown, narrated.all, mixed] as const);
     } else {
       progress.stage('visuals');
-      images = await visuals();
+      images = await forEachScene(sceneCount, 'visual', progress, still);
       progress.stage('narration');
-      narrations = await narrate();
+      narrations = await forEachScene(sceneCount, 'narration', progress, narrateScene);
     }
 
     progress.stage('rendering');
@@ -148,11 +124,15 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
       ...(soundtrack ? { soundtrackRef: soundtrack.soundtrackRef } : {}),
       timeline,
       scenes: images.map((image, i) => ({
-        imageRef: image.imageRef,
+        ...(image.imageRef !== undefined ? { imageRef: image.imageRef } : {}),
+        ...('clipRef' in image && image.clipRef ? { clipRef: image.clipRef, fit: image.fit ?? 'hold' } : {}),
         narrationRef: narrations[i]!.narrationRef,
         ...(narrations[i]!.wordsRef ? { wordsRef: narrations[i]!.wordsRef } : {}),
       })),
     });
+    const fallbacks = images.flatMap((image, i) =>
+      'fallback' in image && image.fallback ? [{ scene: i + 1, ...image.fallback }] : [],
+    );
 
     progress.stage('completed');
     return {
@@ -169,48 +149,13 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
       scenes: sceneResults(timeline, plan, images, narrations),
       plan: planView,
       ...(soundtrack ? { soundtrack: soundtrack.facts } : {}),
+      ...(fallbacks.length ? { fallbacks } : {}),
     };
   } catch (err) {
     if (isCancellation(err)) progress.stage('cancelled');
     else progress.stage('failed', err instanceof Error ? err.message : String(err));
     throw err;
   }
-}
-
-function sceneResults(
-  timeline: Timeline,
-  plan: PlanResult,
-  images: SceneImage[],
-  narrations: SceneNarration[],
-): SceneResult[] {
-  return timeline.scenes.map((timing, i) => ({
-    ...timing,
-    preview: plan.scenes[i]?.preview,
-    imageRef: images[i]!.imageRef,
-    narrationRef: narrations[i]!.narrationRef,
-    visualProvider: images[i]!.provider,
-    narrationProvider: narrations[i]!.provider,
-    voice: narrations[i]!.voice,
-    ...(narrations[i]!.wordsSource ? { wordsSource: narrations[i]!.wordsSource } : {}),
-  }));
-}
-
-/** The plan as the API shows it: everything but storage keys. */
-function viewOf(plan: PlanResult): PlanView {
-  return {
-    title: plan.title,
-    planner: plan.planner,
-    structure: plan.structure,
-    ...(plan.fallbackReason ? { fallbackReason: plan.fallbackReason } : {}),
-    characters: plan.characters,
-    scenes: plan.scenes.map(({ act, narration, imagePrompt, motionPrompt, mood }) => ({
-      ...(act ? { act } : {}),
-      narration,
-      imagePrompt,
-      motionPrompt,
-      mood,
-    })),
-  };
 }
 
 export type { ShortVideoInput };

@@ -70,6 +70,17 @@ async function createPrediction(
     throw new HttpError(422, 'Input validation failed', invalid.detail, {}, { invalid_fields: invalid.invalidFields });
   }
   const input = b.input as Record<string, unknown>;
+  if (faults.rejectsInput(stableStringify(input))) {
+    throw new HttpError(
+      422,
+      'Input validation failed',
+      'input: the input was rejected (emulated 422)',
+      {},
+      {
+        invalid_fields: [{ type: 'rejected', field: 'input', description: 'the input was rejected (emulated 422)' }],
+      },
+    );
+  }
   const extra: Record<string, unknown> = {};
   for (const k of BODY_PASSTHROUGH) if (b[k] !== undefined) extra[k] = b[k];
   let outcome = faults.decideOutcome(resolved.model.model, stableStringify(input));

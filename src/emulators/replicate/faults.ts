@@ -27,6 +27,8 @@ export interface FaultConfig {
   modelErrorInputIncludes: string;
   /** Error text for permanent model failures. */
   modelErrorMessage: string;
+  /** Create calls whose input JSON contains this substring are refused with a 422 (no prediction). */
+  rejectInputIncludes: string;
 }
 
 export const DEFAULT_FAULTS: Readonly<FaultConfig> = Object.freeze({
@@ -40,6 +42,7 @@ export const DEFAULT_FAULTS: Readonly<FaultConfig> = Object.freeze({
   modelErrorModels: [],
   modelErrorInputIncludes: '',
   modelErrorMessage: 'ValueError: the model could not process this input (emulated permanent failure)',
+  rejectInputIncludes: '',
 });
 
 export type CreateGate =
@@ -73,7 +76,7 @@ export function parseFaultPatch(raw: unknown): Partial<FaultConfig> {
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
         throw new Error(`${key} must be string[]`);
       out.modelErrorModels = value as string[];
-    } else if (key === 'modelErrorInputIncludes' || key === 'modelErrorMessage') {
+    } else if (key === 'modelErrorInputIncludes' || key === 'modelErrorMessage' || key === 'rejectInputIncludes') {
       if (typeof value !== 'string') throw new Error(`${key} must be a string`);
       out[key] = value;
     } else {
@@ -119,6 +122,11 @@ export class FaultInjector {
       return { kind: 'server_error', status: this.config.createErrorStatus };
     }
     return { kind: 'ok' };
+  }
+
+  /** True when a create call with this input is to be refused as invalid (422). */
+  rejectsInput(inputJson: string): boolean {
+    return this.config.rejectInputIncludes !== '' && inputJson.includes(this.config.rejectInputIncludes);
   }
 
   /** Called once per created prediction to decide how it ends. */

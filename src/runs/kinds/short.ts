@@ -144,6 +144,13 @@ function withProviderDefaults(request: ParsedShortRequest, config: Config): Shor
       'music source "replicate" needs Replicate keys: set REPLICATE_API_TOKEN, or use source "generated".',
     );
   }
+  const modes = new Set(typeof request.visuals === 'string' ? [request.visuals] : (request.visuals ?? []));
+  const videoScenes = modes.has('video') || modes.has('image-to-video');
+  if (videoScenes && !hasKeys) {
+    throw new ProviderUnavailableError(
+      'video scenes are made on Replicate: set REPLICATE_API_TOKEN (or REPLICATE_API_TOKEN_1..N) for the API and the workers, or use visuals "image".',
+    );
+  }
   const planner = request.planner ?? (llm ? 'auto' : undefined);
   return {
     ...request,
@@ -160,6 +167,13 @@ function withProviderDefaults(request: ParsedShortRequest, config: Config): Shor
       : {}),
     ...(request.music?.source === 'replicate'
       ? { music: { ...request.music, model: request.music.model ?? config.providers.replicateMusicModel } }
+      : {}),
+    // A named videoModel serves every video scene; otherwise each mode has its own default.
+    ...(videoScenes && !request.videoModel
+      ? {
+          ...(modes.has('video') ? { videoModel: config.providers.replicateVideoModel } : {}),
+          ...(modes.has('image-to-video') ? { imageToVideoModel: config.providers.replicateImageToVideoModel } : {}),
+        }
       : {}),
   };
 }

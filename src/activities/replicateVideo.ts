@@ -1,0 +1,111 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { catalogModel, snapDuration } from '../catalog/index.js';
+import type { Aspect } from '../domain/shortRequest.js';
+import { DATA_URL_MAX_BYTES, dataUrlOf, prepareImageForUpload } from '../media/imageForUpload.js';
+import { verifyClip } from '../media/verify.js';
+import type { KeyClient } from '../replicate/client.js';
+import { ReplicateErrorTypes, failureFromClientError } from '../replicate/errors.js';
+import { videoModelInput } from '../replicate/models.js';
+import { runDurablePrediction } from '../replicate/prediction.js';
+import { runKeys } from '../storage/index.js';
+import { readPlannedScene } from './plan.js';
+import { type ReplicateActivityDeps, downloadWhileHeartbeating } from './replicate.js';
+
+export interface ReplicateSceneVideoInput {
+  runKey: string;
+  planRef: string;
+  sceneIndex: number;
+  aspect: Aspect;
+  model: string;
+  /** The scene's still, for image-to-video models: animated with the plan's motion prompt. */
+  imageRef?: string;
+  /** About how long the scene will last; snapped to a length the model can make. */
+  durationSec: number;
+  modelInput?: Record<string, unknown>;
+}
+
+export interface SceneClip {
+  clipRef: string;
+  provider: string;
+  offline: false;
+  predictionId?: string;
+  /** Masked key that paid for it, e.g. `#2 r8_…a1b2`. */
+  key?: string;
+}
+
+/**
+ * One scene's clip from a video model on Replicate, through the same durable, key-pooled,
+ * cancellable predictions as the images. Image-to-video first sends the scene's still: as a data URL
+ * when it is small after compression, through Replicate's files API otherwise (the file belongs to
+ * the key that creates the prediction). The MP4 is copied into storage, checked whole, as soon as
+ * the prediction succeeds; the key's upstream slot is already free again by then.
+ */
+export function createReplicateVideoActivities(deps: ReplicateActivityDeps) {
+  const { own, storage, tools, stats } = deps;
+
+  async function generateSceneVideoOnReplicate(input: ReplicateSceneVideoInput): Promise<SceneClip> {
+    const provider = `replicate:${input.model}`;
+    const clipRef = runKeys.clip(input.runKey, input.sceneIndex);
+    if (await storage.exists(clipRef)) return { clipRef, provider, offline: false };
+    const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
+    const known = catalogModel(input.model);
+    const durationSec = known?.durations ? snapDuration(known.durations, input.durationSec) : input.durationSec;
+    stats.started();
+    try {
+      const imageUrl = input.imageRef ? await imageInputUrl(own, await storage.read(input.imageRef)) : undefined;
+      const request = {
+        model: input.model,
+        input: videoModelInput(
+          input.model,
+          {
+            prompt: scene.motionPrompt ? `${scene.imagePrompt}. ${scene.motionPrompt}` : scene.imagePrompt,
+            aspect: input.aspect,
+            durationSec,
+            imageUrl,
+          },
+          input.modelInput,
+        ),
+      };
+      const { prediction, owner, checkpoint } = await runDurablePrediction(own, deps.pool, request, deps.webhooks);
+      const url = (Array.isArray(prediction.output) ? prediction.output[0] : prediction.output) as unknown;
+      if (typeof url !== 'string' || !/^https?:/.test(url)) {
+        throw ApplicationFailure.create({
+          type: ReplicateErrorTypes.PredictionFailed,
+          nonRetryable: true,
+          message: `The model returned no video URL (output: ${JSON.stringify(prediction.output)?.slice(0, 200)}).`,
+        });
+      }
+      await downloadWhileHeartbeating(url, { storage, tools }, clipRef, checkpoint, verifyClip);
+      stats.finished('completed');
+      return {
+        clipRef,
+        provider,
+        offline: false,
+        predictionId: prediction.id,
+        key: `#${owner.key.index} ${owner.key.masked}`,
+      };
+    } catch (err) {
+      const failure = err as { type?: string; message?: string };
+      stats.finished('failed', { type: failure.type ?? 'Error', message: failure.message ?? String(err) });
+      throw err;
+    }
+  }
+
+  return { generateSceneVideoOnReplicate };
+}
+
+export type ReplicateVideoActivities = ReturnType<typeof createReplicateVideoActivities>;
+
+/** A data URL for a small image; a files-API upload (owned by `own`'s account) for a larger one. */
+async function imageInputUrl(own: KeyClient, original: Buffer): Promise<string> {
+  const prepared = await prepareImageForUpload(original);
+  if (prepared.bytes.length <= DATA_URL_MAX_BYTES) return dataUrlOf(prepared);
+  try {
+    const file = await own.client.files.create(new Blob([prepared.bytes], { type: prepared.contentType }), {
+      purpose: 'reelflow scene image',
+    });
+    return file.urls.get;
+  } catch (err) {
+    throw failureFromClientError(err, own.key, 'uploading the scene image');
+  }
+}
