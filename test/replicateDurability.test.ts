@@ -189,4 +189,50 @@ describe('durable Replicate predictions', () => {
       );
     },
   );
+  it(
+    'survives SIGKILL during video predictions: the retried attempts resume them, no second clip is paid for',
+    { timeout: 240_000 },
+    async () => {
+      const T2V = 'kwaivgi/kling-v2.5-turbo-pro';
+      const videoCreates = () => fixture.emulator.stats().creates.filter((c) => c.model === T2V);
+      const env = workerEnv(`durable-video-${randomUUID()}`, await tempDataDir());
+      const first = await startWorkerProcess(env);
+      const story = uniqueStory('the moving harbour', 2);
+      const handle = await client.workflow.start(shortVideo, {
+        taskQueue: env.REELFLOW_TASK_QUEUE!,
+        workflowId: `short-sigkill-video-${randomUUID()}`,
+        args: [{ ...replicateShort(story, 2), visuals: 'video', videoModel: T2V } as never],
+      });
+      // Both clips are being made upstream (each waits for its narration, then predicts for 4 s).
+      await vi.waitFor(
+        () => {
+          const running = videoCreates().filter(
+            (c) => fixture.emulator.prediction(c.predictionId)?.status !== 'succeeded',
+          );
+          expect(running, 'both clips upstream').toHaveLength(2);
+        },
+        { timeout: 60_000, interval: 100 },
+      );
+      await new Promise((r) => setTimeout(r, 300)); // the checkpoints' first heartbeat reaches the server
+      first.kill('SIGKILL');
+      await new Promise((resolve) => first.once('exit', resolve));
+      expect(first.signalCode).toBe('SIGKILL');
+
+      await startWorkerProcess(env);
+      const result = (await handle.result()) as ShortResult;
+      expect(result.scenes.map((s) => s.visualMode)).toEqual(['video', 'video']);
+      expect(result.fallbacks).toBeUndefined();
+      // Exactly two video predictions, each created once, both finished: the retries resumed them.
+      const creates = videoCreates();
+      expect(creates).toHaveLength(2);
+      expect(new Set(creates.map((c) => c.inputHash)).size).toBe(2);
+      for (const { predictionId } of creates)
+        expect(fixture.emulator.prediction(predictionId)?.status).toBe('succeeded');
+      const history = await handle.fetchHistory();
+      const retried = (history.events ?? []).filter((e) => (e.activityTaskStartedEventAttributes?.attempt ?? 0) > 1);
+      expect(retried.length).toBeGreaterThanOrEqual(2);
+      const info = await probe(result.videoPath);
+      expect(info.streams.find((s) => s.type === 'video')).toMatchObject({ width: 1080, height: 1080 });
+    },
+  );
 });

@@ -70,7 +70,7 @@ async function createPrediction(
     throw new HttpError(422, 'Input validation failed', invalid.detail, {}, { invalid_fields: invalid.invalidFields });
   }
   const input = b.input as Record<string, unknown>;
-  if (faults.rejectsInput(stableStringify(input))) {
+  if (faults.rejectsInput(resolved.model.model, stableStringify(input))) {
     throw new HttpError(
       422,
       'Input validation failed',

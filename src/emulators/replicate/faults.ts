@@ -29,6 +29,8 @@ export interface FaultConfig {
   modelErrorMessage: string;
   /** Create calls whose input JSON contains this substring are refused with a 422 (no prediction). */
   rejectInputIncludes: string;
+  /** Limits `rejectInputIncludes` to this model ("owner/name"); empty: every model. */
+  rejectModel: string;
 }
 
 export const DEFAULT_FAULTS: Readonly<FaultConfig> = Object.freeze({
@@ -43,6 +45,7 @@ export const DEFAULT_FAULTS: Readonly<FaultConfig> = Object.freeze({
   modelErrorInputIncludes: '',
   modelErrorMessage: 'ValueError: the model could not process this input (emulated permanent failure)',
   rejectInputIncludes: '',
+  rejectModel: '',
 });
 
 export type CreateGate =
@@ -76,7 +79,12 @@ export function parseFaultPatch(raw: unknown): Partial<FaultConfig> {
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string'))
         throw new Error(`${key} must be string[]`);
       out.modelErrorModels = value as string[];
-    } else if (key === 'modelErrorInputIncludes' || key === 'modelErrorMessage' || key === 'rejectInputIncludes') {
+    } else if (
+      key === 'modelErrorInputIncludes' ||
+      key === 'modelErrorMessage' ||
+      key === 'rejectInputIncludes' ||
+      key === 'rejectModel'
+    ) {
       if (typeof value !== 'string') throw new Error(`${key} must be a string`);
       out[key] = value;
     } else {
@@ -125,8 +133,10 @@ export class FaultInjector {
   }
 
   /** True when a create call with this input is to be refused as invalid (422). */
-  rejectsInput(inputJson: string): boolean {
-    return this.config.rejectInputIncludes !== '' && inputJson.includes(this.config.rejectInputIncludes);
+  rejectsInput(model: string, inputJson: string): boolean {
+    const c = this.config;
+    if (c.rejectModel !== '' && c.rejectModel !== model) return false;
+    return c.rejectInputIncludes !== '' && inputJson.includes(c.rejectInputIncludes);
   }
 
   /** Called once per created prediction to decide how it ends. */
