@@ -4,6 +4,7 @@
  *
  *   node bin/run-ts.js scripts/recordHistory.ts                # every scenario
  *   node bin/run-ts.js scripts/recordHistory.ts imageBatch     # the scenarios of one workflow
+ *   node bin/run-ts.js scripts/recordHistory.ts video-scenes   # one scenario
  *   node bin/run-ts.js scripts/recordHistory.ts --as v2 ...    # save as <scenario>-v2.json
  *
  * The rule (README, "Changing a workflow"): every change to a workflow's commands is guarded with
@@ -121,6 +122,26 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // An animated still, a text-to-video clip and a still in one short (patched 'video-scenes').
+    workflowType: 'shortVideo',
+    name: 'video-scenes',
+    workflowId: 'short-en-recorded-video-scenes',
+    replicate: true,
+    input: {
+      story: 'The fox woke up. It ran to the river. It slept in the sun.',
+      sceneCount: 3,
+      aspect: '9:16',
+      fps: 12,
+      provider: 'replicate',
+      model: 'black-forest-labs/flux-schnell',
+      visuals: ['image-to-video', 'video', 'image'],
+      videoModel: 'kwaivgi/kling-v2.5-turbo-pro',
+      clipFit: 'loop',
+      captions: true,
+      transition: { type: 'crossfade', duration: 0.3 },
+    },
+  },
+  {
     // More tasks than the first wave (50), so the tick between the waves is in the history.
     workflowType: 'imageBatch',
     name: 'two-waves',
@@ -147,7 +168,10 @@ const SCENARIOS: Scenario[] = [
 ];
 
 const { values, positionals } = parseArgs({ options: { as: { type: 'string' } }, allowPositionals: true });
-const chosen = SCENARIOS.filter((s) => positionals.length === 0 || positionals.includes(s.workflowType));
+// Positionals name workflow types or single scenarios.
+const chosen = SCENARIOS.filter(
+  (s) => positionals.length === 0 || positionals.includes(s.workflowType) || positionals.includes(s.name),
+);
 if (chosen.length === 0) throw new Error(`No scenario for ${positionals.join(', ')}`);
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
