@@ -7,7 +7,8 @@ import type { MediaTools } from '../media/ffmpeg.js';
 import { type ClipFit, buildRenderCommand } from '../media/renderGraph.js';
 import { verifyVideo } from '../media/verify.js';
 import { type Storage, runKeys } from '../storage/index.js';
-import { createSegmentActivities, renderSupport } from './renderSegments.js';
+import { createSegmentActivities } from './renderSegments.js';
+import { renderSupport } from './renderSupport.js';
 
 export type { ClipFit } from '../media/renderGraph.js';
 export type { JoinSegmentsInput, RenderSegmentInput, RenderedSegment } from './renderSegments.js';

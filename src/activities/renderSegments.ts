@@ -7,26 +7,23 @@
  * graph (timing, size, fps, motion, fit, transition, caption clock), the x264 settings, the content
  * of every image or clip it reads and the captions it burns. A retried or repeated segment is found
  * by that key and reused, so a re-render after one scene changes encodes only that scene's body and
- * its two transitions. Also here: what renderShort and the segments share (sources, captions, facts).
+ * its two transitions. What renderShort and the segments share is in renderSupport.ts.
  */
 import { Context } from '@temporalio/activity';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { ErrorTypes, failure } from '../domain/errors.js';
-import type { WordTiming } from '../domain/words.js';
-import { buildAss, sceneCues, wordsFromJson } from '../media/captions.js';
-import { FfmpegError, type FfmpegJob, type MediaTools, countPackets, probeMedia, runFfmpeg } from '../media/ffmpeg.js';
 import { segmentCaptions } from '../media/render/captionClock.js';
 import { formatComment, videoParams } from '../media/render/probe.js';
-import type { RenderClip } from '../media/render/scenes.js';
 import { buildJoinCommand, buildSegmentCommand, concatList, type SegmentSource } from '../media/render/segmentGraph.js';
 import { segmentLayouts, sceneFrameCount } from '../media/render/segments.js';
 import { verifyJoinedVideo, verifySegment } from '../media/verify.js';
-import { IncompleteAssetError, type Storage, runKeys } from '../storage/index.js';
-import { activityFailure } from './failures.js';
-import { readPlan } from './plan.js';
+import { IncompleteAssetError, runKeys } from '../storage/index.js';
 import type { RenderDeps, RenderShortInput, RenderedShort } from './render.js';
+import { renderSupport } from './renderSupport.js';
+
+export { renderSupport, type SceneSourceFile } from './renderSupport.js';
 
 export interface RenderSegmentInput extends RenderShortInput {
   /** Which segment, in playing order: 0 to segmentCount(input) − 1 (src/media/render/segments.ts). */
@@ -54,139 +51,8 @@ export interface JoinSegmentsInput extends RenderShortInput {
 
 /** Bump when a change to the segment graphs changes pixels without changing the graph text. */
 const SEGMENT_FORMAT = 1;
-/** Heartbeat at least this often even when ffmpeg is quiet, so a dead worker is noticed quickly. */
-const HEARTBEAT_EVERY_MS = 5_000;
 
 export const segmentsDir = (runKey: string) => `runs/${runKey}/segments`;
-
-/** A scene as the renders read it: its still's path, or its clip's path and probed length. */
-export interface SceneSourceFile {
-  /** The stored file that decides the scene's pixels (clip or image). */
-  ref: string;
-  /** The still's path; absent when the scene shows a clip. */
-  imagePath?: string;
-  clip?: RenderClip;
-}
-
-/** What renderShort and the segmented render share. */
-export function renderSupport({ storage, tools }: { storage: Storage; tools: MediaTools }) {
-  async function requireAssets(refs: string[]): Promise<void> {
-    for (const ref of refs) {
-      if (!(await storage.exists(ref)))
-        throw failure(ErrorTypes.AssetMissing, `Scene asset ${ref} is missing from storage.`);
-    }
-  }
-
-  /** With a soundtrack the narration clips are already in it; only what the render reads must be there. */
-  function soundRefs(input: RenderShortInput): string[] {
-    return input.soundtrackRef ? [input.soundtrackRef] : input.scenes.map((s) => s.narrationRef);
-  }
-
-  /** The sources of `scenes` (all by default), after checking that each is in storage. */
-  async function sceneSources(input: RenderShortInput, scenes?: number[]): Promise<Map<number, SceneSourceFile>> {
-    const wanted = scenes ?? input.scenes.map((_, i) => i);
-    const out = new Map<number, SceneSourceFile>();
-    for (const i of wanted) {
-      const scene = input.scenes[i];
-      if (!scene) throw failure(ErrorTypes.InvalidInput, `The render has no scene ${i + 1}.`);
-      const ref = scene.clipRef ?? scene.imageRef;
-      if (!ref) throw failure(ErrorTypes.InvalidInput, `Scene ${i + 1} of the render has neither a still nor a clip.`);
-      await requireAssets([ref]);
-      if (!scene.clipRef) {
-        out.set(i, { ref, imagePath: storage.localPath(ref) });
-        continue;
-      }
-      const clipPath = storage.localPath(scene.clipRef);
-      out.set(i, { ref, clip: { path: clipPath, fit: scene.fit ?? 'hold', durationSec: await clipSeconds(clipPath) } });
-    }
-    return out;
-  }
-
-  /** The clip's video length: its stream's own duration (audio may be longer or shorter). */
-  async function clipSeconds(file: string): Promise<number> {
-    const [probe, packets] = await Promise.all([probeMedia(tools, file), countPackets(tools, file)]);
-    if (!probe.streams.some((s) => s.type === 'video'))
-      throw failure(ErrorTypes.InvalidInput, `The clip ${path.basename(file)} has no video stream.`);
-    const video = packets.streams.find((s) => s.type === 'video');
-    const seconds = video?.durationSec || probe.durationSec;
-    if (!(seconds > 0)) throw failure(ErrorTypes.InvalidInput, `The clip ${path.basename(file)} has no length.`);
-    return seconds;
-  }
-
-  /** The whole short's captions as one ASS script. */
-  async function captionsFor(input: RenderShortInput): Promise<string> {
-    const plan = await readPlan(storage, input.planRef);
-    const layout = { width: input.width, height: input.height, language: input.language };
-    const style = input.captionStyle ?? 'pages';
-    const scenes = await Promise.all(
-      input.timeline.scenes.map(async (timing, i) =>
-        sceneCues(plan.scenes[i]?.narration ?? '', timing.narrationStartSec, timing.narrationDurationSec, layout, {
-          style,
-          words: await readWords(input.scenes[i]?.wordsRef),
-        }),
-      ),
-    );
-    return buildAss(scenes.flat(), layout);
-  }
-
-  /**
-   * A scene's word timings. They only refine the captions: a missing or unreadable file means
-   * captions timed by text length, not a failed render.
-   */
-  async function readWords(wordsRef: string | undefined): Promise<WordTiming[] | undefined> {
-    if (!wordsRef || !(await storage.exists(wordsRef))) return undefined;
-    try {
-      return wordsFromJson(JSON.parse((await storage.read(wordsRef)).toString('utf8')));
-    } catch {
-      return undefined;
-    }
-  }
-
-  async function describeVideo(videoRef: string): Promise<RenderedShort> {
-    const videoPath = storage.localPath(videoRef);
-    const probe = await probeMedia(tools, videoPath);
-    const video = probe.streams.find((s) => s.type === 'video');
-    if (!video?.width || !video.height)
-      throw failure(ErrorTypes.RenderFailed, `The rendered file ${videoRef} has no video stream.`);
-    return {
-      videoRef,
-      videoPath,
-      durationSec: probe.durationSec,
-      width: video.width,
-      height: video.height,
-      fps: video.fps ?? 0,
-      sizeBytes: probe.sizeBytes,
-    };
-  }
-
-  /** Runs one ffmpeg job, heartbeating {percent} on its progress and at least every 5 s. */
-  async function encode(ctx: Context, job: Omit<FfmpegJob, 'signal' | 'onProgress'>): Promise<void> {
-    let percent = 0;
-    ctx.heartbeat({ percent });
-    const keepAlive = setInterval(() => ctx.heartbeat({ percent }), HEARTBEAT_EVERY_MS);
-    try {
-      await runFfmpeg(tools, {
-        ...job,
-        signal: ctx.cancellationSignal,
-        onProgress: (fraction) => {
-          percent = Math.floor(fraction * 100);
-          ctx.heartbeat({ percent });
-        },
-      });
-    } finally {
-      clearInterval(keepAlive);
-    }
-  }
-
-  /** A typed failure for what went wrong while rendering `key`; a cancellation stays one. */
-  function renderFailure(err: unknown, ctx: Context, key: string): unknown {
-    if (err instanceof FfmpegError && err.aborted) return ctx.cancellationSignal.reason ?? err;
-    const cause = err instanceof FfmpegError && err.stderrTail ? new Error(`${err.message}\n${err.stderrTail}`) : err;
-    return activityFailure(cause, ErrorTypes.RenderFailed, key, 'Rendering failed');
-  }
-
-  return { requireAssets, soundRefs, sceneSources, captionsFor, describeVideo, encode, renderFailure };
-}
 
 export function createSegmentActivities({ storage, tools, preset }: RenderDeps) {
   const support = renderSupport({ storage, tools });

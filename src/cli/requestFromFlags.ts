@@ -27,6 +27,10 @@ export interface MakeFlags {
   'music-url'?: string;
   'music-prompt'?: string;
   'music-volume'?: string;
+  visuals?: string;
+  'video-model'?: string;
+  'clip-fit'?: string;
+  strict?: boolean;
 }
 
 /** Which flag sets each request field, so a schema complaint names what the person typed. */
@@ -53,6 +57,10 @@ const FLAG_FOR: Record<string, string> = {
   'music.url': '--music-url',
   'music.prompt': '--music-prompt',
   'music.volume': '--music-volume',
+  visuals: '--visuals',
+  videoModel: '--video-model',
+  clipFit: '--clip-fit',
+  strict: '--strict',
 };
 
 /** Builds and validates the request through the one schema the API uses too. */
@@ -96,12 +104,23 @@ export async function requestFromFlags(flags: MakeFlags): Promise<ParsedShortReq
     targetSeconds: wholeNumber('--target-seconds', flags['target-seconds']),
     ...(narration ? { narration } : {}),
     ...(music ? { music } : {}),
+    visuals: visualsFrom(flags.visuals),
+    videoModel: flags['video-model'],
+    clipFit: flags['clip-fit'],
+    strict: flags.strict,
   });
   if (!parsed.success) {
     const label = (path: string) => FLAG_FOR[path] ?? FLAG_FOR[path.split('.')[0]!] ?? path;
     throw new UsageError(`Invalid request: ${describeIssues(parsed.error, { label, plain: true }).message}`, 'make');
   }
   return parsed.data;
+}
+
+/** `video` for every scene, or `video,image,image-to-video` scene by scene. */
+function visualsFrom(raw: string | undefined): string | string[] | undefined {
+  if (raw === undefined) return undefined;
+  const modes = raw.split(',').map((m) => m.trim());
+  return modes.length === 1 ? modes[0] : modes;
 }
 
 /** The object without its undefined fields, or undefined when nothing is left. */

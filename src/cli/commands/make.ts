@@ -40,6 +40,10 @@ const OPTIONS = {
   'music-url': { type: 'string' },
   'music-prompt': { type: 'string' },
   'music-volume': { type: 'string' },
+  visuals: { type: 'string' },
+  'video-model': { type: 'string' },
+  'clip-fit': { type: 'string' },
+  strict: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -81,6 +85,15 @@ Music:
   --music-url <url>     A track to lay under the narration (http/https; implies --music url)
   --music-prompt <text> What the music should sound like (replicate; a hint for generated)
   --music-volume <x>    0–1, level of the bed before ducking (default 0.3)
+
+Moving scenes (Replicate):
+  --visuals <mode>      image (default), video (text-to-video) or image-to-video (the scene's
+                        image, animated); one for all scenes, or per scene: video,image,video
+  --video-model <id>    Replicate video model (default REPLICATE_VIDEO_MODEL, or
+                        REPLICATE_I2V_MODEL for image-to-video)
+  --clip-fit <fit>      A clip shorter than its scene: hold (default, last frame with a slow
+                        zoom), loop or slow
+  --strict              Fail the run when a clip fails for good, instead of showing the still
 
   --json                Print one JSON object with the result on stdout, nothing else
   -h, --help            Show this help
@@ -152,7 +165,7 @@ interface Delivered {
 
 function printJson(delivered: Delivered, result: ShortResult): void {
   const { id, output, sizeBytes, webUiUrl } = delivered;
-  const { durationSec, width, height, providers, offline, soundtrack } = result;
+  const { durationSec, width, height, providers, offline, soundtrack, fallbacks } = result;
   const plan = result.plan && {
     title: result.plan.title,
     planner: result.plan.planner,
@@ -160,7 +173,7 @@ function printJson(delivered: Delivered, result: ShortResult): void {
     ...(result.plan.fallbackReason ? { fallbackReason: result.plan.fallbackReason } : {}),
   };
   process.stdout.write(
-    `${JSON.stringify({ id, output, durationSec, width, height, sizeBytes, providers, offline, plan, soundtrack, webUiUrl })}\n`,
+    `${JSON.stringify({ id, output, durationSec, width, height, sizeBytes, providers, offline, plan, soundtrack, fallbacks, webUiUrl })}\n`,
   );
 }
 
@@ -172,6 +185,7 @@ function printSummary(delivered: Delivered, result: ShortResult, config: Config,
     `  language    ${result.language}`,
     `  providers   ${formatProviders(result.providers)}`,
     ...planLines(result),
+    ...sceneLines(result),
     ...(result.soundtrack
       ? [
           `  sound       ${result.soundtrack.integratedLufs.toFixed(1)} LUFS · true peak ${result.soundtrack.truePeakDbtp.toFixed(1)} dBTP · music ${result.soundtrack.music.provider ?? 'none'}`,
@@ -199,6 +213,21 @@ function planLines(result: ShortResult): string[] {
   ];
   if (plan.fallbackReason)
     lines.push(`              planned offline because the LLM could not: ${plan.fallbackReason.split('\n')[0]}`);
+  return lines;
+}
+
+/** "scenes  3 clips · 2 stills", and every video scene that shows its still instead, with why. */
+function sceneLines(result: ShortResult): string[] {
+  const videoScenes = result.scenes.filter((s) => s.visualMode);
+  if (!videoScenes.length) return [];
+  const clips = result.scenes.filter((s) => s.clipRef).length;
+  const lines = [
+    `  scenes      ${clips} clip${clips === 1 ? '' : 's'} · ${result.scenes.length - clips} still${result.scenes.length - clips === 1 ? '' : 's'}`,
+  ];
+  for (const f of result.fallbacks ?? [])
+    lines.push(
+      `              scene ${f.scene} shows its still: the clip failed (${f.type ?? 'error'}: ${f.reason.split('\n')[0]})`,
+    );
   return lines;
 }
 

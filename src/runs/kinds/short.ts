@@ -51,6 +51,8 @@ export const shortKind = defineRunKind({
       visualProvider: s.visualProvider,
       narrationProvider: s.narrationProvider,
       error: s.error && scrub(s.error),
+      ...(s.visualMode ? { visualMode: s.visualMode, clip: s.clip } : {}),
+      ...(s.fallback ? { fallback: scrub(s.fallback) } : {}),
     })),
     error: p.error && scrub(p.error),
     ...(p.plan ? { plan: publicPlan(p.plan, scrub) } : {}),
@@ -76,7 +78,10 @@ export const shortKind = defineRunKind({
       narrationProvider: s.narrationProvider,
       voice: s.voice,
       ...(s.wordsSource ? { captionTimings: s.wordsSource } : {}),
+      ...(s.visualMode ? { visualMode: s.visualMode, shows: s.clipRef ? 'clip' : 'still' } : {}),
+      ...(s.fallback ? { fallback: { ...s.fallback, reason: scrub(s.fallback.reason) } } : {}),
     })),
+    ...(r.fallbacks ? { fallbacks: r.fallbacks.map((f) => ({ ...f, reason: scrub(f.reason) })) } : {}),
     ...(r.plan ? { plan: publicPlan(r.plan, scrub) } : {}),
     ...(r.soundtrack ? { soundtrack: r.soundtrack } : {}),
   }),
@@ -194,6 +199,8 @@ function progressOfResult(result: ShortResult): ShortProgress {
     narration: 'done' as const,
     visualProvider: s.visualProvider,
     narrationProvider: s.narrationProvider,
+    ...(s.visualMode ? { visualMode: s.visualMode, clip: s.fallback ? ('failed' as const) : ('done' as const) } : {}),
+    ...(s.fallback ? { fallback: s.fallback.reason } : {}),
   }));
   const progress = {
     stage: 'completed' as const,
@@ -231,6 +238,13 @@ function detailsOf(input: ShortVideoInput): string {
     `**Transition** ${input.transition.type} ${input.transition.duration}s · **captions** ${input.captions ? 'on' : 'off'}`,
     `**Style** ${input.style}${input.voice ? ` · **voice** ${input.voice}` : ''}`,
     ...(input.provider === 'replicate' ? [`**Images** Replicate ${input.model}`] : []),
+    ...(input.visuals && input.visuals !== 'image'
+      ? [
+          `**Visuals** ${typeof input.visuals === 'string' ? input.visuals : input.visuals.join(', ')} · ` +
+            `**video model** ${[input.videoModel, input.imageToVideoModel].filter(Boolean).join(', ')} · ` +
+            `**fit** ${input.clipFit ?? 'hold'}${input.strict ? ' · strict' : ''}`,
+        ]
+      : []),
   ].join('\n');
 }
 
