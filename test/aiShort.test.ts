@@ -6,8 +6,8 @@ import type { ShortResult } from '../src/domain/result.js';
 import { type ElevenLabsEmulator, startElevenLabsEmulator } from '../src/emulators/elevenlabs/index.js';
 import { type OpenAiEmulator, startOpenAiEmulator } from '../src/emulators/openai/index.js';
 import { measureLoudness } from '../src/media/audio/loudness.js';
-import { REPO_ROOT } from '../src/temporal/cliPath.js';
 import { probe } from './support/media.js';
+import { type CliOutcome, reelflow } from './support/cli.js';
 import { historyText } from './support/replicate.js';
 import { connectTestClient, tempDataDir, tools } from './support/temporal.js';
 
@@ -61,30 +61,6 @@ function rmsDb(samples: Float32Array): number {
   return 10 * Math.log10(sum / Math.max(1, samples.length) + 1e-12);
 }
 
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function reelflow(args: string[], env: NodeJS.ProcessEnv): Promise<Outcome> {
-  // Nothing from the developer's own setup may leak in (keys, queues, data dir).
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([name]) => !/^(REPLICATE_|REELFLOW_|TEMPORAL_|LLM_|ELEVENLABS_|OPENAI_|NARRATION_|DATA_DIR|RENDER_)/.test(name),
-    ),
-  );
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/reelflow.js', ...args],
-      { cwd: REPO_ROOT, env: { ...base, ...env }, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
-
 async function providersEnv(model: string): Promise<NodeJS.ProcessEnv> {
   return {
     TEMPORAL_ADDRESS: inject('temporalAddress'),
@@ -104,7 +80,7 @@ describe('reelflow make --planner llm --structure five-act --voice-provider elev
   let env: NodeJS.ProcessEnv;
   let made: { id: string; output: string };
   let result: ShortResult;
-  let makeOutput: Outcome;
+  let makeOutput: CliOutcome;
 
   beforeAll(async () => {
     env = await providersEnv('emulator-planner');

@@ -3,12 +3,11 @@
  * process against the Replicate emulator and a real Temporal server. Its scenes are moving clips,
  * and the one scene whose clip the emulator refuses is a still, and the summary says so.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type ReplicateEmulator, startReplicateEmulator } from '../src/emulators/replicate/index.js';
-import { REPO_ROOT } from '../src/temporal/cliPath.js';
 import { grayFrame, meanDifference, probe } from './support/media.js';
+import { reelflow } from './support/cli.js';
 import { testToken } from './support/replicate.js';
 import { tempDataDir } from './support/temporal.js';
 
@@ -26,23 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await emulator?.close();
 });
-
-function reelflow(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([name]) => !/^(REPLICATE_|REELFLOW_|TEMPORAL_|LLM_|ELEVENLABS_|OPENAI_|NARRATION_|DATA_DIR|RENDER_)/.test(name),
-    ),
-  );
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['bin/reelflow.js', ...args],
-      { cwd: REPO_ROOT, env: { ...base, ...env }, maxBuffer: 16 * 1024 * 1024 },
-      (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe('reelflow make --visuals image-to-video', () => {
   it(

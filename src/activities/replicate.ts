@@ -57,8 +57,7 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks,
       if (await storage.exists(ref)) return { imageRef: ref, provider, offline: false };
     }
     const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
-    stats.started();
-    try {
+    return withKeyStats(stats, async () => {
       const request = {
         model: input.model,
         input: imageModelInput(input.model, { prompt: scene.imagePrompt, aspect: input.aspect }, input.modelInput),
@@ -67,19 +66,8 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks,
       const url = firstOutputUrl(prediction.output);
       const imageRef = runKeys.image(input.runKey, input.sceneIndex, extensionOf(url));
       await downloadWhileHeartbeating(url, { storage, tools }, imageRef, checkpoint);
-      stats.finished('completed');
-      return {
-        imageRef,
-        provider,
-        offline: false,
-        predictionId: prediction.id,
-        key: `#${owner.key.index} ${owner.key.masked}`,
-      };
-    } catch (err) {
-      const failure = err as { type?: string; message?: string };
-      stats.finished('failed', { type: failure.type ?? 'Error', message: failure.message ?? String(err) });
-      throw err;
-    }
+      return { imageRef, provider, offline: false, predictionId: prediction.id, key: keyLabel(owner) };
+    });
   }
 
   /**
@@ -88,8 +76,7 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks,
    * false; they expire after an hour). Returns names and refs only, never bytes.
    */
   async function generateImage(input: GenerateImageInput): Promise<GenerateImageResult> {
-    stats.started();
-    try {
+    return withKeyStats(stats, async () => {
       const request = {
         model: input.model,
         input: imageModelInput(input.model, { prompt: input.prompt, aspect: '1:1' }, input.modelInput),
@@ -107,19 +94,14 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks,
           return { ref, filename };
         }),
       );
-      stats.finished('completed');
       return {
         taskIndex: input.taskIndex,
         predictionId: prediction.id,
-        key: `#${owner.key.index} ${owner.key.masked}`,
+        key: keyLabel(owner),
         files,
         predictTimeSec: prediction.metrics?.predict_time,
       };
-    } catch (err) {
-      const failure = err as { type?: string; message?: string };
-      stats.finished('failed', { type: failure.type ?? 'Error', message: failure.message ?? String(err) });
-      throw err;
-    }
+    });
   }
 
   return { generateSceneImageOnReplicate, generateImage };
@@ -127,16 +109,36 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks,
 
 export type ReplicateActivities = ReturnType<typeof createReplicateActivities>;
 
-function firstOutputUrl(output: unknown): string {
+/** The one output URL of a model that makes one file (or a list of them); a typed failure without one. */
+export function firstOutputUrl(output: unknown, what = 'image'): string {
   const first = Array.isArray(output) ? output[0] : output;
   if (typeof first !== 'string' || !/^https?:/.test(first)) {
     throw ApplicationFailure.create({
       type: ReplicateErrorTypes.PredictionFailed,
       nonRetryable: true,
-      message: `The model returned no image URL (output: ${JSON.stringify(output)?.slice(0, 200)}).`,
+      message: `The model returned no ${what} URL (output: ${JSON.stringify(output)?.slice(0, 200)}).`,
     });
   }
   return first;
+}
+
+/** Runs one prediction's work with the key's stats around it: started, then completed or failed. */
+export async function withKeyStats<T>(stats: KeyStatsRecorder, work: () => Promise<T>): Promise<T> {
+  stats.started();
+  try {
+    const result = await work();
+    stats.finished('completed');
+    return result;
+  } catch (err) {
+    const failure = err as { type?: string; message?: string };
+    stats.finished('failed', { type: failure.type ?? 'Error', message: failure.message ?? String(err) });
+    throw err;
+  }
+}
+
+/** The key that paid, as results show it: `#2 r8_…a1b2`. */
+export function keyLabel(owner: KeyClient): string {
+  return `#${owner.key.index} ${owner.key.masked}`;
 }
 
 /** Every output URL, for models that return a list (num_outputs > 1) as well as a single URL. */

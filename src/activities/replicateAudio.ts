@@ -11,7 +11,7 @@ import { runDurablePrediction } from '../replicate/prediction.js';
 import { type Storage, type Verifier, runKeys } from '../storage/index.js';
 import { activityFailure } from './failures.js';
 import { readPlannedScene } from './plan.js';
-import { type ReplicateActivityDeps, downloadWhileHeartbeating } from './replicate.js';
+import { type ReplicateActivityDeps, downloadWhileHeartbeating, firstOutputUrl, withKeyStats } from './replicate.js';
 import type { SceneNarration } from './narration.js';
 
 export interface ReplicateNarrationInput {
@@ -113,28 +113,20 @@ async function predictAudio(
   verify: Verifier,
   failureType: ErrorType,
 ): Promise<void> {
-  stats.started();
   const sourceRef = `${ref}.source`;
   try {
-    const { prediction, checkpoint } = await runDurablePrediction(own, pool, request, webhooks);
-    const url = (Array.isArray(prediction.output) ? prediction.output[0] : prediction.output) as unknown;
-    if (typeof url !== 'string' || !/^https?:/.test(url)) {
-      throw ApplicationFailure.create({
-        type: ReplicateErrorTypes.PredictionFailed,
-        nonRetryable: true,
-        message: `The model returned no audio URL (output: ${JSON.stringify(prediction.output)?.slice(0, 200)}).`,
-      });
-    }
-    await downloadWhileHeartbeating(url, { storage, tools }, sourceRef, checkpoint, verifyAudio);
-    await storage.put(
-      ref,
-      (output) => runFfmpeg(tools, { inputs: [{ path: storage.localPath(sourceRef) }], outputOptions: format, output }),
-      verify,
-    );
-    stats.finished('completed');
+    await withKeyStats(stats, async () => {
+      const { prediction, checkpoint } = await runDurablePrediction(own, pool, request, webhooks);
+      const url = firstOutputUrl(prediction.output, 'audio');
+      await downloadWhileHeartbeating(url, { storage, tools }, sourceRef, checkpoint, verifyAudio);
+      await storage.put(
+        ref,
+        (output) =>
+          runFfmpeg(tools, { inputs: [{ path: storage.localPath(sourceRef) }], outputOptions: format, output }),
+        verify,
+      );
+    });
   } catch (err) {
-    const failure = err as { type?: string; message?: string };
-    stats.finished('failed', { type: failure.type ?? 'Error', message: failure.message ?? String(err) });
     throw activityFailure(err, failureType, ref, 'Making the audio failed');
   } finally {
     await rm(storage.localPath(sourceRef), { force: true });

@@ -1,15 +1,20 @@
-import { ApplicationFailure } from '@temporalio/common';
 import { catalogModel, snapDuration } from '../catalog/index.js';
 import type { Aspect } from '../domain/shortRequest.js';
 import { DATA_URL_MAX_BYTES, dataUrlOf, prepareImageForUpload } from '../media/imageForUpload.js';
 import { verifyClip } from '../media/verify.js';
 import type { KeyClient } from '../replicate/client.js';
-import { ReplicateErrorTypes, failureFromClientError } from '../replicate/errors.js';
+import { failureFromClientError } from '../replicate/errors.js';
 import { videoModelInput } from '../replicate/models.js';
 import { runDurablePrediction } from '../replicate/prediction.js';
 import { runKeys } from '../storage/index.js';
 import { readPlannedScene } from './plan.js';
-import { type ReplicateActivityDeps, downloadWhileHeartbeating } from './replicate.js';
+import {
+  type ReplicateActivityDeps,
+  downloadWhileHeartbeating,
+  firstOutputUrl,
+  keyLabel,
+  withKeyStats,
+} from './replicate.js';
 
 export interface ReplicateSceneVideoInput {
   runKey: string;
@@ -50,45 +55,18 @@ export function createReplicateVideoActivities(deps: ReplicateActivityDeps) {
     const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
     const known = catalogModel(input.model);
     const durationSec = known?.durations ? snapDuration(known.durations, input.durationSec) : input.durationSec;
-    stats.started();
-    try {
+    return withKeyStats(stats, async () => {
       const imageUrl = input.imageRef ? await imageInputUrl(own, await storage.read(input.imageRef)) : undefined;
+      const prompt = scene.motionPrompt ? `${scene.imagePrompt}. ${scene.motionPrompt}` : scene.imagePrompt;
       const request = {
         model: input.model,
-        input: videoModelInput(
-          input.model,
-          {
-            prompt: scene.motionPrompt ? `${scene.imagePrompt}. ${scene.motionPrompt}` : scene.imagePrompt,
-            aspect: input.aspect,
-            durationSec,
-            imageUrl,
-          },
-          input.modelInput,
-        ),
+        input: videoModelInput(input.model, { prompt, aspect: input.aspect, durationSec, imageUrl }, input.modelInput),
       };
       const { prediction, owner, checkpoint } = await runDurablePrediction(own, deps.pool, request, deps.webhooks);
-      const url = (Array.isArray(prediction.output) ? prediction.output[0] : prediction.output) as unknown;
-      if (typeof url !== 'string' || !/^https?:/.test(url)) {
-        throw ApplicationFailure.create({
-          type: ReplicateErrorTypes.PredictionFailed,
-          nonRetryable: true,
-          message: `The model returned no video URL (output: ${JSON.stringify(prediction.output)?.slice(0, 200)}).`,
-        });
-      }
+      const url = firstOutputUrl(prediction.output, 'video');
       await downloadWhileHeartbeating(url, { storage, tools }, clipRef, checkpoint, verifyClip);
-      stats.finished('completed');
-      return {
-        clipRef,
-        provider,
-        offline: false,
-        predictionId: prediction.id,
-        key: `#${owner.key.index} ${owner.key.masked}`,
-      };
-    } catch (err) {
-      const failure = err as { type?: string; message?: string };
-      stats.finished('failed', { type: failure.type ?? 'Error', message: failure.message ?? String(err) });
-      throw err;
-    }
+      return { clipRef, provider, offline: false as const, predictionId: prediction.id, key: keyLabel(owner) };
+    });
   }
 
   return { generateSceneVideoOnReplicate };
