@@ -96,8 +96,10 @@ interface StatusJson {
       prompt: string;
       output_filename: string;
       generated_files: GeneratedFileJson[];
+      cost_usd?: number;
     }[];
     failed_results: unknown[];
+    cost?: { usd: number; predictions: number; unpriced: number };
   };
   links: { self: string; cancel: string; webUi: string };
 }
@@ -240,26 +242,32 @@ describe('a batch of images end to end', () => {
         prompt: 'A red car',
         output_filename: 'red_car.jpg',
         generated_files: [{ url: `/v1/batches/${id}/files/0/red_car.png`, filename: 'red_car.png' }],
+        cost_usd: 0.003,
       },
       {
         task_index: 1,
         prompt: 'A blue house',
         output_filename: 'blue_house',
         generated_files: [{ url: `/v1/batches/${id}/files/1/blue_house.png`, filename: 'blue_house.png' }],
+        cost_usd: 0.003,
       },
       {
         task_index: 2,
         prompt: 'A green tree',
         output_filename: 'image',
         generated_files: [{ url: `/v1/batches/${id}/files/2/image.png`, filename: 'image.png' }],
+        cost_usd: 0.003,
       },
       {
         task_index: 3,
         prompt: 'A yellow boat',
         output_filename: '../../boat.png',
         generated_files: [{ url: `/v1/batches/${id}/files/3/boat.png`, filename: 'boat.png' }],
+        cost_usd: 0.003,
       },
     ]);
+    // Four flux-schnell images at the catalog's $0.003 each.
+    expect(status.result!.cost).toEqual({ usd: 0.012, predictions: 4, unpriced: 0 });
     // No storage keys or paths leave the API.
     const text = JSON.stringify(status);
     expect(text).not.toContain(workers.dataDir);

@@ -59,6 +59,7 @@ describe('imageBatch on the Replicate key pool (real Temporal server + emulator)
       output_filename: 'red_car.jpg',
       // The emulator serves PNGs: the name keeps the user's base and takes the real format's extension.
       generated_files: [{ ref: `batches/${workflowId}/0/red_car.png`, filename: 'red_car.png' }],
+      cost_usd: 0.003,
     });
     expect(result.successful_results[1]!.generated_files).toEqual([
       { ref: `batches/${workflowId}/1/blue_house.png`, filename: 'blue_house.png' },
@@ -75,6 +76,8 @@ describe('imageBatch on the Replicate key pool (real Temporal server + emulator)
 
     const stats = pool.emulator.stats();
     expect(stats.totals.created).toBe(10);
+    // Ten flux-schnell images at the catalog's $0.003 each.
+    expect(result.cost).toEqual({ usd: 0.03, predictions: 10, unpriced: 0 });
     expect(stats.concurrencyViolations).toEqual([]);
     for (const token of pool.tokens) expect(pool.emulator.stats(token)?.peakInFlight ?? 0).toBeLessThanOrEqual(LIMIT);
 

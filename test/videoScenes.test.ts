@@ -112,6 +112,20 @@ describe('video scenes', () => {
       const packets = await countPackets(tools, result.videoPath);
       expect(packets.streams.find((s) => s.type === 'video')?.readPackets).toBe(Math.round(expected * 12));
 
+      // What it cost adds up to the emulator's own metrics × the catalog's prices: flux-schnell
+      // $0.003 an image, Kling v2.5 Turbo Pro $0.07 a second of output video.
+      const expectedUsd = emulator
+        .stats()
+        .creates.map(({ predictionId, model }) => {
+          const metrics = emulator.prediction(predictionId)?.metrics as { video_output_duration_seconds?: number };
+          return model === T2V ? 0.07 * metrics.video_output_duration_seconds! : 0.003;
+        })
+        .reduce((a, b) => a + b, 0);
+      expect(result.cost).toEqual({ usd: Math.round(expectedUsd * 10_000) / 10_000, predictions: 5, unpriced: 0 });
+      expect(result.cost!.usd).toBeGreaterThan(0.7); // three clips of at least 5 s at $0.07/s
+      expect(result.scenes.map((s) => s.cost?.predictions)).toEqual([1, 1, 1, 1, 1]);
+      expect(result.scenes[1]!.cost).toEqual({ usd: 0.003, predictions: 1, unpriced: 0 });
+
       // Progress says which scenes were clips, and that each clip came through.
       const progress = await handle.query(getShortProgressQuery);
       expect(progress.scenes.map((s) => s.clip)).toEqual(['done', undefined, 'done', undefined, 'done']);

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { Cost } from '../catalog/cost.js';
 import { rm } from 'node:fs/promises';
 import { ErrorTypes, failure } from '../domain/errors.js';
 import type { Language, NarrationProviderName } from '../domain/shortRequest.js';
@@ -34,6 +35,8 @@ export interface SceneNarration {
   /** Word timings beside the clip (`narration.words.json`), when the voice gave or we measured them. */
   wordsRef?: string;
   wordsSource?: NarrationWords['source'];
+  /** What a paid voice's prediction cost (Replicate speech); absent for local and subscription voices. */
+  cost?: Cost;
 }
 
 export interface NarrationDeps {

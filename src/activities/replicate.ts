@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { type Cost, type PredictionUsage, actualCost } from '../catalog/cost.js';
 import { type GenerateImageInput, type GenerateImageResult, outputFilenames, safeSegment } from '../domain/batch.js';
 import type { Aspect } from '../domain/shortRequest.js';
 import type { MediaTools } from '../media/ffmpeg.js';
@@ -28,6 +29,8 @@ export interface ReplicateSceneImage extends SceneImage {
   predictionId?: string;
   /** Masked key that paid for it, e.g. `#2 r8_…a1b2`. */
   key?: string;
+  /** What the prediction cost; absent when the image was already in storage (nothing paid now). */
+  cost?: Cost;
 }
 
 export interface ReplicateActivityDeps {
@@ -66,7 +69,8 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks,
       const url = firstOutputUrl(prediction.output);
       const imageRef = runKeys.image(input.runKey, input.sceneIndex, extensionOf(url));
       await downloadWhileHeartbeating(url, { storage, tools }, imageRef, checkpoint);
-      return { imageRef, provider, offline: false, predictionId: prediction.id, key: keyLabel(owner) };
+      const cost = predictionCost(request, prediction, 1);
+      return { imageRef, provider, offline: false, predictionId: prediction.id, key: keyLabel(owner), cost };
     });
   }
 
@@ -100,6 +104,7 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks,
         key: keyLabel(owner),
         files,
         predictTimeSec: prediction.metrics?.predict_time,
+        cost: predictionCost(request, prediction, urls.length),
       };
     });
   }
@@ -134,6 +139,15 @@ export async function withKeyStats<T>(stats: KeyStatsRecorder, work: () => Promi
     stats.finished('failed', { type: failure.type ?? 'Error', message: failure.message ?? String(err) });
     throw err;
   }
+}
+
+/** What a finished prediction cost, by the catalog's price and the prediction's own metrics. */
+export function predictionCost(
+  request: { model: string; input: Record<string, unknown> },
+  prediction: { metrics?: PredictionUsage['metrics'] },
+  outputCount: number,
+): Cost {
+  return actualCost(request.model, { metrics: prediction.metrics, outputCount, input: request.input });
 }
 
 /** The key that paid, as results show it: `#2 r8_…a1b2`. */

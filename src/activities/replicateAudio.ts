@@ -11,7 +11,14 @@ import { runDurablePrediction } from '../replicate/prediction.js';
 import { type Storage, type Verifier, runKeys } from '../storage/index.js';
 import { activityFailure } from './failures.js';
 import { readPlannedScene } from './plan.js';
-import { type ReplicateActivityDeps, downloadWhileHeartbeating, firstOutputUrl, withKeyStats } from './replicate.js';
+import {
+  type ReplicateActivityDeps,
+  downloadWhileHeartbeating,
+  firstOutputUrl,
+  predictionCost,
+  withKeyStats,
+} from './replicate.js';
+import type { Cost } from '../catalog/cost.js';
 import type { SceneNarration } from './narration.js';
 
 export interface ReplicateNarrationInput {
@@ -37,6 +44,8 @@ export interface ReplicateMusic {
   provider: string;
   offline: false;
   durationSec: number;
+  /** What the prediction cost; absent when the bed was already in storage. */
+  cost?: Cost;
 }
 
 /** 48 kHz PCM WAV: mono for a voice, stereo for a music bed. */
@@ -68,8 +77,9 @@ export function createReplicateAudioActivities(deps: ReplicateActivityDeps) {
         message: mapped.unsupported,
       });
     }
+    let cost: Cost | undefined;
     if (!(await storage.exists(narrationRef))) {
-      await predictAudio(
+      cost = await predictAudio(
         deps,
         { model: input.model, input: mapped.input },
         narrationRef,
@@ -79,15 +89,23 @@ export function createReplicateAudioActivities(deps: ReplicateActivityDeps) {
       );
     }
     const durationSec = await measuredSeconds(tools, storage, narrationRef);
-    return { narrationRef, durationSec, provider: `replicate:${input.model}`, voice: mapped.voice, offline: false };
+    return {
+      narrationRef,
+      durationSec,
+      provider: `replicate:${input.model}`,
+      voice: mapped.voice,
+      offline: false,
+      ...(cost ? { cost } : {}),
+    };
   }
 
   /** A music bed from MusicGen; a bed shorter than the short is looped by the soundtrack mix. */
   async function generateMusicOnReplicate(input: ReplicateMusicInput): Promise<ReplicateMusic> {
     const musicRef = runKeys.music(input.runKey);
     const prompt = input.prompt ?? promptFor(input.moods);
+    let cost: Cost | undefined;
     if (!(await storage.exists(musicRef))) {
-      await predictAudio(
+      cost = await predictAudio(
         deps,
         { model: input.model, input: musicModelInput({ prompt, durationSec: input.durationSec }, input.model) },
         musicRef,
@@ -97,7 +115,7 @@ export function createReplicateAudioActivities(deps: ReplicateActivityDeps) {
       );
     }
     const durationSec = await measuredSeconds(tools, storage, musicRef);
-    return { musicRef, provider: `replicate:${input.model}`, offline: false, durationSec };
+    return { musicRef, provider: `replicate:${input.model}`, offline: false, durationSec, ...(cost ? { cost } : {}) };
   }
 
   return { synthesizeNarrationOnReplicate, generateMusicOnReplicate };
@@ -112,10 +130,10 @@ async function predictAudio(
   format: string[],
   verify: Verifier,
   failureType: ErrorType,
-): Promise<void> {
+): Promise<Cost> {
   const sourceRef = `${ref}.source`;
   try {
-    await withKeyStats(stats, async () => {
+    return await withKeyStats(stats, async () => {
       const { prediction, checkpoint } = await runDurablePrediction(own, pool, request, webhooks);
       const url = firstOutputUrl(prediction.output, 'audio');
       await downloadWhileHeartbeating(url, { storage, tools }, sourceRef, checkpoint, verifyAudio);
@@ -125,6 +143,7 @@ async function predictAudio(
           runFfmpeg(tools, { inputs: [{ path: storage.localPath(sourceRef) }], outputOptions: format, output }),
         verify,
       );
+      return predictionCost(request, prediction, 1);
     });
   } catch (err) {
     throw activityFailure(err, failureType, ref, 'Making the audio failed');

@@ -1,3 +1,4 @@
+import type { Cost } from '../catalog/cost.js';
 import { catalogModel, snapDuration } from '../catalog/index.js';
 import type { Aspect } from '../domain/shortRequest.js';
 import { DATA_URL_MAX_BYTES, dataUrlOf, prepareImageForUpload } from '../media/imageForUpload.js';
@@ -13,6 +14,7 @@ import {
   downloadWhileHeartbeating,
   firstOutputUrl,
   keyLabel,
+  predictionCost,
   withKeyStats,
 } from './replicate.js';
 
@@ -36,6 +38,8 @@ export interface SceneClip {
   predictionId?: string;
   /** Masked key that paid for it, e.g. `#2 r8_…a1b2`. */
   key?: string;
+  /** What the prediction cost; absent when the clip was already in storage. */
+  cost?: Cost;
 }
 
 /**
@@ -65,7 +69,8 @@ export function createReplicateVideoActivities(deps: ReplicateActivityDeps) {
       const { prediction, owner, checkpoint } = await runDurablePrediction(own, deps.pool, request, deps.webhooks);
       const url = firstOutputUrl(prediction.output, 'video');
       await downloadWhileHeartbeating(url, { storage, tools }, clipRef, checkpoint, verifyClip);
-      return { clipRef, provider, offline: false as const, predictionId: prediction.id, key: keyLabel(owner) };
+      const cost = predictionCost(request, prediction, 1);
+      return { clipRef, provider, offline: false as const, predictionId: prediction.id, key: keyLabel(owner), cost };
     });
   }
 

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { Cost } from '../catalog/cost.js';
 import { ErrorTypes, failure } from '../domain/errors.js';
 import type { MediaTools } from '../media/ffmpeg.js';
 import { verifyImage } from '../media/verify.js';
@@ -21,6 +22,8 @@ export interface SceneImage {
   imageRef: string;
   provider: string;
   offline: boolean;
+  /** What a paid provider's prediction cost (Replicate); absent offline and for an image already stored. */
+  cost?: Cost;
 }
 
 export interface VisualDeps {

@@ -1,3 +1,4 @@
+import type { Cost, CostSummary } from './cost.js';
 import { z } from 'zod';
 import { modelInputSchema, modelRefSchema, userTextSchema } from './fields.js';
 
@@ -72,6 +73,8 @@ export interface GenerateImageResult {
   key: string;
   files: GeneratedFile[];
   predictTimeSec?: number;
+  /** What the prediction cost (absent in results of runs made before costs were counted). */
+  cost?: Cost;
 }
 
 export interface BatchSuccess {
@@ -79,6 +82,8 @@ export interface BatchSuccess {
   prompt: string;
   output_filename: string;
   generated_files: GeneratedFile[];
+  /** The task's prediction's cost in dollars, when its price is known. */
+  cost_usd?: number;
 }
 
 export interface BatchFailure {
@@ -92,6 +97,8 @@ export interface ImageBatchResult {
   failed_results: BatchFailure[];
   /** "N successful, M failed" */
   summary: string;
+  /** What the batch spent (absent in results of runs made before costs were counted). */
+  cost?: CostSummary;
 }
 
 export interface BatchProgress {

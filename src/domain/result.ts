@@ -1,3 +1,4 @@
+import type { CostSummary } from './cost.js';
 import type { PlanView } from './progress.js';
 import type { Language, VisualMode } from './shortRequest.js';
 import type { SceneTiming } from './timeline.js';
@@ -28,6 +29,8 @@ export interface SceneResult extends SceneTiming {
   voice: string;
   /** Where the caption timings came from, when there were any. */
   wordsSource?: 'provider' | 'estimated';
+  /** What the scene's predictions cost (still, clip, voice); absent in runs made before costs were counted. */
+  cost?: CostSummary;
 }
 
 export interface SceneFallback {
@@ -67,4 +70,6 @@ export interface ShortResult extends VideoFacts {
   soundtrack?: SoundtrackFacts;
   /** Video scenes that show their still instead of a clip (1-based scene numbers), when any did. */
   fallbacks?: ({ scene: number } & SceneFallback)[];
+  /** What the run spent: every scene's predictions and the music bed's. */
+  cost?: CostSummary;
 }

@@ -6,6 +6,7 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
+import { sumCosts } from '../domain/cost.js';
 import {
   type BatchFailure,
   type BatchProgress,
@@ -98,6 +99,7 @@ export async function imageBatch(input: BatchRequest): Promise<ImageBatchResult>
         prompt,
         output_filename: output_filename ?? DEFAULT_OUTPUT_BASENAME,
         generated_files: s.value.files,
+        ...(s.value.cost?.usd !== undefined ? { cost_usd: s.value.cost.usd } : {}),
       });
     } else {
       failed_results.push({ task_index, prompt, error: describeFailure(s.reason) });
@@ -108,6 +110,7 @@ export async function imageBatch(input: BatchRequest): Promise<ImageBatchResult>
     successful_results,
     failed_results,
     summary: `${successful_results.length} successful, ${failed_results.length} failed`,
+    cost: sumCosts(settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.cost] : []))),
   };
 }
 

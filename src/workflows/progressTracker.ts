@@ -1,4 +1,5 @@
 import { setCurrentDetails } from '@temporalio/workflow';
+import { type CostSummary, describeCost } from '../domain/cost.js';
 import { publishStage } from './stageAttribute.js';
 import {
   type PlanView,
@@ -17,6 +18,8 @@ import type { VisualMode } from '../domain/shortRequest.js';
 export class ProgressTracker {
   private state: Omit<ShortProgress, 'percent'> = { stage: 'planning', sceneCount: 0, scenes: [], renderPercent: 0 };
 
+  private cost: CostSummary | undefined;
+
   constructor() {
     publishStage(this.state.stage);
   }
@@ -31,6 +34,12 @@ export class ProgressTracker {
     if (stage === 'completed') this.state.renderPercent = 100;
     this.publish();
     publishStage(stage);
+  }
+
+  /** What the run spent, shown in the Web UI's details once it is known. */
+  spent(cost: CostSummary): void {
+    this.cost = cost;
+    this.publish();
   }
 
   /** `modes`: what each scene shows, when some are video scenes (stills have no clip step). */
@@ -84,6 +93,7 @@ export class ProgressTracker {
       [
         `**Stage:** ${stage} · images ${count('visual')}/${sceneCount} · narration ${count('narration')}/${sceneCount}`,
         this.state.error ? `**Error:** ${this.state.error}` : '',
+        this.cost ? `**Cost:** ${describeCost(this.cost)}` : '',
         rows.length ? ['', '| scene | image | narration | text |', '|---|---|---|---|', ...rows].join('\n') : '',
       ]
         .filter(Boolean)

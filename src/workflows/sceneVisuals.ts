@@ -3,6 +3,7 @@ import type { SceneNarration } from '../activities/narration.js';
 import type { SceneClip } from '../activities/replicateVideo.js';
 import type { SceneImage } from '../activities/visuals.js';
 import { ErrorTypes } from '../domain/errors.js';
+import type { Cost } from '../domain/cost.js';
 import type { SceneFallback } from '../domain/result.js';
 import { type Aspect, type ClipFitChoice, type VisualMode } from '../domain/shortRequest.js';
 import { sceneSeconds } from '../domain/timeline.js';
@@ -21,6 +22,8 @@ export interface SceneVisual {
   provider: string;
   offline: boolean;
   fallback?: SceneFallback;
+  /** Every prediction paid for what the scene shows (its still, its clip). */
+  costs: Cost[];
 }
 
 export interface SceneVisualContext {
@@ -53,7 +56,7 @@ export async function sceneVisual(
   mode: VisualMode,
   narrated: Promise<SceneNarration>,
 ): Promise<SceneVisual> {
-  if (mode === 'image') return { mode, ...(await ctx.still(index)) };
+  if (mode === 'image') return shownStill(mode, await ctx.still(index));
   const still = mode === 'image-to-video' ? await ctx.still(index) : undefined;
   const narration = await narrated.catch(() => undefined);
   // Without its narration the run fails anyway; a clip would be paid for nothing.
@@ -94,7 +97,7 @@ export async function sceneVisual(
         message: `Scene ${index + 1}'s clip failed and the run is strict: ${fallback.reason}`,
       });
     }
-    return { mode, ...(still ?? (await ctx.still(index))), fallback };
+    return { ...shownStill(mode, still ?? (await ctx.still(index))), fallback };
   }
   ctx.progress.clip(index, 'done', { provider: clip.provider });
   return {
@@ -104,5 +107,11 @@ export async function sceneVisual(
     fit: ctx.fit,
     provider: clip.provider,
     offline: false,
+    costs: [still?.cost, clip.cost].filter((c): c is Cost => c !== undefined),
   };
+}
+
+function shownStill(mode: VisualMode, still: SceneImage): SceneVisual {
+  const { cost, ...image } = still;
+  return { mode, ...image, costs: cost ? [cost] : [] };
 }

@@ -9,6 +9,7 @@ import type { PlanResult } from '../activities/plan.js';
 import type { SceneImage } from '../activities/visuals.js';
 import { nonRetryableErrorTypes } from '../domain/errors.js';
 import type { PlanView } from '../domain/progress.js';
+import { type Cost, sumCosts } from '../domain/cost.js';
 import type { SceneResult } from '../domain/result.js';
 import { type ShortVideoInput, dimensionsFor } from '../domain/shortRequest.js';
 import type { Timeline } from '../domain/timeline.js';
@@ -96,8 +97,15 @@ export function sceneResults(
       narrationProvider: narrations[i]!.provider,
       voice: narrations[i]!.voice,
       ...(narrations[i]!.wordsSource ? { wordsSource: narrations[i]!.wordsSource } : {}),
+      cost: sumCosts(sceneCosts(visual, narrations[i]!)),
     };
   });
+}
+
+/** Every prediction paid for one scene: what it shows (still, clip) and its voice. */
+export function sceneCosts(visual: SceneImage | SceneVisual, narration: SceneNarration): Cost[] {
+  const shown = 'costs' in visual ? visual.costs : visual.cost ? [visual.cost] : [];
+  return narration.cost ? [...shown, narration.cost] : shown;
 }
 
 /** The plan as the API shows it: everything but storage keys. */

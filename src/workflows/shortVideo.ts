@@ -2,6 +2,7 @@ import { isCancellation, patched, proxyActivities, setHandler, workflowInfo } fr
 import type { RenderQueueActivities } from '../activities/index.js';
 import type { SceneNarration } from '../activities/narration.js';
 import type { SceneImage } from '../activities/visuals.js';
+import { sumCosts } from '../domain/cost.js';
 import type { ShortResult } from '../domain/result.js';
 import {
   type ShortVideoInput,
@@ -19,7 +20,7 @@ import { planStory } from './planStory.js';
 import { ProgressTracker } from './progressTracker.js';
 import { allToTheEnd, forEachScene, startEachScene, unique } from './sceneSteps.js';
 import { type SceneVisual, sceneVisual } from './sceneVisuals.js';
-import { narrationStep, sceneResults, stepRetry, stillStep, viewOf } from './shortSteps.js';
+import { narrationStep, sceneCosts, sceneResults, stepRetry, stillStep, viewOf } from './shortSteps.js';
 import { type Soundtrack, mixWithNarration, prepareBed } from './soundtrack.js';
 
 /** Narration no longer waits for the images: both run for every scene at once. */
@@ -134,6 +135,11 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
       'fallback' in image && image.fallback ? [{ scene: i + 1, ...image.fallback }] : [],
     );
 
+    const cost = sumCosts([
+      ...images.flatMap((image, i) => sceneCosts(image, narrations[i]!)),
+      ...(soundtrack?.music.cost ? [soundtrack.music.cost] : []),
+    ]);
+    progress.spent(cost);
     progress.stage('completed');
     return {
       ...video,
@@ -150,6 +156,7 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
       plan: planView,
       ...(soundtrack ? { soundtrack: soundtrack.facts } : {}),
       ...(fallbacks.length ? { fallbacks } : {}),
+      cost,
     };
   } catch (err) {
     if (isCancellation(err)) progress.stage('cancelled');

@@ -1,4 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
+import type { Cost } from '../domain/cost.js';
 import type { PipelineActivities } from '../activities/index.js';
 import type { SceneNarration } from '../activities/narration.js';
 import type { PlanResult } from '../activities/plan.js';
@@ -28,12 +29,14 @@ export interface MusicBed {
   source: string;
   provider?: string;
   offline: boolean;
+  /** What a generated bed's prediction cost. */
+  cost?: Cost;
 }
 
 export interface Soundtrack {
   soundtrackRef: string;
   facts: SoundtrackFacts;
-  music: { offline: boolean };
+  music: { offline: boolean; cost?: Cost };
 }
 
 /** Narration and pauses of a scene, generously, so a bed made before the voices is never short. */
@@ -69,8 +72,15 @@ export async function prepareBed(args: {
           model: music.model ?? DEFAULT_MUSIC_MODEL,
         })
       : await prepareMusic({ runKey, music, moods, durationSec });
+  const cost = 'cost' in bed ? bed.cost : undefined;
   return bed.musicRef
-    ? { musicRef: bed.musicRef, source: music.source, provider: bed.provider, offline: bed.offline }
+    ? {
+        musicRef: bed.musicRef,
+        source: music.source,
+        provider: bed.provider,
+        offline: bed.offline,
+        ...(cost ? { cost } : {}),
+      }
     : { source: 'none', offline: true };
 }
 
@@ -96,6 +106,6 @@ export async function mixWithNarration(args: {
       truePeakDbtp: mixed.truePeakDbtp,
       music: bed.musicRef ? { source: bed.source, provider: bed.provider, offline: bed.offline } : { source: 'none' },
     },
-    music: { offline: bed.offline },
+    music: { offline: bed.offline, ...(bed.cost ? { cost: bed.cost } : {}) },
   };
 }

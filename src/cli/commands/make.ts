@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { copyFile, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../config/index.js';
+import { describeCost } from '../../domain/cost.js';
 import type { ShortResult } from '../../domain/result.js';
 import { type ShortState, shortKind } from '../../runs/kinds/short.js';
 import { RunService } from '../../runs/service.js';
@@ -165,7 +166,7 @@ interface Delivered {
 
 function printJson(delivered: Delivered, result: ShortResult): void {
   const { id, output, sizeBytes, webUiUrl } = delivered;
-  const { durationSec, width, height, providers, offline, soundtrack, fallbacks } = result;
+  const { durationSec, width, height, providers, offline, soundtrack, fallbacks, cost } = result;
   const plan = result.plan && {
     title: result.plan.title,
     planner: result.plan.planner,
@@ -173,7 +174,7 @@ function printJson(delivered: Delivered, result: ShortResult): void {
     ...(result.plan.fallbackReason ? { fallbackReason: result.plan.fallbackReason } : {}),
   };
   process.stdout.write(
-    `${JSON.stringify({ id, output, durationSec, width, height, sizeBytes, providers, offline, plan, soundtrack, fallbacks, webUiUrl })}\n`,
+    `${JSON.stringify({ id, output, durationSec, width, height, sizeBytes, providers, offline, plan, soundtrack, fallbacks, cost, webUiUrl })}\n`,
   );
 }
 
@@ -186,6 +187,7 @@ function printSummary(delivered: Delivered, result: ShortResult, config: Config,
     `  providers   ${formatProviders(result.providers)}`,
     ...planLines(result),
     ...sceneLines(result),
+    ...(result.cost ? [`  cost        ${describeCost(result.cost)}`] : []),
     ...(result.soundtrack
       ? [
           `  sound       ${result.soundtrack.integratedLufs.toFixed(1)} LUFS · true peak ${result.soundtrack.truePeakDbtp.toFixed(1)} dBTP · music ${result.soundtrack.music.provider ?? 'none'}`,

@@ -63,12 +63,14 @@ export const batchKind = defineRunKind({
         url: f.ref !== undefined ? batchFileLink(id, s.task_index, f.filename) : f.url,
         filename: f.filename,
       })),
+      ...(s.cost_usd !== undefined ? { cost_usd: s.cost_usd } : {}),
     })),
     failed_results: r.failed_results.map((f) => ({
       task_index: f.task_index,
       prompt: f.prompt,
       error: { type: f.error.type, message: scrub(f.error.message) },
     })),
+    ...(r.cost ? { cost: r.cost } : {}),
   }),
   extraLinks: () => ({}),
   files: [

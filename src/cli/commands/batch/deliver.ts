@@ -1,4 +1,5 @@
 import { copyFile, mkdir } from 'node:fs/promises';
+import { type CostSummary, describeCost } from '../../../domain/cost.js';
 import path from 'node:path';
 import type { Config } from '../../../config/index.js';
 import type { ImageBatchResult } from '../../../domain/batch.js';
@@ -22,6 +23,7 @@ export interface Delivered {
   successful: { task_index: number; prompt: string; output_filename: string; generated_files: DeliveredFile[] }[];
   failed: ImageBatchResult['failed_results'];
   summary: string;
+  cost?: CostSummary;
 }
 
 /** Copies every stored output into `outDir` under its task's name; URL outputs are passed through. */
@@ -62,6 +64,7 @@ export async function deliverBatch(
     successful,
     failed: result.failed_results,
     summary: result.summary,
+    ...(result.cost ? { cost: result.cost } : {}),
   };
 }
 
@@ -84,6 +87,7 @@ export function printDeliveredJson(state: BatchState, d: Delivered): void {
       outDir: d.outDir,
       successful_results: d.successful,
       failed_results: d.failed,
+      ...(d.cost ? { cost: d.cost } : {}),
       webUiUrl: state.webUiUrl,
     })}\n`,
   );
@@ -97,6 +101,7 @@ export function printDeliveredSummary(state: BatchState, d: Delivered, embeddedS
   const lines = [
     `${mark} ${d.summary}${d.outDir ? ` · ${d.copied} file${d.copied === 1 ? '' : 's'} in ${displayPath(d.outDir)}` : ''}`,
     `  id          ${state.id}`,
+    ...(d.cost ? [`  cost        ${describeCost(d.cost)}`] : []),
     ...urls.map((u, i) => `${i === 0 ? '  urls        ' : '              '}${u.task} ${u.filename}  ${u.url}`),
     ...(urls.length ? ["              (Replicate's URLs stop working an hour after the prediction)"] : []),
     ...failedTaskLines(d.failed),
