@@ -70,6 +70,7 @@ describe('reelflow make / status', () => {
     expect(made).toMatchObject({ output: out, width: 1080, height: 1080, offline: true });
     expect(Object.keys(made).sort()).toEqual(
       [
+        'cost',
         'durationSec',
         'height',
         'id',
@@ -84,6 +85,8 @@ describe('reelflow make / status', () => {
       ].sort(),
     );
     expect(made.webUiUrl).toContain(`/workflows/${String(made.id)}`);
+    // Offline art and espeak-ng pay for nothing.
+    expect(made.cost).toEqual({ usd: 0, predictions: 0, unpriced: 0 });
 
     expect(existsSync(out)).toBe(true);
     const info = await probe(out);

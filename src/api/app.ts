@@ -6,6 +6,7 @@ import { RunService } from '../runs/service.js';
 import type { Storage } from '../storage/index.js';
 import { temporalDeadline } from './deadline.js';
 import { createErrorHandler, notFound } from './errors.js';
+import { estimateRoutes } from './routes/estimate.js';
 import { healthRoutes } from './routes/health.js';
 import { poolRoutes } from './routes/pool.js';
 import { runRoutes } from './runRoutes.js';
@@ -37,6 +38,7 @@ export function createApp({
   app.use('/v1/*', temporalDeadline(client, temporalDeadlineMs, config.temporal.address));
   for (const kind of RUN_KINDS) app.route(`/v1/${kind.plural}`, runRoutes(kind, { runs, config, storage, taskQueue }));
   app.route('/v1/pool', poolRoutes({ client, config, storage, taskQueue }));
+  app.route('/v1/estimate', estimateRoutes({ config }));
   app.notFound(notFound);
   app.onError(createErrorHandler(config.temporal.address));
   return app;

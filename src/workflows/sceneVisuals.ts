@@ -35,7 +35,7 @@ export interface SceneVisualContext {
   progress: ProgressTracker;
   /** Makes the scene's still (Replicate's image model, or the offline art). */
   still: (sceneIndex: number) => Promise<SceneImage>;
-  /** The video model for each video mode (a request's videoModel serves both). */
+  /** The video model for each video mode (a request's videoModel serves both; the API fills each mode's default only when it names none). */
   models: Partial<Record<Exclude<VisualMode, 'image'>, string>>;
   modelInput?: Record<string, string | number | boolean>;
   fit: ClipFitChoice;

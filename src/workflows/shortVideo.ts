@@ -85,7 +85,7 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
         still,
         models: {
           video: input.videoModel,
-          'image-to-video': input.videoModel ?? input.imageToVideoModel,
+          'image-to-video': input.imageToVideoModel ?? input.videoModel,
         },
         ...(input.videoModelInput ? { modelInput: input.videoModelInput } : {}),
         fit: input.clipFit ?? 'hold',

@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { Config } from '../../config/index.js';
 import { describeCost } from '../../domain/cost.js';
 import type { ShortResult } from '../../domain/result.js';
+import { type ParsedShortRequest, shortVideoInputSchema } from '../../domain/shortRequest.js';
+import { describeEstimate, estimateShort } from '../../runs/estimate.js';
 import { type ShortState, shortKind } from '../../runs/kinds/short.js';
 import { RunService } from '../../runs/service.js';
 import type { Command } from '../command.js';
@@ -45,6 +47,7 @@ const OPTIONS = {
   'video-model': { type: 'string' },
   'clip-fit': { type: 'string' },
   strict: { type: 'boolean' },
+  estimate: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
@@ -96,6 +99,7 @@ Moving scenes (Replicate):
                         zoom), loop or slow
   --strict              Fail the run when a clip fails for good, instead of showing the still
 
+  --estimate            Print what the short would cost and stop (starts nothing, calls no provider)
   --json                Print one JSON object with the result on stdout, nothing else
   -h, --help            Show this help
 
@@ -108,6 +112,7 @@ export const make: Command = defineCommand({
   options: OPTIONS,
   positionals: [],
   async run({ values, config: loadConfig }) {
+    if (values.estimate) return printEstimate(await requestFromFlags(values), loadConfig(), values.json === true);
     if (!values.out) throw new UsageError('--out <file.mp4> is required', 'make');
     const input = await requestFromFlags(values);
     const out = path.resolve(values.out);
@@ -142,6 +147,14 @@ export const make: Command = defineCommand({
     });
   },
 });
+
+/** `make --estimate`: the request validated and resolved as a start would, priced, nothing started. */
+function printEstimate(request: ParsedShortRequest, config: Config, json: boolean): number {
+  const estimate = estimateShort(shortVideoInputSchema.parse(shortKind.toInput(request, config)));
+  if (json) process.stdout.write(`${JSON.stringify({ estimate })}\n`);
+  else process.stdout.write(`Estimated cost of this short:\n${describeEstimate(estimate).join('\n')}\n`);
+  return 0;
+}
 
 async function deliver(result: ShortResult, out: string): Promise<number> {
   await mkdir(path.dirname(out), { recursive: true });
