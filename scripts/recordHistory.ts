@@ -26,6 +26,9 @@ import { startOpenAiEmulator } from '../src/emulators/openai/index.js';
 import { startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { LocalStorage } from '../src/storage/index.js';
 import { createWorkers, runWorkers } from '../src/worker/createWorkers.js';
+import type { PlanApproval } from '../src/domain/planApproval.js';
+import { approvePlanUpdate, getShortProgressQuery } from '../src/workflows/definitions.js';
+import { setTimeout } from 'node:timers/promises';
 
 const OUT_DIR = path.resolve('test/fixtures/histories');
 const TOKEN = `r8_record${'x'.repeat(27)}`;
@@ -39,6 +42,8 @@ interface Scenario {
   replicate?: boolean;
   /** A plan fault the LLM emulator answers with while this scenario runs. */
   llmFault?: string;
+  /** Sent as the plan's approval once the run waits for it (shorts with `approval`). */
+  approve?: PlanApproval;
 }
 
 const STORY = 'The fox woke up. It ran to the river. It slept in the sun. The moon rose. An owl called twice.';
@@ -142,6 +147,22 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // Waits for its plan's approval, which edits scene 2 (patched 'plan-approval').
+    workflowType: 'shortVideo',
+    name: 'plan-approval',
+    workflowId: 'short-en-recorded-plan-approval',
+    input: {
+      story: 'The fox woke up. It ran to the river. It slept in the sun.',
+      sceneCount: 3,
+      aspect: '1:1',
+      fps: 12,
+      captions: false,
+      transition: { type: 'cut', duration: 0 },
+      approval: { timeoutSeconds: 600 },
+    },
+    approve: { scenes: [{}, { narration: 'It ran to the silver river.' }, {}] },
+  },
+  {
     // More tasks than the first wave (50), so the tick between the waves is in the history.
     workflowType: 'imageBatch',
     name: 'two-waves',
@@ -217,6 +238,10 @@ try {
       workflowId: scenario.workflowId,
       args: [scenario.input],
     });
+    if (scenario.approve) {
+      while ((await handle.query(getShortProgressQuery)).stage !== 'awaiting-approval') await setTimeout(100);
+      await handle.executeUpdate(approvePlanUpdate, { args: [scenario.approve] });
+    }
     await handle.result();
     const history = await handle.fetchHistory();
     const file = path.join(OUT_DIR, scenario.workflowType, `${scenario.name}${values.as ? `-${values.as}` : ''}.json`);

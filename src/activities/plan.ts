@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { SceneEdit } from '../domain/planApproval.js';
 import type OpenAI from 'openai';
 import type { LlmConfig } from '../config/providers.js';
 import { ErrorTypes, failure } from '../domain/errors.js';
@@ -124,13 +125,37 @@ export function createPlanActivities({ storage, llm }: PlanDeps) {
     }
   }
 
+  /**
+   * Applies an approval's edits to the stored plan (fields left out stay as planned) and stores it
+   * again. Idempotent: the same edits give the same plan. The scene count was checked by the
+   * workflow before; a mismatch here means the plan changed underneath, an InvalidInput.
+   */
+  async function editPlan(input: { runKey: string; planRef: string; scenes: SceneEdit[] }): Promise<PlanResult> {
+    const plan = await readPlan(storage, input.planRef);
+    if (input.scenes.length !== plan.scenes.length) {
+      throw failure(
+        ErrorTypes.InvalidInput,
+        `The approval edits ${input.scenes.length} scenes; the plan has ${plan.scenes.length}.`,
+      );
+    }
+    const edited: StoryPlan = {
+      ...plan,
+      scenes: plan.scenes.map((scene, i) => ({ ...scene, ...definedEdits(input.scenes[i]!) })),
+    };
+    return store(input.runKey, edited);
+  }
+
   async function store(runKey: string, plan: StoryPlan): Promise<PlanResult> {
     const planRef = runKeys.plan(runKey);
     await storage.write(planRef, JSON.stringify(plan, null, 2));
     return summarize(planRef, plan);
   }
 
-  return { planScenes, planWithLlm };
+  return { planScenes, planWithLlm, editPlan };
+}
+
+function definedEdits(edit: SceneEdit): SceneEdit {
+  return Object.fromEntries(Object.entries(edit).filter(([, v]) => v !== undefined)) as SceneEdit;
 }
 
 function summarize(planRef: string, plan: StoryPlan): PlanResult {

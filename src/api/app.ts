@@ -6,6 +6,7 @@ import { RunService } from '../runs/service.js';
 import type { Storage } from '../storage/index.js';
 import { temporalDeadline } from './deadline.js';
 import { createErrorHandler, notFound } from './errors.js';
+import { approvalRoutes } from './routes/approval.js';
 import { estimateRoutes } from './routes/estimate.js';
 import { healthRoutes } from './routes/health.js';
 import { poolRoutes } from './routes/pool.js';
@@ -36,6 +37,7 @@ export function createApp({
   const runs = new RunService(client, config);
   app.route('/', healthRoutes({ client, temporalAddress: config.temporal.address, deadlineMs: healthDeadlineMs }));
   app.use('/v1/*', temporalDeadline(client, temporalDeadlineMs, config.temporal.address));
+  app.route('/v1/shorts', approvalRoutes({ client, runs, maxBodyBytes: config.api.maxBodyBytes }));
   for (const kind of RUN_KINDS) app.route(`/v1/${kind.plural}`, runRoutes(kind, { runs, config, storage, taskQueue }));
   app.route('/v1/pool', poolRoutes({ client, config, storage, taskQueue }));
   app.route('/v1/estimate', estimateRoutes({ config }));

@@ -26,6 +26,8 @@ const envSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(8787),
   API_MAX_BODY_BYTES: positiveInt.default(256 * 1024),
+  /** How long a plan waits for its approval when the request does not say (1 s to 7 days). */
+  APPROVAL_TIMEOUT_SECONDS: positiveInt.max(604_800).default(86_400),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FFPROBE_PATH: z.string().min(1).default('ffprobe'),
   ESPEAK_PATH: z.string().min(1).default('espeak-ng'),
@@ -41,7 +43,7 @@ export interface Config {
   renderTaskQueue: string;
   renderConcurrency: number;
   dataDir: string;
-  api: { host: string; port: number; maxBodyBytes: number };
+  api: { host: string; port: number; maxBodyBytes: number; approvalTimeoutSeconds: number };
   tools: { ffmpeg: string; ffprobe: string; espeak: string };
   render: { preset: Env['RENDER_PRESET'] };
   logLevel: Env['LOG_LEVEL'];
@@ -83,7 +85,12 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     renderTaskQueue: renderQueueFor(e.REELFLOW_TASK_QUEUE),
     renderConcurrency: e.RENDER_CONCURRENCY,
     dataDir: path.resolve(e.DATA_DIR),
-    api: { host: e.API_HOST, port: e.API_PORT, maxBodyBytes: e.API_MAX_BODY_BYTES },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      maxBodyBytes: e.API_MAX_BODY_BYTES,
+      approvalTimeoutSeconds: e.APPROVAL_TIMEOUT_SECONDS,
+    },
     tools: { ffmpeg: e.FFMPEG_PATH, ffprobe: e.FFPROBE_PATH, espeak: e.ESPEAK_PATH },
     render: { preset: e.RENDER_PRESET },
     logLevel: e.LOG_LEVEL,

@@ -16,6 +16,8 @@ export const ErrorTypes = {
   VideoFailed: 'VideoFailed',
   /** The music bed could not be made, fetched or decoded (retried; a refused URL is InvalidInput). */
   MusicFailed: 'MusicFailed',
+  /** The plan waited for its approval longer than the run allowed (nothing was paid for). */
+  ApprovalTimedOut: 'ApprovalTimedOut',
   /**
    * The disk under DATA_DIR is full ("no space left on device"), from any write: our own, espeak's,
    * ffmpeg's or a download's. Retryable with the normal policy on purpose: space comes back (a

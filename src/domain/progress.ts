@@ -1,4 +1,5 @@
 import type { Character, PlannedScene, Structure } from './plan.js';
+import type { Estimate } from '../runs/estimate.js';
 import type { VisualMode } from './shortRequest.js';
 
 /** What a caller sees of a run while it works: the workflow's query answers this shape. */
@@ -7,7 +8,16 @@ import type { VisualMode } from './shortRequest.js';
  * then `narration`); `sound`: the soundtrack is mixed while the last images finish.
  */
 export type Stage =
-  'planning' | 'scenes' | 'visuals' | 'narration' | 'sound' | 'rendering' | 'completed' | 'failed' | 'cancelled';
+  | 'planning'
+  | 'awaiting-approval'
+  | 'scenes'
+  | 'visuals'
+  | 'narration'
+  | 'sound'
+  | 'rendering'
+  | 'completed'
+  | 'failed'
+  | 'cancelled';
 export type StepState = 'pending' | 'running' | 'done' | 'failed';
 
 export interface SceneProgress {
@@ -37,6 +47,10 @@ export interface ShortProgress {
   error?: string;
   /** The whole plan once planning is done: what each scene says and shows. */
   plan?: PlanView;
+  /** While the plan waits for approval: what the run will cost once approved (from the plan). */
+  estimate?: Estimate;
+  /** How the plan was approved, once it was (runs that asked for approval). */
+  approval?: { edited: boolean };
 }
 
 /** The plan as callers see it (no storage keys). */

@@ -130,6 +130,14 @@ const shortRequestObject = z
     clipFit: z.enum(CLIP_FITS).optional(),
     /** Fail the run when a scene's clip fails for good, instead of showing its still. */
     strict: z.boolean().optional(),
+    /**
+     * Stop after planning until the plan is approved (POST /v1/shorts/:id/approve, optionally with
+     * edited scenes) or rejected; after `timeoutSeconds` (default APPROVAL_TIMEOUT_SECONDS, 24 h)
+     * the run ends as ApprovalTimedOut. Nothing is paid for before the approval.
+     */
+    approval: z
+      .union([z.boolean(), z.object({ timeoutSeconds: z.number().int().min(1).max(604_800) }).strict()])
+      .optional(),
   })
   .strict();
 

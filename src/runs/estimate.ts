@@ -41,11 +41,16 @@ export interface Estimate {
   notes: string[];
 }
 
-export function estimateShort(input: ShortVideoInput): Estimate {
-  const scenes = input.sceneCount;
+/**
+ * `planned`: the plan's narrations, once there is a plan (the estimate shown for approval); before
+ * that, `sceneCount` equal shares of the story.
+ */
+export function estimateShort(input: ShortVideoInput, planned?: string[]): Estimate {
+  const scenes = planned?.length ?? input.sceneCount;
   const modes = Array.from({ length: scenes }, (_, i) => visualModeOf(input.visuals, i));
   const language = input.language ?? detectLanguage(input.story);
-  const shareText = shareOf(input.story, scenes);
+  const longest = planned?.reduce((a, b) => ([...b].length > [...a].length ? b : a), '');
+  const shareText = longest ?? shareOf(input.story, scenes);
   const sceneSec = Math.max(2, estimatedSeconds(shareText, { language }) + 0.6);
   const lines: EstimateLine[] = [];
   const notes: string[] = [];
@@ -100,7 +105,11 @@ export function estimateShort(input: ShortVideoInput): Estimate {
   }
   if (input.planner !== 'offline' && input.planner !== undefined)
     notes.push('LLM planning is billed by the LLM provider by tokens; not included.');
-  notes.push(`Assumes ${scenes} scenes of about ${sceneSec.toFixed(1)} s each; the plan may make fewer.`);
+  notes.push(
+    planned
+      ? `Prices every scene like the longest planned one (about ${sceneSec.toFixed(1)} s).`
+      : `Assumes ${scenes} scenes of about ${sceneSec.toFixed(1)} s each; the plan may make fewer.`,
+  );
   return total(lines, notes);
 }
 

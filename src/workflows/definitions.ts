@@ -1,5 +1,6 @@
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { BatchProgress } from '../domain/batch.js';
+import type { PlanApproval, PlanApproved } from '../domain/planApproval.js';
 import type { ShortProgress } from '../domain/progress.js';
 
 /**
@@ -13,3 +14,10 @@ export const getShortProgressQuery = defineQuery<ShortProgress>('getProgress');
 
 /** Live counts of an image batch. */
 export const getBatchProgressQuery = defineQuery<BatchProgress>('getBatchProgress');
+
+/**
+ * Approves a short's plan while it waits in `awaiting-approval`, optionally with edited scenes (one
+ * entry per planned scene). The validator refuses a wrong scene count or a run not waiting, so a
+ * bad approval changes nothing.
+ */
+export const approvePlanUpdate = defineUpdate<PlanApproved, [PlanApproval]>('approvePlan');

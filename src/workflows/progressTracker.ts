@@ -1,4 +1,5 @@
 import { setCurrentDetails } from '@temporalio/workflow';
+import type { Estimate } from '../runs/estimate.js';
 import { type CostSummary, describeCost } from '../domain/cost.js';
 import { publishStage } from './stageAttribute.js';
 import {
@@ -34,6 +35,17 @@ export class ProgressTracker {
     if (stage === 'completed') this.state.renderPercent = 100;
     this.publish();
     publishStage(stage);
+  }
+
+  /** The plan waits for its approval; `estimate` is what the run will cost once approved. */
+  awaitingApproval(estimate: Estimate): void {
+    this.state.estimate = estimate;
+    this.stage('awaiting-approval');
+  }
+
+  approved(edited: boolean): void {
+    this.state.approval = { edited };
+    this.publish();
   }
 
   /** What the run spent, shown in the Web UI's details once it is known. */
@@ -94,6 +106,9 @@ export class ProgressTracker {
         `**Stage:** ${stage} · images ${count('visual')}/${sceneCount} · narration ${count('narration')}/${sceneCount}`,
         this.state.error ? `**Error:** ${this.state.error}` : '',
         this.cost ? `**Cost:** ${describeCost(this.cost)}` : '',
+        stage === 'awaiting-approval' && this.state.estimate
+          ? `**Waiting for approval.** Estimated cost $${this.state.estimate.usd.toFixed(4)} for ${this.state.estimate.predictions} prediction(s). POST /v1/shorts/<id>/approve to go on.`
+          : '',
         rows.length ? ['', '| scene | image | narration | text |', '|---|---|---|---|', ...rows].join('\n') : '',
       ]
         .filter(Boolean)

@@ -16,6 +16,7 @@ import { renderQueueFor } from '../domain/taskQueues.js';
 import { buildTimeline } from '../domain/timeline.js';
 import { getShortProgressQuery } from './definitions.js';
 import { parseWorkflowInput } from './input.js';
+import { PLAN_APPROVAL, approvalGate } from './planApproval.js';
 import { planStory } from './planStory.js';
 import { ProgressTracker } from './progressTracker.js';
 import { allToTheEnd, forEachScene, startEachScene, unique } from './sceneSteps.js';
@@ -39,6 +40,8 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
   setHandler(getShortProgressQuery, () => progress.snapshot());
 
   const input = parseWorkflowInput('shortVideo', shortVideoInputSchema, rawInput);
+  // Registered before planning, so an approval that comes too early is refused, not lost.
+  const awaitApproval = input.approval ? approvalGate(progress) : undefined;
   const runKey = workflowInfo().workflowId;
   const { width, height } = dimensionsFor(input.aspect);
   const { renderShort } = proxyActivities<RenderQueueActivities>({
@@ -49,7 +52,11 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
   });
 
   try {
-    const plan = await planStory(input, runKey);
+    let plan = await planStory(input, runKey);
+    if (awaitApproval && patched(PLAN_APPROVAL)) {
+      progress.planned(plan.scenes, viewOf(plan));
+      plan = await awaitApproval(input, runKey, plan);
+    }
     const planView = viewOf(plan);
     const sceneCount = plan.scenes.length;
     const modes = plan.scenes.map((_, i) => visualModeOf(input.visuals, i));

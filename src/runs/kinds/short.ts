@@ -56,6 +56,8 @@ export const shortKind = defineRunKind({
     })),
     error: p.error && scrub(p.error),
     ...(p.plan ? { plan: publicPlan(p.plan, scrub) } : {}),
+    ...(p.estimate ? { estimate: p.estimate } : {}),
+    ...(p.approval ? { approval: p.approval } : {}),
   }),
   // Whitelisted field by field: storage keys and the worker's file paths stay inside.
   publicResult: (id, r, scrub) => ({
@@ -175,6 +177,7 @@ function withProviderDefaults(request: ParsedShortRequest, config: Config): Shor
     ...(request.music?.source === 'replicate'
       ? { music: { ...request.music, model: request.music.model ?? config.providers.replicateMusicModel } }
       : {}),
+    ...(request.approval === true ? { approval: { timeoutSeconds: config.api.approvalTimeoutSeconds } } : {}),
     // A named videoModel serves every video scene; otherwise each mode has its own default.
     ...(videoScenes && !request.videoModel
       ? {
