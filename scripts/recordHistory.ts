@@ -163,6 +163,35 @@ const SCENARIOS: Scenario[] = [
     approve: { scenes: [{}, { narration: 'It ran to the silver river.' }, {}] },
   },
   {
+    // Images on the key pool inside a budget ledger (patched 'budget-ledger').
+    workflowType: 'shortVideo',
+    name: 'budget',
+    workflowId: 'short-en-recorded-budget',
+    replicate: true,
+    input: {
+      story: 'The fox woke up. It ran to the river. It slept in the sun.',
+      sceneCount: 3,
+      aspect: '1:1',
+      provider: 'replicate',
+      model: 'black-forest-labs/flux-schnell',
+      fps: 12,
+      captions: false,
+      transition: { type: 'cut', duration: 0 },
+      budget: { maxUsd: 1, onExceed: 'pause' },
+    },
+  },
+  {
+    workflowType: 'imageBatch',
+    name: 'budget',
+    workflowId: 'batch-recorded-budget',
+    replicate: true,
+    input: {
+      tasks: [{ prompt: 'A red car' }, { prompt: 'A blue boat' }, { prompt: 'A green tree' }],
+      model: 'black-forest-labs/flux-schnell',
+      budget: { maxUsd: 1, onExceed: 'fail' },
+    },
+  },
+  {
     // More tasks than the first wave (50), so the tick between the waves is in the history.
     workflowType: 'imageBatch',
     name: 'two-waves',

@@ -4,7 +4,9 @@ import type { RunKind, Scrub } from '../runs/kind.js';
 import { type RunService, storedFileMissing } from '../runs/service.js';
 import type { RunState } from '../runs/status.js';
 import type { Storage } from '../storage/index.js';
-import { methodNotAllowed } from './errors.js';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { raiseBudgetSchema } from '../domain/budget.js';
+import { ApiError, methodNotAllowed } from './errors.js';
 import { idempotencyKeyOf, invalidRequest, limitBody, readJson, requireJson } from './jsonBody.js';
 import { scrubForClients } from './scrub.js';
 import { serveStoredFile } from './serveFile.js';
@@ -46,6 +48,34 @@ export function runRoutes(kind: RunKind, { runs, config, storage, taskQueue }: R
     const { id } = await runs.cancel(kind, c.req.param('id'));
     return c.json({ id, status: 'cancelling' }, 202);
   });
+
+  // Raises a running run's budget cap through its raiseBudget update (a run without a budget is a 409).
+  routes.post('/:id/budget', requireJson, limitBody(4096), async function raiseBudget(c) {
+    const id = c.req.param('id');
+    const parsed = raiseBudgetSchema.safeParse(await readJson(c.req.raw));
+    if (!parsed.success) throw invalidRequest(parsed.error);
+    const state = await runs.get(kind, id, 'if-running');
+    if (state.status !== 'running') {
+      throw new ApiError(409, 'already_finished', `${kind.name} "${id}" already finished (${state.status}).`);
+    }
+    if (!(state.progress as { budget?: unknown } | undefined)?.budget) {
+      throw new ApiError(
+        409,
+        'no_budget',
+        `${kind.name} "${id}" was started without a budget; there is no cap to raise.`,
+      );
+    }
+    try {
+      const budget = await runs.raiseBudget(id, parsed.data.maxUsd);
+      return c.json({ id, budget });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        throw new ApiError(400, 'invalid_request', err.cause instanceof Error ? err.cause.message : err.message);
+      }
+      throw err;
+    }
+  });
+  routes.all('/:id/budget', methodNotAllowed(['POST']));
 
   for (const route of kind.files) {
     routes.get(route.path, async function getFile(c) {

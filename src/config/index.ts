@@ -28,6 +28,8 @@ const envSchema = z.object({
   API_MAX_BODY_BYTES: positiveInt.default(256 * 1024),
   /** How long a plan waits for its approval when the request does not say (1 s to 7 days). */
   APPROVAL_TIMEOUT_SECONDS: positiveInt.max(604_800).default(86_400),
+  /** A budget cap (USD) for every run that sets none; unset: runs without a budget have no cap. */
+  BUDGET_MAX_USD: z.coerce.number().positive().max(100_000).optional(),
   FFMPEG_PATH: z.string().min(1).default('ffmpeg'),
   FFPROBE_PATH: z.string().min(1).default('ffprobe'),
   ESPEAK_PATH: z.string().min(1).default('espeak-ng'),
@@ -43,7 +45,7 @@ export interface Config {
   renderTaskQueue: string;
   renderConcurrency: number;
   dataDir: string;
-  api: { host: string; port: number; maxBodyBytes: number; approvalTimeoutSeconds: number };
+  api: { host: string; port: number; maxBodyBytes: number; approvalTimeoutSeconds: number; defaultBudgetUsd?: number };
   tools: { ffmpeg: string; ffprobe: string; espeak: string };
   render: { preset: Env['RENDER_PRESET'] };
   logLevel: Env['LOG_LEVEL'];
@@ -90,6 +92,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       port: e.API_PORT,
       maxBodyBytes: e.API_MAX_BODY_BYTES,
       approvalTimeoutSeconds: e.APPROVAL_TIMEOUT_SECONDS,
+      ...(e.BUDGET_MAX_USD ? { defaultBudgetUsd: e.BUDGET_MAX_USD } : {}),
     },
     tools: { ffmpeg: e.FFMPEG_PATH, ffprobe: e.FFPROBE_PATH, espeak: e.ESPEAK_PATH },
     render: { preset: e.RENDER_PRESET },

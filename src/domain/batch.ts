@@ -1,3 +1,4 @@
+import { budgetSchema, type BudgetState } from './budget.js';
 import type { Cost, CostSummary } from './cost.js';
 import { z } from 'zod';
 import { modelInputSchema, modelRefSchema, userTextSchema } from './fields.js';
@@ -41,6 +42,8 @@ export const batchRequestSchema = z
     modelInput: modelInputSchema.optional(),
     /** true (default): copy outputs into our storage; false: return Replicate's URLs (they expire after an hour). */
     download: z.boolean().default(true),
+    /** A spending cap for the batch's predictions (default BUDGET_MAX_USD when set). */
+    budget: budgetSchema.optional(),
   })
   .strict();
 
@@ -107,6 +110,8 @@ export interface BatchProgress {
   failed: number;
   /** Not finished yet: waiting for a free key slot or predicting. */
   running: number;
+  /** The ledger of a batch with a budget. */
+  budget?: BudgetState;
 }
 
 /** A safe single path segment: no separators, no dot-only names, at most 120 characters. */

@@ -18,6 +18,8 @@ export const ErrorTypes = {
   MusicFailed: 'MusicFailed',
   /** The plan waited for its approval longer than the run allowed (nothing was paid for). */
   ApprovalTimedOut: 'ApprovalTimedOut',
+  /** A prediction would have taken the run past its budget cap (`onExceed: "fail"`); it was not started. */
+  BudgetExceeded: 'BudgetExceeded',
   /**
    * The disk under DATA_DIR is full ("no space left on device"), from any write: our own, espeak's,
    * ffmpeg's or a download's. Retryable with the normal policy on purpose: space comes back (a

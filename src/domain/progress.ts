@@ -1,5 +1,6 @@
 import type { Character, PlannedScene, Structure } from './plan.js';
 import type { Estimate } from '../runs/estimate.js';
+import type { BudgetState } from './budget.js';
 import type { VisualMode } from './shortRequest.js';
 
 /** What a caller sees of a run while it works: the workflow's query answers this shape. */
@@ -10,6 +11,7 @@ import type { VisualMode } from './shortRequest.js';
 export type Stage =
   | 'planning'
   | 'awaiting-approval'
+  | 'awaiting-budget'
   | 'scenes'
   | 'visuals'
   | 'narration'
@@ -51,6 +53,8 @@ export interface ShortProgress {
   estimate?: Estimate;
   /** How the plan was approved, once it was (runs that asked for approval). */
   approval?: { edited: boolean };
+  /** The ledger of a run with a budget: cap, spent, reserved, alerts, waiting. */
+  budget?: BudgetState;
 }
 
 /** The plan as callers see it (no storage keys). */

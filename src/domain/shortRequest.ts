@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { modelInputSchema, modelRefSchema, userTextSchema } from './fields.js';
 import { catalogModel } from '../catalog/lookup.js';
+import { budgetSchema } from './budget.js';
 import { STRUCTURES } from './plan.js';
 
 /**
@@ -138,6 +139,8 @@ const shortRequestObject = z
     approval: z
       .union([z.boolean(), z.object({ timeoutSeconds: z.number().int().min(1).max(604_800) }).strict()])
       .optional(),
+    /** A spending cap for the run's predictions (default BUDGET_MAX_USD when set). */
+    budget: budgetSchema.optional(),
   })
   .strict();
 

@@ -5,6 +5,8 @@ import {
   WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
+import type { BudgetState } from '../domain/budget.js';
+import { raiseBudgetUpdate } from '../workflows/definitions.js';
 import type { Config } from '../config/index.js';
 import { webUiLink } from '../temporal/connect.js';
 import { ensureSearchAttributes } from '../temporal/ensureSearchAttributes.js';
@@ -139,6 +141,11 @@ export class RunService {
     }
     if (endedBadly(state.status)) state.error = await failureOf(this.client, id);
     return state;
+  }
+
+  /** Raises a run's budget cap (its raiseBudget update); returns the ledger after. */
+  async raiseBudget(id: string, maxUsd: number): Promise<BudgetState> {
+    return this.client.workflow.getHandle(id).executeUpdate(raiseBudgetUpdate, { args: [{ maxUsd }] });
   }
 
   /** Asks Temporal to cancel a running run; returns its state before. Cancelling an ended run is a 409. */

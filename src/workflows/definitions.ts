@@ -1,5 +1,6 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { BatchProgress } from '../domain/batch.js';
+import type { BudgetState } from '../domain/budget.js';
 import type { PlanApproval, PlanApproved } from '../domain/planApproval.js';
 import type { ShortProgress } from '../domain/progress.js';
 
@@ -21,3 +22,6 @@ export const getBatchProgressQuery = defineQuery<BatchProgress>('getBatchProgres
  * bad approval changes nothing.
  */
 export const approvePlanUpdate = defineUpdate<PlanApproved, [PlanApproval]>('approvePlan');
+
+/** Raises a run's budget cap (a short's or a batch's), e.g. while it waits in `awaiting-budget`. */
+export const raiseBudgetUpdate = defineUpdate<BudgetState, [{ maxUsd: number }]>('raiseBudget');

@@ -3,10 +3,13 @@ import {
   ApplicationFailure,
   isCancellation,
   setHandler,
+  patched,
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
+import { estimateCost } from '../catalog/cost.js';
 import { sumCosts } from '../domain/cost.js';
+import { BUDGET_LEDGER, BudgetLedger, withinBudget } from './budgetLedger.js';
 import {
   type BatchFailure,
   type BatchProgress,
@@ -42,23 +45,34 @@ export async function imageBatch(input: BatchRequest): Promise<ImageBatchResult>
     model = DEFAULT_REPLICATE_MODEL,
     modelInput,
     download,
+    budget,
   } = parseWorkflowInput('imageBatch', batchRequestSchema, input);
   const progress: BatchProgress = { total: tasks.length, succeeded: 0, failed: 0, running: tasks.length };
   setHandler(getBatchProgressQuery, () => ({ ...progress }));
+  const ledger =
+    budget && patched(BUDGET_LEDGER)
+      ? new BudgetLedger(budget, (state) => {
+          if (state.waiting !== progress.budget?.waiting) publishStage(state.waiting ? 'awaiting-budget' : 'running');
+          progress.budget = state;
+        })
+      : undefined;
+  const estimateUsd = () => estimateCost(model, { aspect: '1:1', modelInput }).usd;
 
   const { generateImage } = replicateActivities();
   publishStage('running');
   const runTask = async (task: BatchTask, taskIndex: number) => {
     try {
-      const result = await generateImage({
-        batchKey: workflowInfo().workflowId,
-        taskIndex,
-        prompt: task.prompt,
-        model,
-        modelInput,
-        outputFilename: task.output_filename,
-        download,
-      });
+      const result = await withinBudget(ledger, `Task ${taskIndex}`, estimateUsd, () =>
+        generateImage({
+          batchKey: workflowInfo().workflowId,
+          taskIndex,
+          prompt: task.prompt,
+          model,
+          modelInput,
+          outputFilename: task.output_filename,
+          download,
+        }),
+      );
       progress.succeeded++;
       return result;
     } catch (err) {

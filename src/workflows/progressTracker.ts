@@ -1,4 +1,5 @@
 import { setCurrentDetails } from '@temporalio/workflow';
+import type { BudgetState } from '../domain/budget.js';
 import type { Estimate } from '../runs/estimate.js';
 import { type CostSummary, describeCost } from '../domain/cost.js';
 import { publishStage } from './stageAttribute.js';
@@ -20,6 +21,7 @@ export class ProgressTracker {
   private state: Omit<ShortProgress, 'percent'> = { stage: 'planning', sceneCount: 0, scenes: [], renderPercent: 0 };
 
   private cost: CostSummary | undefined;
+  private stageBeforeBudget: Stage = 'scenes';
 
   constructor() {
     publishStage(this.state.stage);
@@ -46,6 +48,17 @@ export class ProgressTracker {
   approved(edited: boolean): void {
     this.state.approval = { edited };
     this.publish();
+  }
+
+  /** The budget ledger changed; a prediction waiting for a higher cap puts the run in `awaiting-budget`. */
+  budget(state: BudgetState): void {
+    this.state.budget = state;
+    if (state.waiting && this.state.stage !== 'awaiting-budget') {
+      this.stageBeforeBudget = this.state.stage;
+      this.stage('awaiting-budget');
+    } else if (!state.waiting && this.state.stage === 'awaiting-budget') {
+      this.stage(this.stageBeforeBudget);
+    } else this.publish();
   }
 
   /** What the run spent, shown in the Web UI's details once it is known. */
@@ -106,6 +119,9 @@ export class ProgressTracker {
         `**Stage:** ${stage} · images ${count('visual')}/${sceneCount} · narration ${count('narration')}/${sceneCount}`,
         this.state.error ? `**Error:** ${this.state.error}` : '',
         this.cost ? `**Cost:** ${describeCost(this.cost)}` : '',
+        this.state.budget
+          ? `**Budget:** $${this.state.budget.spentUsd.toFixed(4)} spent of $${this.state.budget.maxUsd}${this.state.budget.waiting ? ' · waiting for a higher cap (raiseBudget)' : ''}`
+          : '',
         stage === 'awaiting-approval' && this.state.estimate
           ? `**Waiting for approval.** Estimated cost $${this.state.estimate.usd.toFixed(4)} for ${this.state.estimate.predictions} prediction(s). POST /v1/shorts/<id>/approve to go on.`
           : '',

@@ -10,6 +10,8 @@ import { sceneSeconds } from '../domain/timeline.js';
 import type { ProgressTracker } from './progressTracker.js';
 import { replicateVideoActivities } from './replicateActivities.js';
 import { rootFailure } from './sceneSteps.js';
+import { type BudgetLedger, withinBudget } from './budgetLedger.js';
+import { estimateCost } from '../catalog/cost.js';
 
 /** What one scene shows: its still, a clip, or its still because the clip failed (`fallback`). */
 export interface SceneVisual {
@@ -41,6 +43,8 @@ export interface SceneVisualContext {
   fit: ClipFitChoice;
   /** A clip that fails for good fails the run instead of falling back to the still. */
   strict: boolean;
+  /** The run's budget ledger, when it has a budget. */
+  ledger?: BudgetLedger;
 }
 
 /**
@@ -71,19 +75,34 @@ export async function sceneVisual(
   if (!model) throw new Error(`no ${mode} model in the workflow input for scene ${index + 1}`);
   ctx.progress.clip(index, 'running');
   let clip: SceneClip;
+  const durationSec = sceneSeconds(index, narration.durationSec, ctx.transitionSec, ctx.fps);
   try {
-    clip = await replicateVideoActivities(model).generateSceneVideoOnReplicate({
-      runKey: ctx.runKey,
-      planRef: ctx.planRef,
-      sceneIndex: index,
-      aspect: ctx.aspect,
-      model,
-      durationSec: sceneSeconds(index, narration.durationSec, ctx.transitionSec, ctx.fps),
-      ...(still ? { imageRef: still.imageRef } : {}),
-      ...(ctx.modelInput ? { modelInput: ctx.modelInput } : {}),
-    });
+    clip = await withinBudget(
+      ctx.ledger,
+      `Scene ${index + 1}'s clip`,
+      () =>
+        estimateCost(model, {
+          aspect: ctx.aspect,
+          durationSec,
+          ...(still ? { imageUrl: 'data:image/jpeg;base64,' } : {}),
+          modelInput: ctx.modelInput,
+        }).usd,
+      () =>
+        replicateVideoActivities(model).generateSceneVideoOnReplicate({
+          runKey: ctx.runKey,
+          planRef: ctx.planRef,
+          sceneIndex: index,
+          aspect: ctx.aspect,
+          model,
+          durationSec,
+          ...(still ? { imageRef: still.imageRef } : {}),
+          ...(ctx.modelInput ? { modelInput: ctx.modelInput } : {}),
+        }),
+    );
   } catch (err) {
     if (isCancellation(err)) throw err;
+    // Over the budget is the run's decision, not this scene's failure.
+    if (rootFailure(err).type === ErrorTypes.BudgetExceeded) throw err;
     const root = rootFailure(err);
     const fallback: SceneFallback = {
       ...(root.type ? { type: root.type } : {}),

@@ -9,12 +9,14 @@ import type { PlanResult } from '../activities/plan.js';
 import type { SceneImage } from '../activities/visuals.js';
 import { nonRetryableErrorTypes } from '../domain/errors.js';
 import type { PlanView } from '../domain/progress.js';
+import { estimateCost } from '../catalog/cost.js';
 import { type Cost, sumCosts } from '../domain/cost.js';
 import type { SceneResult } from '../domain/result.js';
 import { type ShortVideoInput, dimensionsFor } from '../domain/shortRequest.js';
 import type { Timeline } from '../domain/timeline.js';
 import { providerNonRetryableTypes } from '../providers/failures.js';
 import { DEFAULT_REPLICATE_MODEL, DEFAULT_SPEECH_MODEL, replicateActivities } from './replicateActivities.js';
+import { type BudgetLedger, withinBudget } from './budgetLedger.js';
 import type { SceneVisual } from './sceneVisuals.js';
 
 export const stepRetry = {
@@ -34,35 +36,52 @@ const { generateSceneImage, synthesizeNarration } = proxyActivities<PipelineActi
 });
 
 /** Scene `i`'s still: the request's Replicate image model, or the offline art. */
-export function stillStep(input: ShortVideoInput, plan: PlanResult, runKey: string) {
+export function stillStep(input: ShortVideoInput, plan: PlanResult, runKey: string, ledger?: BudgetLedger) {
   const { width, height } = dimensionsFor(input.aspect);
+  const model = input.model ?? DEFAULT_REPLICATE_MODEL;
   return (sceneIndex: number): Promise<SceneImage> =>
     input.provider === 'replicate'
-      ? replicateActivities().generateSceneImageOnReplicate({
-          runKey,
-          planRef: plan.planRef,
-          sceneIndex,
-          aspect: input.aspect,
-          model: input.model ?? DEFAULT_REPLICATE_MODEL,
-          modelInput: input.modelInput,
-        })
+      ? withinBudget(
+          ledger,
+          `Scene ${sceneIndex + 1}'s image`,
+          () => estimateCost(model, { aspect: input.aspect, modelInput: input.modelInput }).usd,
+          () =>
+            replicateActivities().generateSceneImageOnReplicate({
+              runKey,
+              planRef: plan.planRef,
+              sceneIndex,
+              aspect: input.aspect,
+              model,
+              modelInput: input.modelInput,
+            }),
+        )
       : generateSceneImage({ runKey, planRef: plan.planRef, sceneIndex, width, height });
 }
 
 /** Scene `i`'s narration, with the request's voice. */
-export function narrationStep(input: ShortVideoInput, plan: PlanResult, runKey: string) {
+export function narrationStep(input: ShortVideoInput, plan: PlanResult, runKey: string, ledger?: BudgetLedger) {
   const narration = input.narration;
   return (sceneIndex: number): Promise<SceneNarration> =>
     narration?.provider === 'replicate'
-      ? replicateActivities().synthesizeNarrationOnReplicate({
-          runKey,
-          planRef: plan.planRef,
-          sceneIndex,
-          language: plan.language,
-          model: narration.model ?? DEFAULT_SPEECH_MODEL,
-          ...(narration.voice ? { voice: narration.voice } : {}),
-          ...(narration.speed ? { speed: narration.speed } : {}),
-        })
+      ? withinBudget(
+          ledger,
+          `Scene ${sceneIndex + 1}'s narration`,
+          () =>
+            estimateCost(narration.model ?? DEFAULT_SPEECH_MODEL, {
+              prompt: plan.scenes[sceneIndex]?.narration ?? plan.scenes[sceneIndex]?.preview ?? '',
+              aspect: input.aspect,
+            }).usd,
+          () =>
+            replicateActivities().synthesizeNarrationOnReplicate({
+              runKey,
+              planRef: plan.planRef,
+              sceneIndex,
+              language: plan.language,
+              model: narration.model ?? DEFAULT_SPEECH_MODEL,
+              ...(narration.voice ? { voice: narration.voice } : {}),
+              ...(narration.speed ? { speed: narration.speed } : {}),
+            }),
+        )
       : synthesizeNarration({
           runKey,
           planRef: plan.planRef,

@@ -16,6 +16,7 @@ import { renderQueueFor } from '../domain/taskQueues.js';
 import { buildTimeline } from '../domain/timeline.js';
 import { getShortProgressQuery } from './definitions.js';
 import { parseWorkflowInput } from './input.js';
+import { BUDGET_LEDGER, BudgetLedger } from './budgetLedger.js';
 import { PLAN_APPROVAL, approvalGate } from './planApproval.js';
 import { planStory } from './planStory.js';
 import { ProgressTracker } from './progressTracker.js';
@@ -42,6 +43,9 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
   const input = parseWorkflowInput('shortVideo', shortVideoInputSchema, rawInput);
   // Registered before planning, so an approval that comes too early is refused, not lost.
   const awaitApproval = input.approval ? approvalGate(progress) : undefined;
+  // The ledger and its raiseBudget update exist from the start, so the cap can be raised any time.
+  const ledger =
+    input.budget && patched(BUDGET_LEDGER) ? new BudgetLedger(input.budget, (s) => progress.budget(s)) : undefined;
   const runKey = workflowInfo().workflowId;
   const { width, height } = dimensionsFor(input.aspect);
   const { renderShort } = proxyActivities<RenderQueueActivities>({
@@ -63,8 +67,8 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
     const withClips = modes.some((m) => m !== 'image') && patched(VIDEO_SCENES);
     progress.planned(plan.scenes, planView, withClips ? modes : undefined);
 
-    const still = stillStep(input, plan, runKey);
-    const narrateScene = narrationStep(input, plan, runKey);
+    const still = stillStep(input, plan, runKey, ledger);
+    const narrateScene = narrationStep(input, plan, runKey, ledger);
     const transitionSec = input.transition.type === 'cut' ? 0 : input.transition.duration;
     const timelineOf = (narrations: SceneNarration[]) =>
       buildTimeline(
@@ -79,7 +83,7 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
     if (patched(NARRATION_BESIDE_VISUALS)) {
       // Narration does not need the images, and the music bed needs neither: all start at once.
       progress.stage('scenes');
-      const bed = patched(SOUNDTRACK_MIX) ? prepareBed({ runKey, input, plan }) : undefined;
+      const bed = patched(SOUNDTRACK_MIX) ? prepareBed({ runKey, input, plan, ledger }) : undefined;
       const narrated = startEachScene(sceneCount, 'narration', progress, narrateScene);
       // A video scene's clip waits for its own narration (its length) and, animated, its still.
       const visualContext = {
@@ -97,6 +101,7 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
         ...(input.videoModelInput ? { modelInput: input.videoModelInput } : {}),
         fit: input.clipFit ?? 'hold',
         strict: input.strict === true,
+        ...(ledger ? { ledger } : {}),
       };
       const shown = withClips
         ? startEachScene(sceneCount, 'visual', progress, (i) =>

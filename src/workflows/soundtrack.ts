@@ -1,4 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
+import { estimateCost } from '../catalog/cost.js';
+import { type BudgetLedger, withinBudget } from './budgetLedger.js';
 import type { Cost } from '../domain/cost.js';
 import type { PipelineActivities } from '../activities/index.js';
 import type { SceneNarration } from '../activities/narration.js';
@@ -52,8 +54,9 @@ export async function prepareBed(args: {
   runKey: string;
   input: ShortVideoInput;
   plan: PlanResult;
+  ledger?: BudgetLedger;
 }): Promise<MusicBed> {
-  const { runKey, input, plan } = args;
+  const { runKey, input, plan, ledger } = args;
   const music = input.music && input.music.source !== 'none' ? input.music : undefined;
   if (!music) return { source: 'none', offline: true };
   const moods = plan.scenes.map((s) => s.mood ?? 'calm') as Mood[];
@@ -64,13 +67,19 @@ export async function prepareBed(args: {
   );
   const bed =
     music.source === 'replicate'
-      ? await replicateActivities().generateMusicOnReplicate({
-          runKey,
-          prompt: music.prompt,
-          moods,
-          durationSec,
-          model: music.model ?? DEFAULT_MUSIC_MODEL,
-        })
+      ? await withinBudget(
+          ledger,
+          'The music bed',
+          () => estimateCost(music.model ?? DEFAULT_MUSIC_MODEL, { aspect: input.aspect, durationSec }).usd,
+          () =>
+            replicateActivities().generateMusicOnReplicate({
+              runKey,
+              prompt: music.prompt,
+              moods,
+              durationSec,
+              model: music.model ?? DEFAULT_MUSIC_MODEL,
+            }),
+        )
       : await prepareMusic({ runKey, music, moods, durationSec });
   const cost = 'cost' in bed ? bed.cost : undefined;
   return bed.musicRef

@@ -50,7 +50,13 @@ export const batchKind = defineRunKind({
   },
   describeProgress: (p) => `${p.succeeded + p.failed}/${p.total} done`,
   briefProgress: (p) => ({ total: p.total, succeeded: p.succeeded, failed: p.failed, running: p.running }),
-  publicProgress: (p) => ({ total: p.total, succeeded: p.succeeded, failed: p.failed, running: p.running }),
+  publicProgress: (p) => ({
+    total: p.total,
+    succeeded: p.succeeded,
+    failed: p.failed,
+    running: p.running,
+    ...(p.budget ? { budget: p.budget } : {}),
+  }),
   // The batch tool's output shape. A stored file's `url` is our download link; with `download: false`
   // it is Replicate's own URL (valid for an hour).
   publicResult: (id, r, scrub) => ({
@@ -108,7 +114,13 @@ function withDefaults(request: ImageBatchInput, config: Config): ImageBatchInput
       'Image batches run on Replicate and need keys: set REPLICATE_API_TOKEN (or REPLICATE_API_TOKEN_1..N) for the API and the workers.',
     );
   }
-  return { ...request, model: request.model ?? config.replicate.defaultModel };
+  return {
+    ...request,
+    model: request.model ?? config.replicate.defaultModel,
+    ...(!request.budget && config.api.defaultBudgetUsd
+      ? { budget: { maxUsd: config.api.defaultBudgetUsd, onExceed: 'pause' as const } }
+      : {}),
+  };
 }
 
 /** `flux-schnell` for `black-forest-labs/flux-schnell:5599ed30…`. */

@@ -58,6 +58,7 @@ export const shortKind = defineRunKind({
     ...(p.plan ? { plan: publicPlan(p.plan, scrub) } : {}),
     ...(p.estimate ? { estimate: p.estimate } : {}),
     ...(p.approval ? { approval: p.approval } : {}),
+    ...(p.budget ? { budget: p.budget } : {}),
   }),
   // Whitelisted field by field: storage keys and the worker's file paths stay inside.
   publicResult: (id, r, scrub) => ({
@@ -178,6 +179,9 @@ function withProviderDefaults(request: ParsedShortRequest, config: Config): Shor
       ? { music: { ...request.music, model: request.music.model ?? config.providers.replicateMusicModel } }
       : {}),
     ...(request.approval === true ? { approval: { timeoutSeconds: config.api.approvalTimeoutSeconds } } : {}),
+    ...(!request.budget && config.api.defaultBudgetUsd
+      ? { budget: { maxUsd: config.api.defaultBudgetUsd, onExceed: 'pause' as const } }
+      : {}),
     // A named videoModel serves every video scene; otherwise each mode has its own default.
     ...(videoScenes && !request.videoModel
       ? {
