@@ -1,4 +1,6 @@
 import { Context } from '@temporalio/activity';
+import path from 'node:path';
+import { GenerationCache, generationKey } from '../replicate/generationCache.js';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -23,10 +25,14 @@ export interface ReplicateSceneImageInput {
   aspect: Aspect;
   model: string;
   modelInput?: Record<string, unknown>;
+  /** false: predict even when the generation cache has this exact generation. */
+  cache?: boolean;
 }
 
 export interface ReplicateSceneImage extends SceneImage {
   predictionId?: string;
+  /** Served from the generation cache: nothing was paid. */
+  cached?: boolean;
   /** Masked key that paid for it, e.g. `#2 r8_…a1b2`. */
   key?: string;
   /** What the prediction cost; absent when the image was already in storage (nothing paid now). */
@@ -49,6 +55,7 @@ const DOWNLOAD_TIMEOUT_MS = 120_000;
 
 /** Activities of one key's worker: the factory captures the key, so its slots are that key's limit. */
 export function createReplicateActivities({ own, pool, storage, stats, webhooks, tools }: ReplicateActivityDeps) {
+  const cache = new GenerationCache(storage);
   /**
    * One scene's image from a Replicate model. The prediction is durable (see runDurablePrediction)
    * and its output is copied into our storage in the same activity, before Replicate deletes it.
@@ -60,16 +67,28 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks,
       if (await storage.exists(ref)) return { imageRef: ref, provider, offline: false };
     }
     const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
+    const request = {
+      model: input.model,
+      input: imageModelInput(input.model, { prompt: scene.imagePrompt, aspect: input.aspect }, input.modelInput),
+    };
+    const cacheKey = input.cache === false ? undefined : generationKey(request);
+    const hit = cacheKey ? await cache.lookup(cacheKey) : undefined;
+    if (hit) {
+      const file = hit.files[0]!;
+      const imageRef = runKeys.image(input.runKey, input.sceneIndex, extensionOfName(file.filename));
+      await cache.restore(file, imageRef, verifyImage(tools));
+      return { imageRef, provider, offline: false, cached: true };
+    }
     return withKeyStats(stats, async () => {
-      const request = {
-        model: input.model,
-        input: imageModelInput(input.model, { prompt: scene.imagePrompt, aspect: input.aspect }, input.modelInput),
-      };
       const { prediction, owner, checkpoint } = await runDurablePrediction(own, pool, request, webhooks);
       const url = firstOutputUrl(prediction.output);
       const imageRef = runKeys.image(input.runKey, input.sceneIndex, extensionOf(url));
       await downloadWhileHeartbeating(url, { storage, tools }, imageRef, checkpoint);
       const cost = predictionCost(request, prediction, 1);
+      if (cacheKey) {
+        const files = [{ ref: imageRef, filename: path.basename(imageRef) }];
+        await cache.remember(cacheKey, { model: input.model, files, cost }, verifyImage(tools));
+      }
       return { imageRef, provider, offline: false, predictionId: prediction.id, key: keyLabel(owner), cost };
     });
   }
@@ -80,15 +99,32 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks,
    * false; they expire after an hour). Returns names and refs only, never bytes.
    */
   async function generateImage(input: GenerateImageInput): Promise<GenerateImageResult> {
+    const request = {
+      model: input.model,
+      input: imageModelInput(input.model, { prompt: input.prompt, aspect: '1:1' }, input.modelInput),
+    };
+    const dir = `batches/${safeSegment(input.batchKey, 'batch')}/${input.taskIndex}`;
+    // Only stored outputs are cached; URL-only tasks always predict (their outputs were never ours).
+    const cacheKey = input.cache === false || input.download === false ? undefined : generationKey(request);
+    const hit = cacheKey ? await cache.lookup(cacheKey) : undefined;
+    if (hit) {
+      const names = outputFilenames(
+        input.outputFilename,
+        hit.files.map((f) => extensionOfName(f.filename)),
+      );
+      const files = await Promise.all(
+        hit.files.map(async (file, i) => {
+          const ref = `${dir}/${names[i]!}`;
+          await cache.restore(file, ref, verifyImage(tools));
+          return { ref, filename: names[i]! };
+        }),
+      );
+      return { taskIndex: input.taskIndex, cached: true, files };
+    }
     return withKeyStats(stats, async () => {
-      const request = {
-        model: input.model,
-        input: imageModelInput(input.model, { prompt: input.prompt, aspect: '1:1' }, input.modelInput),
-      };
       const { prediction, owner, checkpoint } = await runDurablePrediction(own, pool, request, webhooks);
       const urls = allOutputUrls(prediction.output);
       const names = outputFilenames(input.outputFilename, urls.map(extensionOf));
-      const dir = `batches/${safeSegment(input.batchKey, 'batch')}/${input.taskIndex}`;
       const files = await Promise.all(
         urls.map(async (url, i) => {
           const filename = names[i]!;
@@ -98,13 +134,18 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks,
           return { ref, filename };
         }),
       );
+      const cost = predictionCost(request, prediction, urls.length);
+      if (cacheKey) {
+        const stored = files.flatMap((f) => (f.ref ? [{ ref: f.ref, filename: f.filename }] : []));
+        await cache.remember(cacheKey, { model: input.model, files: stored, cost }, verifyImage(tools));
+      }
       return {
         taskIndex: input.taskIndex,
         predictionId: prediction.id,
         key: keyLabel(owner),
         files,
         predictTimeSec: prediction.metrics?.predict_time,
-        cost: predictionCost(request, prediction, urls.length),
+        cost,
       };
     });
   }
@@ -165,7 +206,12 @@ function allOutputUrls(output: unknown): string[] {
 }
 
 function extensionOf(url: string): string {
-  const ext = new URL(url).pathname.split('.').pop()?.toLowerCase() ?? '';
+  return extensionOfName(new URL(url).pathname);
+}
+
+/** An image file name's extension when it is one we store, else png. */
+function extensionOfName(name: string): string {
+  const ext = name.split('.').pop()?.toLowerCase() ?? '';
   return IMAGE_EXTENSIONS.includes(ext) ? ext : 'png';
 }
 

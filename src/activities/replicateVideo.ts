@@ -1,4 +1,5 @@
 import type { Cost } from '../catalog/cost.js';
+import { GenerationCache, generationKey } from '../replicate/generationCache.js';
 import { catalogModel, snapDuration } from '../catalog/index.js';
 import type { Aspect } from '../domain/shortRequest.js';
 import { DATA_URL_MAX_BYTES, dataUrlOf, prepareImageForUpload } from '../media/imageForUpload.js';
@@ -29,6 +30,8 @@ export interface ReplicateSceneVideoInput {
   /** About how long the scene will last; snapped to a length the model can make. */
   durationSec: number;
   modelInput?: Record<string, unknown>;
+  /** false: predict even when the generation cache has this exact generation. */
+  cache?: boolean;
 }
 
 export interface SceneClip {
@@ -38,8 +41,10 @@ export interface SceneClip {
   predictionId?: string;
   /** Masked key that paid for it, e.g. `#2 r8_…a1b2`. */
   key?: string;
-  /** What the prediction cost; absent when the clip was already in storage. */
+  /** What the prediction cost; absent when the clip was already in storage or came from the cache. */
   cost?: Cost;
+  /** Served from the generation cache: nothing was paid. */
+  cached?: boolean;
 }
 
 /**
@@ -51,6 +56,7 @@ export interface SceneClip {
  */
 export function createReplicateVideoActivities(deps: ReplicateActivityDeps) {
   const { own, storage, tools, stats } = deps;
+  const cache = new GenerationCache(storage);
 
   async function generateSceneVideoOnReplicate(input: ReplicateSceneVideoInput): Promise<SceneClip> {
     const provider = `replicate:${input.model}`;
@@ -59,17 +65,28 @@ export function createReplicateVideoActivities(deps: ReplicateActivityDeps) {
     const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
     const known = catalogModel(input.model);
     const durationSec = known?.durations ? snapDuration(known.durations, input.durationSec) : input.durationSec;
+    const imageUrl = input.imageRef ? await imageInputUrl(own, await storage.read(input.imageRef)) : undefined;
+    const prompt = scene.motionPrompt ? `${scene.imagePrompt}. ${scene.motionPrompt}` : scene.imagePrompt;
+    const request = {
+      model: input.model,
+      input: videoModelInput(input.model, { prompt, aspect: input.aspect, durationSec, imageUrl }, input.modelInput),
+    };
+    // A still sent through the files API has a new URL each time, so only data-URL stills hit.
+    const cacheKey = input.cache === false ? undefined : generationKey(request);
+    const hit = cacheKey ? await cache.lookup(cacheKey) : undefined;
+    if (hit) {
+      await cache.restore(hit.files[0]!, clipRef, verifyClip(tools, {}));
+      return { clipRef, provider, offline: false, cached: true };
+    }
     return withKeyStats(stats, async () => {
-      const imageUrl = input.imageRef ? await imageInputUrl(own, await storage.read(input.imageRef)) : undefined;
-      const prompt = scene.motionPrompt ? `${scene.imagePrompt}. ${scene.motionPrompt}` : scene.imagePrompt;
-      const request = {
-        model: input.model,
-        input: videoModelInput(input.model, { prompt, aspect: input.aspect, durationSec, imageUrl }, input.modelInput),
-      };
       const { prediction, owner, checkpoint } = await runDurablePrediction(own, deps.pool, request, deps.webhooks);
       const url = firstOutputUrl(prediction.output, 'video');
       await downloadWhileHeartbeating(url, { storage, tools }, clipRef, checkpoint, verifyClip);
       const cost = predictionCost(request, prediction, 1);
+      if (cacheKey) {
+        const files = [{ ref: clipRef, filename: 'clip.mp4' }];
+        await cache.remember(cacheKey, { model: input.model, files, cost }, verifyClip(tools, {}));
+      }
       return { clipRef, provider, offline: false as const, predictionId: prediction.id, key: keyLabel(owner), cost };
     });
   }

@@ -24,6 +24,8 @@ export interface SceneImage {
   offline: boolean;
   /** What a paid provider's prediction cost (Replicate); absent offline and for an image already stored. */
   cost?: Cost;
+  /** Served from the generation cache: nothing was paid. */
+  cached?: boolean;
 }
 
 export interface VisualDeps {

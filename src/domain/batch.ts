@@ -44,6 +44,8 @@ export const batchRequestSchema = z
     download: z.boolean().default(true),
     /** A spending cap for the batch's predictions (default BUDGET_MAX_USD when set). */
     budget: budgetSchema.optional(),
+    /** false: predict every task even when the generation cache has it (default: use the cache). */
+    cache: z.boolean().optional(),
   })
   .strict();
 
@@ -67,13 +69,18 @@ export interface GenerateImageInput {
   modelInput?: Record<string, unknown>;
   outputFilename?: string;
   download?: boolean;
+  /** false: predict even when the generation cache has this exact generation. */
+  cache?: boolean;
 }
 
 export interface GenerateImageResult {
   taskIndex: number;
-  predictionId: string;
-  /** Masked key that paid for it, e.g. `#2 r8_…a1b2`. */
-  key: string;
+  /** Absent for a cache hit: no prediction was made. */
+  predictionId?: string;
+  /** Served from the generation cache: nothing was paid. */
+  cached?: boolean;
+  /** Masked key that paid for it, e.g. `#2 r8_…a1b2` (absent for a cache hit). */
+  key?: string;
   files: GeneratedFile[];
   predictTimeSec?: number;
   /** What the prediction cost (absent in results of runs made before costs were counted). */
@@ -87,6 +94,8 @@ export interface BatchSuccess {
   generated_files: GeneratedFile[];
   /** The task's prediction's cost in dollars, when its price is known. */
   cost_usd?: number;
+  /** Served from the generation cache: no prediction, nothing paid. */
+  cached?: boolean;
 }
 
 export interface BatchFailure {

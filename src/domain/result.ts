@@ -29,6 +29,8 @@ export interface SceneResult extends SceneTiming {
   voice: string;
   /** Where the caption timings came from, when there were any. */
   wordsSource?: 'provider' | 'estimated';
+  /** What the scene shows came from the generation cache (no prediction for it). */
+  cached?: boolean;
   /** What the scene's predictions cost (still, clip, voice); absent in runs made before costs were counted. */
   cost?: CostSummary;
 }

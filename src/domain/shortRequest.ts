@@ -141,6 +141,8 @@ const shortRequestObject = z
       .optional(),
     /** A spending cap for the run's predictions (default BUDGET_MAX_USD when set). */
     budget: budgetSchema.optional(),
+    /** false: predict every image and clip even when the generation cache has it (default: use it). */
+    cache: z.boolean().optional(),
   })
   .strict();
 

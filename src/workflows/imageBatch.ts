@@ -46,6 +46,7 @@ export async function imageBatch(input: BatchRequest): Promise<ImageBatchResult>
     modelInput,
     download,
     budget,
+    cache,
   } = parseWorkflowInput('imageBatch', batchRequestSchema, input);
   const progress: BatchProgress = { total: tasks.length, succeeded: 0, failed: 0, running: tasks.length };
   setHandler(getBatchProgressQuery, () => ({ ...progress }));
@@ -71,6 +72,7 @@ export async function imageBatch(input: BatchRequest): Promise<ImageBatchResult>
           modelInput,
           outputFilename: task.output_filename,
           download,
+          ...(cache === false ? { cache: false } : {}),
         }),
       );
       progress.succeeded++;
@@ -114,6 +116,7 @@ export async function imageBatch(input: BatchRequest): Promise<ImageBatchResult>
         output_filename: output_filename ?? DEFAULT_OUTPUT_BASENAME,
         generated_files: s.value.files,
         ...(s.value.cost?.usd !== undefined ? { cost_usd: s.value.cost.usd } : {}),
+        ...(s.value.cached ? { cached: true } : {}),
       });
     } else {
       failed_results.push({ task_index, prompt, error: describeFailure(s.reason) });

@@ -26,6 +26,8 @@ export interface SceneVisual {
   fallback?: SceneFallback;
   /** Every prediction paid for what the scene shows (its still, its clip). */
   costs: Cost[];
+  /** What the scene shows came from the generation cache. */
+  cached?: boolean;
 }
 
 export interface SceneVisualContext {
@@ -45,6 +47,8 @@ export interface SceneVisualContext {
   strict: boolean;
   /** The run's budget ledger, when it has a budget. */
   ledger?: BudgetLedger;
+  /** false: the clips bypass the generation cache. */
+  cache?: false;
 }
 
 /**
@@ -97,6 +101,7 @@ export async function sceneVisual(
           durationSec,
           ...(still ? { imageRef: still.imageRef } : {}),
           ...(ctx.modelInput ? { modelInput: ctx.modelInput } : {}),
+          ...(ctx.cache === false ? { cache: false } : {}),
         }),
     );
   } catch (err) {
@@ -127,6 +132,7 @@ export async function sceneVisual(
     provider: clip.provider,
     offline: false,
     costs: [still?.cost, clip.cost].filter((c): c is Cost => c !== undefined),
+    ...(clip.cached ? { cached: true } : {}),
   };
 }
 

@@ -53,6 +53,7 @@ export function stillStep(input: ShortVideoInput, plan: PlanResult, runKey: stri
               aspect: input.aspect,
               model,
               modelInput: input.modelInput,
+              ...(input.cache === false ? { cache: false } : {}),
             }),
         )
       : generateSceneImage({ runKey, planRef: plan.planRef, sceneIndex, width, height });
@@ -113,6 +114,7 @@ export function sceneResults(
       visualProvider: visual.provider,
       ...(video ? { visualMode: video.mode } : {}),
       ...(video?.fallback ? { fallback: video.fallback } : {}),
+      ...(visual.cached ? { cached: true } : {}),
       narrationProvider: narrations[i]!.provider,
       voice: narrations[i]!.voice,
       ...(narrations[i]!.wordsSource ? { wordsSource: narrations[i]!.wordsSource } : {}),

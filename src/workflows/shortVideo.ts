@@ -102,6 +102,7 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
         fit: input.clipFit ?? 'hold',
         strict: input.strict === true,
         ...(ledger ? { ledger } : {}),
+        ...(input.cache === false ? { cache: false as const } : {}),
       };
       const shown = withClips
         ? startEachScene(sceneCount, 'visual', progress, (i) =>

@@ -70,6 +70,7 @@ export const batchKind = defineRunKind({
         filename: f.filename,
       })),
       ...(s.cost_usd !== undefined ? { cost_usd: s.cost_usd } : {}),
+      ...(s.cached ? { cached: true } : {}),
     })),
     failed_results: r.failed_results.map((f) => ({
       task_index: f.task_index,

@@ -84,6 +84,7 @@ export const shortKind = defineRunKind({
       ...(s.visualMode ? { visualMode: s.visualMode, shows: s.clipRef ? 'clip' : 'still' } : {}),
       ...(s.fallback ? { fallback: { ...s.fallback, reason: scrub(s.fallback.reason) } } : {}),
       ...(s.cost ? { cost: s.cost } : {}),
+      ...(s.cached ? { cached: true } : {}),
     })),
     ...(r.cost ? { cost: r.cost } : {}),
     ...(r.fallbacks ? { fallbacks: r.fallbacks.map((f) => ({ ...f, reason: scrub(f.reason) })) } : {}),
