@@ -44,6 +44,8 @@ interface Scenario {
   llmFault?: string;
   /** Sent as the plan's approval once the run waits for it (shorts with `approval`). */
   approve?: PlanApproval;
+  /** A short made first (not recorded), whose plan this scenario's `revision` revises. */
+  parent?: { workflowId: string; input: Record<string, unknown> };
 }
 
 const STORY = 'The fox woke up. It ran to the river. It slept in the sun. The moon rose. An owl called twice.';
@@ -192,6 +194,37 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // A revision of a finished short: its plan with scene 2 edited instead of planning (patched 'plan-revision').
+    workflowType: 'shortVideo',
+    name: 'plan-revision',
+    workflowId: 'short-en-recorded-plan-revision',
+    parent: {
+      workflowId: 'short-en-recorded-revision-parent',
+      input: {
+        story: 'The fox woke up. It ran to the river. It slept in the sun.',
+        sceneCount: 3,
+        aspect: '1:1',
+        fps: 12,
+        captions: false,
+        transition: { type: 'cut', duration: 0 },
+      },
+    },
+    input: {
+      story: 'The fox woke up. It ran to the river. It slept in the sun.',
+      sceneCount: 3,
+      aspect: '1:1',
+      fps: 12,
+      captions: false,
+      transition: { type: 'cut', duration: 0 },
+      revision: {
+        parentId: 'short-en-recorded-revision-parent',
+        planRef: 'runs/short-en-recorded-revision-parent/plan.json',
+        scene: 1,
+        edit: { narration: 'It ran to the silver river.' },
+      },
+    },
+  },
+  {
     // More tasks than the first wave (50), so the tick between the waves is in the history.
     workflowType: 'imageBatch',
     name: 'two-waves',
@@ -262,6 +295,13 @@ try {
   const running = runWorkers(workers, controller.signal);
   for (const scenario of chosen) {
     llm.setFaults(scenario.llmFault ? { plan: scenario.llmFault as never } : {}, 'replace');
+    if (scenario.parent) {
+      await env.client.workflow.execute(scenario.workflowType, {
+        taskQueue: 'record-history',
+        workflowId: scenario.parent.workflowId,
+        args: [scenario.parent.input],
+      });
+    }
     const handle = await env.client.workflow.start(scenario.workflowType, {
       taskQueue: 'record-history',
       workflowId: scenario.workflowId,

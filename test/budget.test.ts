@@ -65,8 +65,11 @@ describe('budget caps', () => {
         timeout: 30_000,
         interval: 200,
       });
-      // Give anything that would wrongly start a moment to reach the emulator: still only one.
-      await vi.waitFor(async () => expect((await handle.query(getShortProgressQuery)).budget?.spentUsd).toBe(0.003));
+      // The one prediction that fit settles; nothing else has started meanwhile.
+      await vi.waitFor(async () => expect((await handle.query(getShortProgressQuery)).budget?.spentUsd).toBe(0.003), {
+        timeout: 30_000,
+        interval: 200,
+      });
       expect(emulator.stats().totals.created).toBe(1);
       const waiting = await handle.query(getShortProgressQuery);
       expect(waiting.budget).toMatchObject({

@@ -130,17 +130,37 @@ export function createPlanActivities({ storage, llm }: PlanDeps) {
    * again. Idempotent: the same edits give the same plan. The scene count was checked by the
    * workflow before; a mismatch here means the plan changed underneath, an InvalidInput.
    */
-  async function editPlan(input: { runKey: string; planRef: string; scenes: SceneEdit[] }): Promise<PlanResult> {
+  async function editPlan(input: {
+    runKey: string;
+    planRef: string;
+    /** One edit per scene (an approval), or a single scene's edit (a revision). */
+    scenes?: SceneEdit[];
+    scene?: { index: number; edit: SceneEdit };
+  }): Promise<PlanResult> {
     const plan = await readPlan(storage, input.planRef);
-    if (input.scenes.length !== plan.scenes.length) {
+    if (input.scene) {
+      if (!plan.scenes[input.scene.index]) {
+        throw failure(
+          ErrorTypes.InvalidInput,
+          `The plan has ${plan.scenes.length} scenes; there is no scene ${input.scene.index + 1}.`,
+        );
+      }
+      const one = input.scene;
+      return store(input.runKey, {
+        ...plan,
+        scenes: plan.scenes.map((s, i) => (i === one.index ? { ...s, ...definedEdits(one.edit) } : s)),
+      });
+    }
+    const scenes = input.scenes ?? [];
+    if (scenes.length !== plan.scenes.length) {
       throw failure(
         ErrorTypes.InvalidInput,
-        `The approval edits ${input.scenes.length} scenes; the plan has ${plan.scenes.length}.`,
+        `The approval edits ${scenes.length} scenes; the plan has ${plan.scenes.length}.`,
       );
     }
     const edited: StoryPlan = {
       ...plan,
-      scenes: plan.scenes.map((scene, i) => ({ ...scene, ...definedEdits(input.scenes[i]!) })),
+      scenes: plan.scenes.map((scene, i) => ({ ...scene, ...definedEdits(scenes[i]!) })),
     };
     return store(input.runKey, edited);
   }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { modelInputSchema, modelRefSchema, userTextSchema } from './fields.js';
 import { catalogModel } from '../catalog/lookup.js';
 import { budgetSchema } from './budget.js';
+import { sceneEditSchema } from './planApproval.js';
 import { STRUCTURES } from './plan.js';
 
 /**
@@ -221,6 +222,19 @@ export const shortVideoInputSchema = shortRequestObject
   .extend({
     /** Task queue for CPU-heavy rendering; defaults to `<workflow task queue>-render`. */
     renderTaskQueue: z.string().min(1).optional(),
+    /**
+     * A revision of an earlier short: its plan (the parent's, with one scene edited) instead of a new
+     * plan. Every unchanged scene's image and clip then come from the generation cache.
+     */
+    revision: z
+      .object({
+        parentId: z.string().min(1).max(300),
+        planRef: z.string().min(1).max(400),
+        scene: z.number().int().min(0).max(11),
+        edit: sceneEditSchema,
+      })
+      .strict()
+      .optional(),
     /** The image-to-video model, when the request left `videoModel` open (REPLICATE_I2V_MODEL). */
     imageToVideoModel: modelRefSchema.optional(),
     /** `auto`: the API resolved "no choice" to the LLM with the offline splitter as fallback. */

@@ -41,6 +41,8 @@ export interface StartOptions {
   idempotencyKey?: string;
   /** Task queue for the run; defaults to `config.taskQueue` (tests use their own). */
   taskQueue?: string;
+  /** The new ID's readable parts, instead of the kind's own (a revision names its parent). */
+  idParts?: string[];
 }
 
 /**
@@ -73,10 +75,19 @@ export class RunService {
     request: Req,
     options: StartOptions = {},
   ): Promise<StartedRun> {
-    const input = kind.toInput(request, this.config);
+    return this.startInput(kind, kind.toInput(request, this.config), options);
+  }
+
+  /** Starts a run from a workflow input already resolved (a revision of an earlier run's input). */
+  async startInput<Req, In, P, R>(
+    kind: RunKind<Req, In, P, R>,
+    input: In,
+    options: StartOptions = {},
+  ): Promise<StartedRun> {
     const fingerprint = requestFingerprint(input);
     const key = options.idempotencyKey;
-    const workflowId = key ? idForIdempotencyKey(kind.name, key) : newRunId(kind.name, ...kind.idParts(input));
+    const parts = options.idParts ?? kind.idParts(input);
+    const workflowId = key ? idForIdempotencyKey(kind.name, key) : newRunId(kind.name, ...parts);
     const presented = kind.present(input);
     const start = () =>
       this.client.workflow.start(kind.workflow, {
@@ -141,6 +152,16 @@ export class RunService {
     }
     if (endedBadly(state.status)) state.error = await failureOf(this.client, id);
     return state;
+  }
+
+  /** The input a run was started with, from its history's first event. */
+  async inputOf(kind: RunKind, id: string): Promise<unknown> {
+    await this.describe(kind, id);
+    const history = await this.client.workflow.getHandle(id).fetchHistory();
+    const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+    if (!payload)
+      throw new RunNotFoundError(kind.name, id, `${capitalized(kind.name)} "${id}" has no input in its history.`);
+    return this.client.options.loadedDataConverter.payloadConverter.fromPayload(payload);
   }
 
   /** Raises a run's budget cap (its raiseBudget update); returns the ledger after. */

@@ -16,6 +16,14 @@ const { editPlan } = proxyActivities<PipelineActivities>({
   retry: { maximumAttempts: 3, nonRetryableErrorTypes },
 });
 
+/** Runs that revise an earlier short take its plan, one scene edited, instead of planning. */
+export const PLAN_REVISION = 'plan-revision';
+
+/** The parent's plan with the revised scene's edit, stored as this run's plan. */
+export function revisePlan(revision: NonNullable<ShortVideoInput['revision']>, runKey: string): Promise<PlanResult> {
+  return editPlan({ runKey, planRef: revision.planRef, scene: { index: revision.scene, edit: revision.edit } });
+}
+
 /**
  * Registers the approval update for a run that asked for one. Until the plan exists and waits, the
  * validator refuses (so an early approval is an error, not a silent no-op); an edit with another

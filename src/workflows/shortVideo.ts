@@ -17,7 +17,7 @@ import { buildTimeline } from '../domain/timeline.js';
 import { getShortProgressQuery } from './definitions.js';
 import { parseWorkflowInput } from './input.js';
 import { BUDGET_LEDGER, BudgetLedger } from './budgetLedger.js';
-import { PLAN_APPROVAL, approvalGate } from './planApproval.js';
+import { PLAN_APPROVAL, PLAN_REVISION, approvalGate, revisePlan } from './planApproval.js';
 import { planStory } from './planStory.js';
 import { ProgressTracker } from './progressTracker.js';
 import { allToTheEnd, forEachScene, startEachScene, unique } from './sceneSteps.js';
@@ -56,7 +56,10 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
   });
 
   try {
-    let plan = await planStory(input, runKey);
+    let plan =
+      input.revision && patched(PLAN_REVISION)
+        ? await revisePlan(input.revision, runKey)
+        : await planStory(input, runKey);
     if (awaitApproval && patched(PLAN_APPROVAL)) {
       progress.planned(plan.scenes, viewOf(plan));
       plan = await awaitApproval(input, runKey, plan);
@@ -170,6 +173,7 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
       ...(soundtrack ? { soundtrack: soundtrack.facts } : {}),
       ...(fallbacks.length ? { fallbacks } : {}),
       cost,
+      ...(input.revision ? { revisionOf: { parentId: input.revision.parentId, scene: input.revision.scene + 1 } } : {}),
     };
   } catch (err) {
     if (isCancellation(err)) progress.stage('cancelled');

@@ -87,6 +87,7 @@ export const shortKind = defineRunKind({
       ...(s.cached ? { cached: true } : {}),
     })),
     ...(r.cost ? { cost: r.cost } : {}),
+    ...(r.revisionOf ? { revisionOf: r.revisionOf } : {}),
     ...(r.fallbacks ? { fallbacks: r.fallbacks.map((f) => ({ ...f, reason: scrub(f.reason) })) } : {}),
     ...(r.plan ? { plan: publicPlan(r.plan, scrub) } : {}),
     ...(r.soundtrack ? { soundtrack: r.soundtrack } : {}),

@@ -1,0 +1,75 @@
+/**
+ * Regenerate one scene through the API on a real Temporal server against the Replicate emulator: a
+ * revision run that names its parent, takes the parent's plan with that one scene changed, and pays
+ * for exactly one new image (emulator accounting); the other scenes come from the generation cache.
+ */
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/api/app.js';
+import { parseConfig } from '../src/config/index.js';
+import type { ShortResult } from '../src/domain/result.js';
+import type { ReplicateEmulator } from '../src/emulators/replicate/index.js';
+import { LocalStorage } from '../src/storage/index.js';
+import { expectError, postJson, terminateAll } from './support/api.js';
+import { replicateShort, startPoolFixture, uniqueStory } from './support/replicate.js';
+import { type RunningWorkers, connectTestClient, startTestWorkers } from './support/temporal.js';
+
+let client: Client;
+let emulator: ReplicateEmulator;
+let workers: RunningWorkers;
+let app: ReturnType<typeof createApp>;
+const started = new Set<string>();
+
+beforeAll(async () => {
+  client = await connectTestClient();
+  const fixture = await startPoolFixture(1, 4, { latencySeconds: 0.2, jitter: 0 });
+  emulator = fixture.emulator;
+  workers = await startTestWorkers({ replicate: fixture.replicate });
+  const config = { ...parseConfig({ ...process.env, DATA_DIR: workers.dataDir }), replicate: fixture.replicate };
+  app = createApp({ client, config, storage: new LocalStorage(workers.dataDir), taskQueue: workers.taskQueue });
+});
+
+afterAll(async () => {
+  await terminateAll(client, started);
+  await workers?.stop();
+  await emulator?.close();
+  await client?.connection.close();
+});
+
+describe('POST /v1/shorts/:id/scenes/:n/regenerate', () => {
+  it('revises one scene for the price of one image; the others come from the cache', { timeout: 120_000 }, async () => {
+    const res = await postJson(app, '/v1/shorts', replicateShort(uniqueStory('the revised bay', 3), 3), {}, started);
+    expect(res.status).toBe(202);
+    const parentId = ((await res.json()) as { id: string }).id;
+    const parent = (await client.workflow.getHandle(parentId).result()) as ShortResult;
+    const before = emulator.stats().totals.created;
+    expect(before).toBe(3);
+
+    // Nothing to change, a scene that does not exist: refused, nothing started.
+    await expectError(
+      await postJson(app, `/v1/shorts/${parentId}/scenes/2/regenerate`, {}, {}, started),
+      400,
+      'invalid_request',
+    );
+    await expectError(
+      await postJson(app, `/v1/shorts/${parentId}/scenes/9/regenerate`, { imagePrompt: 'x' }, {}, started),
+      404,
+      'not_found',
+    );
+
+    const prompt = 'storybook illustration: a red lantern on a cliff above the bay';
+    const rev = await postJson(app, `/v1/shorts/${parentId}/scenes/2/regenerate`, { imagePrompt: prompt }, {}, started);
+    expect(rev.status).toBe(202);
+    const body = (await rev.json()) as { id: string; parent: string; scene: number };
+    expect(body).toMatchObject({ parent: parentId, scene: 2 });
+    expect(body.id).toMatch(/-rev-/);
+    const revised = (await client.workflow.getHandle(body.id).result()) as ShortResult;
+
+    expect(emulator.stats().totals.created - before).toBe(1);
+    expect(revised.revisionOf).toEqual({ parentId, scene: 2 });
+    expect(revised.plan!.scenes[1]!.imagePrompt).toBe(prompt);
+    expect(revised.plan!.scenes[0]).toEqual(parent.plan!.scenes[0]);
+    expect(revised.scenes.map((s) => s.cached ?? false)).toEqual([true, false, true]);
+    expect(revised.cost).toEqual({ usd: 0.003, predictions: 1, unpriced: 0 });
+  });
+});
