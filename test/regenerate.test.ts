@@ -73,3 +73,34 @@ describe('POST /v1/shorts/:id/scenes/:n/regenerate', () => {
     expect(revised.cost).toEqual({ usd: 0.003, predictions: 1, unpriced: 0 });
   });
 });
+
+describe('POST /v1/shorts/:id/retry', () => {
+  it('makes a failed short again, paying only for the scene that failed', { timeout: 120_000 }, async () => {
+    // Scene 2's image fails for good (the only prompt about the silver fish); scenes 1 and 3 finish.
+    emulator.setFaults({ modelErrorInputIncludes: 'silver fish' });
+    const res = await postJson(app, '/v1/shorts', replicateShort(uniqueStory('the retried reef', 3), 3), {}, started);
+    const parentId = ((await res.json()) as { id: string }).id;
+    await expect(client.workflow.getHandle(parentId).result()).rejects.toThrow();
+
+    // A completed short is not retried.
+    const done = await postJson(app, '/v1/shorts', replicateShort(uniqueStory('the finished reef', 1), 1), {}, started);
+    const doneId = ((await done.json()) as { id: string }).id;
+    await client.workflow.getHandle(doneId).result();
+    const refused = await app.request(`/v1/shorts/${doneId}/retry`, { method: 'POST' });
+    await expectError(refused, 409, 'not_failed');
+
+    emulator.setFaults({ modelErrorInputIncludes: '' });
+    const before = emulator.stats().totals.created;
+    const retry = await app.request(`/v1/shorts/${parentId}/retry`, { method: 'POST' });
+    expect(retry.status).toBe(202);
+    const body = (await retry.json()) as { id: string; parent: string };
+    expect(body).toMatchObject({ parent: parentId });
+    expect(body.id).toMatch(/-retry-/);
+    const retried = (await client.workflow.getHandle(body.id).result()) as ShortResult;
+    // Only the scene that failed is predicted again; the two that finished come from the cache.
+    expect(emulator.stats().totals.created - before).toBe(1);
+    expect(retried.scenes.map((s) => s.cached ?? false)).toEqual([true, false, true]);
+    expect(retried.cost).toEqual({ usd: 0.003, predictions: 1, unpriced: 0 });
+    expect(retried.revisionOf).toEqual({ parentId });
+  });
+});

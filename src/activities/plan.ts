@@ -133,11 +133,12 @@ export function createPlanActivities({ storage, llm }: PlanDeps) {
   async function editPlan(input: {
     runKey: string;
     planRef: string;
-    /** One edit per scene (an approval), or a single scene's edit (a revision). */
+    /** One edit per scene (an approval), a single scene's edit (a revision), or none (a retry: a copy). */
     scenes?: SceneEdit[];
     scene?: { index: number; edit: SceneEdit };
   }): Promise<PlanResult> {
     const plan = await readPlan(storage, input.planRef);
+    if (!input.scene && !input.scenes) return store(input.runKey, plan);
     if (input.scene) {
       if (!plan.scenes[input.scene.index]) {
         throw failure(

@@ -39,7 +39,7 @@ export function createApp({
   app.route('/', healthRoutes({ client, temporalAddress: config.temporal.address, deadlineMs: healthDeadlineMs }));
   app.use('/v1/*', temporalDeadline(client, temporalDeadlineMs, config.temporal.address));
   app.route('/v1/shorts', approvalRoutes({ client, runs, maxBodyBytes: config.api.maxBodyBytes }));
-  app.route('/v1/shorts', revisionRoutes({ runs, taskQueue, maxBodyBytes: config.api.maxBodyBytes }));
+  app.route('/v1/shorts', revisionRoutes({ runs, storage, taskQueue, maxBodyBytes: config.api.maxBodyBytes }));
   for (const kind of RUN_KINDS) app.route(`/v1/${kind.plural}`, runRoutes(kind, { runs, config, storage, taskQueue }));
   app.route('/v1/pool', poolRoutes({ client, config, storage, taskQueue }));
   app.route('/v1/estimate', estimateRoutes({ config }));

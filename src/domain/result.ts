@@ -74,6 +74,6 @@ export interface ShortResult extends VideoFacts {
   fallbacks?: ({ scene: number } & SceneFallback)[];
   /** What the run spent: every scene's predictions and the music bed's. */
   cost?: CostSummary;
-  /** A revision: the short it revises and the (1-based) scene it changed. */
-  revisionOf?: { parentId: string; scene: number };
+  /** A revision: the short it revises and the (1-based) scene it changed (none for a retry). */
+  revisionOf?: { parentId: string; scene?: number };
 }

@@ -230,8 +230,9 @@ export const shortVideoInputSchema = shortRequestObject
       .object({
         parentId: z.string().min(1).max(300),
         planRef: z.string().min(1).max(400),
-        scene: z.number().int().min(0).max(11),
-        edit: sceneEditSchema,
+        /** The scene changed and how; absent for a retry, which keeps the plan as it was. */
+        scene: z.number().int().min(0).max(11).optional(),
+        edit: sceneEditSchema.optional(),
       })
       .strict()
       .optional(),

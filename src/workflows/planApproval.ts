@@ -21,7 +21,12 @@ export const PLAN_REVISION = 'plan-revision';
 
 /** The parent's plan with the revised scene's edit, stored as this run's plan. */
 export function revisePlan(revision: NonNullable<ShortVideoInput['revision']>, runKey: string): Promise<PlanResult> {
-  return editPlan({ runKey, planRef: revision.planRef, scene: { index: revision.scene, edit: revision.edit } });
+  const { scene, edit } = revision;
+  return editPlan({
+    runKey,
+    planRef: revision.planRef,
+    ...(scene !== undefined && edit ? { scene: { index: scene, edit } } : {}),
+  });
 }
 
 /**

@@ -173,7 +173,14 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
       ...(soundtrack ? { soundtrack: soundtrack.facts } : {}),
       ...(fallbacks.length ? { fallbacks } : {}),
       cost,
-      ...(input.revision ? { revisionOf: { parentId: input.revision.parentId, scene: input.revision.scene + 1 } } : {}),
+      ...(input.revision
+        ? {
+            revisionOf: {
+              parentId: input.revision.parentId,
+              ...(input.revision.scene !== undefined ? { scene: input.revision.scene + 1 } : {}),
+            },
+          }
+        : {}),
     };
   } catch (err) {
     if (isCancellation(err)) progress.stage('cancelled');
