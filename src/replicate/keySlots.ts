@@ -9,7 +9,7 @@
  */
 export class KeySlots {
   private free: number;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: Waiter[] = [];
 
   constructor(readonly limit: number) {
     this.free = limit;
@@ -22,35 +22,60 @@ export class KeySlots {
 
   /**
    * Waits for a slot, calling `whileWaiting` about every `tickMs` (activities heartbeat there), and
-   * gives up when `signal` aborts. Returns the release function; calling it twice releases once.
+   * gives up when `signal` aborts. `run` names the asking run (its workflow ID). Returns the release
+   * function; calling it twice releases once. `release(true)`: its holder was cancelled. The run's
+   * other activities already waiting here are then passed over for CANCEL_GRACE_MS: their own
+   * cancellation is on its way (it reaches them at their next heartbeat), and they must not start
+   * paying for a prediction in between. Other runs' waiters take the slot at once.
    */
-  async acquire(signal: AbortSignal, whileWaiting: () => void, tickMs = 1000): Promise<() => void> {
-    while (this.free === 0) {
+  async acquire(
+    signal: AbortSignal,
+    whileWaiting: () => void,
+    tickMs = 1000,
+    run?: string,
+  ): Promise<(afterCancel?: boolean) => void> {
+    const me: Waiter = { wake: () => undefined, run, barredUntil: 0 };
+    while (this.free === 0 || me.barredUntil > Date.now()) {
       signal.throwIfAborted();
       await new Promise<void>((resolve) => {
-        const wake = () => {
+        me.wake = () => {
           clearTimeout(timer);
-          signal.removeEventListener('abort', wake);
-          const at = this.waiting.indexOf(wake);
+          signal.removeEventListener('abort', me.wake);
+          const at = this.waiting.indexOf(me);
           if (at >= 0) this.waiting.splice(at, 1);
           resolve();
         };
-        const timer = setTimeout(wake, tickMs);
-        signal.addEventListener('abort', wake, { once: true });
-        this.waiting.push(wake);
+        const timer = setTimeout(me.wake, tickMs);
+        signal.addEventListener('abort', me.wake, { once: true });
+        this.waiting.push(me);
       });
-      if (this.free === 0) whileWaiting();
+      if (this.free === 0 || me.barredUntil > Date.now()) whileWaiting();
     }
+    signal.throwIfAborted();
     this.free--;
     let released = false;
-    return () => {
+    return (afterCancel = false) => {
       if (released) return;
       released = true;
+      const now = Date.now();
+      if (afterCancel && run !== undefined) {
+        for (const w of this.waiting) if (w.run === run) w.barredUntil = now + CANCEL_GRACE_MS;
+      }
       this.free++;
-      this.waiting.shift()?.();
+      this.waiting.find((w) => w.barredUntil <= now)?.wake();
     };
   }
 }
+
+interface Waiter {
+  wake: () => void;
+  run?: string;
+  /** Passed over until then (a sibling of a cancelled holder). */
+  barredUntil: number;
+}
+
+/** More than a heartbeat round (heartbeats go out at least every second, waiting ones too). */
+export const CANCEL_GRACE_MS = 2500;
 
 /** Activities a key worker takes beyond the key's limit: the ones waiting for the next free slot. */
 export const PREFETCHED_PER_KEY = 1;

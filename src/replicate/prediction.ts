@@ -123,14 +123,17 @@ export async function runDurablePrediction(
   const needsSlot = !prediction || !isTerminalStatus(prediction.status);
   const slotOwner = prediction ? owner : own;
   const release = needsSlot
-    ? await slotOwner.slots.acquire(ctx.cancellationSignal, () =>
-        ctx.heartbeat(prediction ? checkpointOf(prediction, owner) : undefined),
+    ? await slotOwner.slots.acquire(
+        ctx.cancellationSignal,
+        () => ctx.heartbeat(prediction ? checkpointOf(prediction, owner) : undefined),
+        1000,
+        ctx.info.workflowExecution?.workflowId,
       )
     : () => undefined;
   try {
     return await watch(prediction ?? (await createAndCheckpoint()));
   } finally {
-    release();
+    release(ctx.cancellationSignal.aborted);
   }
 
   async function createAndCheckpoint(): Promise<Prediction> {
