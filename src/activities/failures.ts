@@ -1,4 +1,6 @@
+import type { Context } from '@temporalio/activity';
 import { TemporalFailure } from '@temporalio/common';
+import { FfmpegError } from '../media/ffmpeg.js';
 import { type ErrorType, failure } from '../domain/errors.js';
 import { isNoSpace, storageFullFailure } from '../storage/index.js';
 
@@ -11,4 +13,11 @@ export function activityFailure(err: unknown, type: ErrorType, key: string, what
   if (err instanceof TemporalFailure) return err;
   if (isNoSpace(err)) return storageFullFailure(key, err);
   return failure(type, `${what}: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** A cancelled ffmpeg is the activity's cancellation; any other failure is typed, with ffmpeg's own words. */
+export function ffmpegFailure(err: unknown, ctx: Context, type: ErrorType, key: string, what: string): unknown {
+  if (err instanceof FfmpegError && err.aborted) return ctx.cancellationSignal.reason ?? err;
+  const cause = err instanceof FfmpegError && err.stderrTail ? new Error(`${err.message}\n${err.stderrTail}`) : err;
+  return activityFailure(cause, type, key, what);
 }

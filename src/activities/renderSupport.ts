@@ -8,10 +8,10 @@ import path from 'node:path';
 import { ErrorTypes, failure } from '../domain/errors.js';
 import type { WordTiming } from '../domain/words.js';
 import { buildAss, sceneCues, wordsFromJson } from '../media/captions.js';
-import { FfmpegError, type FfmpegJob, type MediaTools, countPackets, probeMedia, runFfmpeg } from '../media/ffmpeg.js';
+import { type FfmpegJob, type MediaTools, countPackets, probeMedia, runFfmpeg } from '../media/ffmpeg.js';
 import type { RenderClip } from '../media/render/scenes.js';
 import type { Storage } from '../storage/index.js';
-import { activityFailure } from './failures.js';
+import { ffmpegFailure } from './failures.js';
 import { readPlan } from './plan.js';
 import type { RenderShortInput, RenderedShort } from './render.js';
 
@@ -139,9 +139,7 @@ export function renderSupport({ storage, tools }: { storage: Storage; tools: Med
 
   /** A typed failure for what went wrong while rendering `key`; a cancellation stays one. */
   function renderFailure(err: unknown, ctx: Context, key: string): unknown {
-    if (err instanceof FfmpegError && err.aborted) return ctx.cancellationSignal.reason ?? err;
-    const cause = err instanceof FfmpegError && err.stderrTail ? new Error(`${err.message}\n${err.stderrTail}`) : err;
-    return activityFailure(cause, ErrorTypes.RenderFailed, key, 'Rendering failed');
+    return ffmpegFailure(err, ctx, ErrorTypes.RenderFailed, key, 'Rendering failed');
   }
 
   return { requireAssets, soundRefs, sceneSources, captionsFor, describeVideo, encode, renderFailure };

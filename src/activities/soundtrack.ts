@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { type ErrorType, ErrorTypes, failure } from '../domain/errors.js';
+import { ErrorTypes, failure } from '../domain/errors.js';
 import type { Mood } from '../domain/plan.js';
 import type { MusicRequest } from '../domain/shortRequest.js';
 import type { Timeline } from '../domain/timeline.js';
@@ -9,10 +9,10 @@ import { TO_STEREO_48K, WAV_OUTPUT, exactLength, samplesFor, SAMPLE_RATE } from 
 import { LOUDNESS_TARGET, type Loudness, measureLoudness } from '../media/audio/loudness.js';
 import { planSoundtrack, renderSoundtrack } from '../media/audio/mix.js';
 import { verifyWav } from '../media/audio/verifyAudio.js';
-import { FfmpegError, type MediaTools, probeMedia, runFfmpeg } from '../media/ffmpeg.js';
+import { type MediaTools, probeMedia, runFfmpeg } from '../media/ffmpeg.js';
 import { SafeFetchError, type SafeFetcher } from '../net/safeFetch.js';
 import { type Storage, runKeys } from '../storage/index.js';
-import { activityFailure } from './failures.js';
+import { ffmpegFailure } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
 
 export interface SoundtrackDeps {
@@ -183,7 +183,7 @@ export function createSoundtrackActivities({ storage, tools, fetcher }: Soundtra
     try {
       return await mix(input, soundtrackRef, ctx);
     } catch (err) {
-      throw typedFailure(err, ctx, ErrorTypes.RenderFailed, soundtrackRef, 'Mixing the soundtrack failed');
+      throw ffmpegFailure(err, ctx, ErrorTypes.RenderFailed, soundtrackRef, 'Mixing the soundtrack failed');
     }
   }
 
@@ -293,12 +293,5 @@ function musicFailure(err: unknown, ctx: Context, musicRef: string): unknown {
       details: [{ reason: err.code, status: err.details.status }],
     });
   }
-  return typedFailure(err, ctx, ErrorTypes.MusicFailed, musicRef, 'Music failed');
-}
-
-/** A cancelled ffmpeg is the cancellation; any other failure is typed, with ffmpeg's own words. */
-function typedFailure(err: unknown, ctx: Context, type: ErrorType, key: string, what: string): unknown {
-  if (err instanceof FfmpegError && err.aborted) return ctx.cancellationSignal.reason ?? err;
-  const cause = err instanceof FfmpegError && err.stderrTail ? new Error(`${err.message}\n${err.stderrTail}`) : err;
-  return activityFailure(cause, type, key, what);
+  return ffmpegFailure(err, ctx, ErrorTypes.MusicFailed, musicRef, 'Music failed');
 }

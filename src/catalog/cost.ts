@@ -33,6 +33,12 @@ export interface PredictionUsage {
 
 const PRICE_UNKNOWN: Cost = { basis: 'price unknown' };
 
+/**
+ * The `imageUrl` of an estimate for an image-to-video clip whose still does not exist yet: only
+ * that there is an image matters to the price (and to the input mapping, which requires one).
+ */
+export const STILL_NOT_MADE_YET = 'data:image/jpeg;base64,';
+
 type ModelArg = CatalogModel | string | undefined;
 
 function resolve(model: ModelArg): CatalogModel | undefined {

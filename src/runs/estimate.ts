@@ -5,7 +5,7 @@
  * each narrating an equal share of the story, and prices each scene's clip for that share's length.
  * Unknown prices stay unknown: they are counted, never added as 0. Nothing here calls a provider.
  */
-import { estimateCost } from '../catalog/cost.js';
+import { STILL_NOT_MADE_YET, estimateCost } from '../catalog/cost.js';
 import type { ImageBatchInput } from '../domain/batch.js';
 import { type ShortVideoInput, visualModeOf } from '../domain/shortRequest.js';
 import { estimatedSeconds } from '../planner/checkPlan.js';
@@ -74,8 +74,7 @@ export function estimateShort(input: ShortVideoInput, planned?: string[]): Estim
       prompt: shareText,
       aspect: input.aspect,
       durationSec: sceneSec,
-      // The still does not exist yet; only that there is one matters to the price.
-      ...(mode === 'image-to-video' ? { imageUrl: 'data:image/jpeg;base64,' } : {}),
+      ...(mode === 'image-to-video' ? { imageUrl: STILL_NOT_MADE_YET } : {}),
       modelInput: input.videoModelInput,
     };
     lines.push(line(`scene clip (${mode})`, model, count, estimateCost(model, request)));

@@ -16,16 +16,13 @@ import {
   RunKindAttribute,
   StageAttribute,
 } from '../temporal/searchAttributes.js';
-import {
-  IdempotencyConflictError,
-  RunAlreadyFinishedError,
-  RunNotCompletedError,
-  RunNotFoundError,
-  StoredFileMissingError,
-} from './errors.js';
+import { IdempotencyConflictError, RunAlreadyFinishedError, RunNotFoundError } from './errors.js';
 import { idForIdempotencyKey, isIdOfKind, newRunId, requestFingerprint } from './ids.js';
 import { type FileRoute, type RunKind, type Scrub, type StoredFile, capitalized } from './kind.js';
-import { type RunState, type RunStatus, describeEnd, endedBadly, runStatusOf } from './status.js';
+import { completedResult } from './results.js';
+import { type RunState, type RunStatus, endedBadly, runStatusOf } from './status.js';
+
+export { completedResult, storedFileMissing } from './results.js';
 
 export interface StartedRun {
   id: string;
@@ -255,38 +252,6 @@ export class RunService {
       webUiUrl: webUiLink(this.config, workflowId),
     };
   }
-}
-
-/** The result of a completed run, or the 409 that says why there is none (yet). */
-export function completedResult<R>(kind: RunKind, state: RunState<unknown, R>, noun: string, scrub: Scrub): R {
-  const name = `${capitalized(kind.name)} "${state.id}"`;
-  switch (state.status) {
-    case 'completed':
-      if (state.result !== undefined) return state.result;
-      throw new Error(`${name} completed without a result.`);
-    case 'running': {
-      const where = state.progress === undefined ? 'progress unknown' : kind.describeProgress(state.progress);
-      throw new RunNotCompletedError(
-        'not_ready',
-        `${name} is still being made (${where}); its ${noun} can be fetched once its status is "completed".`,
-        state.progress === undefined ? {} : { progress: kind.briefProgress(state.progress) },
-      );
-    }
-    case 'cancelled':
-      throw new RunNotCompletedError('cancelled', `${name} was cancelled before it finished, so it has no ${noun}.`);
-    default: {
-      const why = state.error ? ` (${state.error.type}: ${scrub(state.error.message)})` : '';
-      throw new RunNotCompletedError(state.status, `${name} ${describeEnd(state.status)}${why}, so it has no ${noun}.`);
-    }
-  }
-}
-
-/** Turns a storage error for a listed file into the 410 that says the run's file is gone. */
-export function storedFileMissing(kind: RunKind, id: string, noun: string): StoredFileMissingError {
-  return new StoredFileMissingError(
-    `${noun}_missing`,
-    `${capitalized(kind.name)} "${id}" finished, but its ${noun} is no longer in storage.`,
-  );
 }
 
 function isUnknownSearchAttribute(err: unknown): boolean {

@@ -11,7 +11,7 @@ import type { ProgressTracker } from './progressTracker.js';
 import { replicateVideoActivities } from './replicateActivities.js';
 import { rootFailure } from './sceneSteps.js';
 import { type BudgetLedger, withinBudget } from './budgetLedger.js';
-import { estimateCost } from '../catalog/cost.js';
+import { STILL_NOT_MADE_YET, estimateCost } from '../catalog/cost.js';
 
 /** What one scene shows: its still, a clip, or its still because the clip failed (`fallback`). */
 export interface SceneVisual {
@@ -88,7 +88,7 @@ export async function sceneVisual(
         estimateCost(model, {
           aspect: ctx.aspect,
           durationSec,
-          ...(still ? { imageUrl: 'data:image/jpeg;base64,' } : {}),
+          ...(still ? { imageUrl: STILL_NOT_MADE_YET } : {}),
           modelInput: ctx.modelInput,
         }).usd,
       () =>
