@@ -225,6 +225,21 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    // A short rendered as segments and joined (patched 'segmented-render'), as revisions render.
+    workflowType: 'shortVideo',
+    name: 'segmented-render',
+    workflowId: 'short-en-recorded-segmented-render',
+    input: {
+      story: 'The owl looked out. The moon rose over the hill. The owl flew home.',
+      sceneCount: 3,
+      aspect: '1:1',
+      fps: 12,
+      captions: true,
+      transition: { type: 'crossfade', duration: 0.5 },
+      render: 'segmented',
+    },
+  },
+  {
     // More tasks than the first wave (50), so the tick between the waves is in the history.
     workflowType: 'imageBatch',
     name: 'two-waves',

@@ -1,7 +1,8 @@
 /**
  * The generation cache on a real Temporal server against the Replicate emulator, asserted on the
  * emulator's accounting: a repeated short or batch task is served from storage at no cost and makes
- * no prediction; `cache: false` pays again; an entry whose stored file is gone is never served.
+ * no prediction; `cache: false` pays again; two identical shorts at once make one prediction per
+ * scene between them; an entry whose stored file is gone is never served.
  */
 import type { Client } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
@@ -73,6 +74,29 @@ describe('generation cache', () => {
       expect(created() - before).toBe(6);
       expect(fresh.cost).toMatchObject({ predictions: 3 });
       expect(fresh.scenes.some((s) => s.cached)).toBe(false);
+    },
+  );
+
+  it(
+    'two identical shorts started together make one prediction per scene between them',
+    { timeout: 120_000 },
+    async () => {
+      // A slow model, so the second short's scenes ask while the first's predictions still run.
+      emulator.registerModel({ model: 'reelflow-test/slow-image', latencySeconds: 2, jitter: 0 });
+      const input = { ...replicateShort(uniqueStory('the twin harbours', 3), 3), model: 'reelflow-test/slow-image' };
+      const before = created();
+      const [a, b] = await Promise.all([short(input), short(input)]);
+      expect(created() - before).toBe(3);
+      // Each scene was predicted by one of the two and served to the other from the cache.
+      for (let i = 0; i < 3; i++) {
+        expect([a.scenes[i]!.cached ?? false, b.scenes[i]!.cached ?? false].sort()).toEqual([false, true]);
+      }
+      expect(a.cost!.predictions + b.cost!.predictions).toBe(3);
+      // No claim is left behind once both are done.
+      const claims = (await readdir(path.join(workers.dataDir, 'cache', 'generations'), { recursive: true })).filter(
+        (f) => String(f).endsWith('claim.json'),
+      );
+      expect(claims).toEqual([]);
     },
   );
 

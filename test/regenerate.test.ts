@@ -9,6 +9,7 @@ import { createApp } from '../src/api/app.js';
 import { parseConfig } from '../src/config/index.js';
 import type { ShortResult } from '../src/domain/result.js';
 import type { ReplicateEmulator } from '../src/emulators/replicate/index.js';
+import { segmentLayouts, segmentsOfScene } from '../src/media/render/segments.js';
 import { LocalStorage } from '../src/storage/index.js';
 import { expectError, postJson, terminateAll } from './support/api.js';
 import { replicateShort, startPoolFixture, uniqueStory } from './support/replicate.js';
@@ -38,7 +39,14 @@ afterAll(async () => {
 
 describe('POST /v1/shorts/:id/scenes/:n/regenerate', () => {
   it('revises one scene for the price of one image; the others come from the cache', { timeout: 120_000 }, async () => {
-    const res = await postJson(app, '/v1/shorts', replicateShort(uniqueStory('the revised bay', 3), 3), {}, started);
+    // Rendered as segments (with transitions and captions), so the revision can reuse them.
+    const request = {
+      ...replicateShort(uniqueStory('the revised bay', 3), 3),
+      transition: { type: 'crossfade', duration: 0.5 },
+      captions: true,
+      render: 'segmented',
+    };
+    const res = await postJson(app, '/v1/shorts', request, {}, started);
     expect(res.status).toBe(202);
     const parentId = ((await res.json()) as { id: string }).id;
     const parent = (await client.workflow.getHandle(parentId).result()) as ShortResult;
@@ -71,6 +79,25 @@ describe('POST /v1/shorts/:id/scenes/:n/regenerate', () => {
     expect(revised.plan!.scenes[0]).toEqual(parent.plan!.scenes[0]);
     expect(revised.scenes.map((s) => s.cached ?? false)).toEqual([true, false, true]);
     expect(revised.cost).toEqual({ usd: 0.003, predictions: 1, unpriced: 0 });
+
+    // The parent encoded all five segments; the revision only scene 2's body and its two transitions.
+    const fps = 12;
+    const layouts = segmentLayouts({
+      fps,
+      transition: { type: 'crossfade', duration: 0.5 },
+      timeline: { scenes: revised.scenes },
+    });
+    expect(parent.segmented).toMatchObject({ segments: 5, encoded: 5 });
+    const changed = segmentsOfScene(layouts, 1);
+    expect(changed).toEqual([1, 2, 3]);
+    expect(revised.segmented).toEqual({
+      segments: 5,
+      encoded: 3,
+      encodedFrames: changed.reduce((sum, i) => sum + layouts[i]!.frames, 0),
+      totalFrames: layouts.reduce((sum, s) => sum + s.frames, 0),
+    });
+    // Unchanged frames cost nothing; the whole short is still there, every frame, verified on join.
+    expect(revised.durationSec).toBeCloseTo(parent.durationSec, 2);
   });
 });
 

@@ -52,7 +52,14 @@ export interface JoinSegmentsInput extends RenderShortInput {
 /** Bump when a change to the segment graphs changes pixels without changing the graph text. */
 const SEGMENT_FORMAT = 1;
 
-export const segmentsDir = (runKey: string) => `runs/${runKey}/segments`;
+/**
+ * Where segments live: one content-addressed folder for every run, because a segment's key hashes
+ * everything that decides its pixels. A revision of a short (and a retry, and the same short made
+ * again) so finds the segments its parent encoded and encodes only the ones that changed.
+ */
+export const SEGMENTS_DIR = 'cache/segments';
+/** A run's own join lists. */
+export const joinListsDir = (runKey: string) => `runs/${runKey}/segments`;
 
 export function createSegmentActivities({ storage, tools, preset }: RenderDeps) {
   const support = renderSupport({ storage, tools });
@@ -63,7 +70,7 @@ export function createSegmentActivities({ storage, tools, preset }: RenderDeps) 
    */
   async function renderSegment(input: RenderSegmentInput): Promise<RenderedSegment> {
     const ctx = Context.current();
-    const dir = segmentsDir(input.runKey);
+    const dir = SEGMENTS_DIR;
     try {
       return await encodeSegment(input, dir, ctx);
     } catch (err) {
@@ -206,7 +213,7 @@ export function createSegmentActivities({ storage, tools, preset }: RenderDeps) 
     if ((await storage.exists(videoRef)) && (await formatComment(tools, storage.localPath(videoRef))) === comment)
       return support.describeVideo(videoRef);
 
-    const listRef = `${segmentsDir(input.runKey)}/join-${joinKey.slice(0, 16)}.txt`;
+    const listRef = `${joinListsDir(input.runKey)}/join-${joinKey.slice(0, 16)}.txt`;
     await storage.write(listRef, list);
     const command = buildJoinCommand({
       listPath: storage.localPath(listRef),

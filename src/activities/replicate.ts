@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
 import path from 'node:path';
-import { GenerationCache, generationKey } from '../replicate/generationCache.js';
+import { type CachedGeneration, GenerationCache, generationKey } from '../replicate/generationCache.js';
+import { GenerationClaims } from '../replicate/generationClaims.js';
+import { sharedGeneration } from './sharedGeneration.js';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -56,6 +58,7 @@ const DOWNLOAD_TIMEOUT_MS = 120_000;
 /** Activities of one key's worker: the factory captures the key, so its slots are that key's limit. */
 export function createReplicateActivities({ own, pool, storage, stats, webhooks, tools }: ReplicateActivityDeps) {
   const cache = new GenerationCache(storage);
+  const claims = new GenerationClaims(storage, cache);
   /**
    * One scene's image from a Replicate model. The prediction is durable (see runDurablePrediction)
    * and its output is copied into our storage in the same activity, before Replicate deletes it.
@@ -71,26 +74,25 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks,
       model: input.model,
       input: imageModelInput(input.model, { prompt: scene.imagePrompt, aspect: input.aspect }, input.modelInput),
     };
-    const cacheKey = input.cache === false ? undefined : generationKey(request);
-    const hit = cacheKey ? await cache.lookup(cacheKey) : undefined;
-    if (hit) {
+    const cacheKey = generationKey(request);
+    const restore = async (hit: CachedGeneration): Promise<ReplicateSceneImage> => {
       const file = hit.files[0]!;
       const imageRef = runKeys.image(input.runKey, input.sceneIndex, extensionOfName(file.filename));
       await cache.restore(file, imageRef, verifyImage(tools));
       return { imageRef, provider, offline: false, cached: true };
-    }
-    return withKeyStats(stats, async () => {
-      const { prediction, owner, checkpoint } = await runDurablePrediction(own, pool, request, webhooks);
-      const url = firstOutputUrl(prediction.output);
-      const imageRef = runKeys.image(input.runKey, input.sceneIndex, extensionOf(url));
-      await downloadWhileHeartbeating(url, { storage, tools }, imageRef, checkpoint);
-      const cost = predictionCost(request, prediction, 1);
-      if (cacheKey) {
+    };
+    const predict = () =>
+      withKeyStats(stats, async () => {
+        const { prediction, owner, checkpoint } = await runDurablePrediction(own, pool, request, webhooks);
+        const url = firstOutputUrl(prediction.output);
+        const imageRef = runKeys.image(input.runKey, input.sceneIndex, extensionOf(url));
+        await downloadWhileHeartbeating(url, { storage, tools }, imageRef, checkpoint);
+        const cost = predictionCost(request, prediction, 1);
         const files = [{ ref: imageRef, filename: path.basename(imageRef) }];
         await cache.remember(cacheKey, { model: input.model, files, cost }, verifyImage(tools));
-      }
-      return { imageRef, provider, offline: false, predictionId: prediction.id, key: keyLabel(owner), cost };
-    });
+        return { imageRef, provider, offline: false, predictionId: prediction.id, key: keyLabel(owner), cost };
+      });
+    return sharedGeneration(claims, { key: cacheKey, read: input.cache !== false }, { restore, predict });
   }
 
   /**
@@ -105,9 +107,8 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks,
     };
     const dir = `batches/${safeSegment(input.batchKey, 'batch')}/${input.taskIndex}`;
     // Only stored outputs are cached; URL-only tasks always predict (their outputs were never ours).
-    const cacheKey = input.cache === false || input.download === false ? undefined : generationKey(request);
-    const hit = cacheKey ? await cache.lookup(cacheKey) : undefined;
-    if (hit) {
+    const cacheKey = input.download === false ? undefined : generationKey(request);
+    const restore = async (hit: CachedGeneration): Promise<GenerateImageResult> => {
       const names = outputFilenames(
         input.outputFilename,
         hit.files.map((f) => extensionOfName(f.filename)),
@@ -120,34 +121,36 @@ export function createReplicateActivities({ own, pool, storage, stats, webhooks,
         }),
       );
       return { taskIndex: input.taskIndex, cached: true, files };
-    }
-    return withKeyStats(stats, async () => {
-      const { prediction, owner, checkpoint } = await runDurablePrediction(own, pool, request, webhooks);
-      const urls = allOutputUrls(prediction.output);
-      const names = outputFilenames(input.outputFilename, urls.map(extensionOf));
-      const files = await Promise.all(
-        urls.map(async (url, i) => {
-          const filename = names[i]!;
-          if (input.download === false) return { url, filename };
-          const ref = `${dir}/${filename}`;
-          await downloadWhileHeartbeating(url, { storage, tools }, ref, checkpoint);
-          return { ref, filename };
-        }),
-      );
-      const cost = predictionCost(request, prediction, urls.length);
-      if (cacheKey) {
-        const stored = files.flatMap((f) => (f.ref ? [{ ref: f.ref, filename: f.filename }] : []));
-        await cache.remember(cacheKey, { model: input.model, files: stored, cost }, verifyImage(tools));
-      }
-      return {
-        taskIndex: input.taskIndex,
-        predictionId: prediction.id,
-        key: keyLabel(owner),
-        files,
-        predictTimeSec: prediction.metrics?.predict_time,
-        cost,
-      };
-    });
+    };
+    const predict = () =>
+      withKeyStats(stats, async () => {
+        const { prediction, owner, checkpoint } = await runDurablePrediction(own, pool, request, webhooks);
+        const urls = allOutputUrls(prediction.output);
+        const names = outputFilenames(input.outputFilename, urls.map(extensionOf));
+        const files = await Promise.all(
+          urls.map(async (url, i) => {
+            const filename = names[i]!;
+            if (input.download === false) return { url, filename };
+            const ref = `${dir}/${filename}`;
+            await downloadWhileHeartbeating(url, { storage, tools }, ref, checkpoint);
+            return { ref, filename };
+          }),
+        );
+        const cost = predictionCost(request, prediction, urls.length);
+        if (cacheKey) {
+          const stored = files.flatMap((f) => (f.ref ? [{ ref: f.ref, filename: f.filename }] : []));
+          await cache.remember(cacheKey, { model: input.model, files: stored, cost }, verifyImage(tools));
+        }
+        return {
+          taskIndex: input.taskIndex,
+          predictionId: prediction.id,
+          key: keyLabel(owner),
+          files,
+          predictTimeSec: prediction.metrics?.predict_time,
+          cost,
+        };
+      });
+    return sharedGeneration(claims, { key: cacheKey, read: input.cache !== false }, { restore, predict });
   }
 
   return { generateSceneImageOnReplicate, generateImage };

@@ -1,5 +1,7 @@
 import type { Cost } from '../catalog/cost.js';
-import { GenerationCache, generationKey } from '../replicate/generationCache.js';
+import { type CachedGeneration, GenerationCache, generationKey } from '../replicate/generationCache.js';
+import { GenerationClaims } from '../replicate/generationClaims.js';
+import { sharedGeneration } from './sharedGeneration.js';
 import { catalogModel, snapDuration } from '../catalog/index.js';
 import type { Aspect } from '../domain/shortRequest.js';
 import { DATA_URL_MAX_BYTES, dataUrlOf, prepareImageForUpload } from '../media/imageForUpload.js';
@@ -57,6 +59,7 @@ export interface SceneClip {
 export function createReplicateVideoActivities(deps: ReplicateActivityDeps) {
   const { own, storage, tools, stats } = deps;
   const cache = new GenerationCache(storage);
+  const claims = new GenerationClaims(storage, cache);
 
   async function generateSceneVideoOnReplicate(input: ReplicateSceneVideoInput): Promise<SceneClip> {
     const provider = `replicate:${input.model}`;
@@ -72,23 +75,22 @@ export function createReplicateVideoActivities(deps: ReplicateActivityDeps) {
       input: videoModelInput(input.model, { prompt, aspect: input.aspect, durationSec, imageUrl }, input.modelInput),
     };
     // A still sent through the files API has a new URL each time, so only data-URL stills hit.
-    const cacheKey = input.cache === false ? undefined : generationKey(request);
-    const hit = cacheKey ? await cache.lookup(cacheKey) : undefined;
-    if (hit) {
+    const cacheKey = generationKey(request);
+    const restore = async (hit: CachedGeneration): Promise<SceneClip> => {
       await cache.restore(hit.files[0]!, clipRef, verifyClip(tools, {}));
       return { clipRef, provider, offline: false, cached: true };
-    }
-    return withKeyStats(stats, async () => {
-      const { prediction, owner, checkpoint } = await runDurablePrediction(own, deps.pool, request, deps.webhooks);
-      const url = firstOutputUrl(prediction.output, 'video');
-      await downloadWhileHeartbeating(url, { storage, tools }, clipRef, checkpoint, verifyClip);
-      const cost = predictionCost(request, prediction, 1);
-      if (cacheKey) {
+    };
+    const predict = () =>
+      withKeyStats(stats, async () => {
+        const { prediction, owner, checkpoint } = await runDurablePrediction(own, deps.pool, request, deps.webhooks);
+        const url = firstOutputUrl(prediction.output, 'video');
+        await downloadWhileHeartbeating(url, { storage, tools }, clipRef, checkpoint, verifyClip);
+        const cost = predictionCost(request, prediction, 1);
         const files = [{ ref: clipRef, filename: 'clip.mp4' }];
         await cache.remember(cacheKey, { model: input.model, files, cost }, verifyClip(tools, {}));
-      }
-      return { clipRef, provider, offline: false as const, predictionId: prediction.id, key: keyLabel(owner), cost };
-    });
+        return { clipRef, provider, offline: false as const, predictionId: prediction.id, key: keyLabel(owner), cost };
+      });
+    return sharedGeneration(claims, { key: cacheKey, read: input.cache !== false }, { restore, predict });
   }
 
   return { generateSceneVideoOnReplicate };

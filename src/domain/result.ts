@@ -35,6 +35,14 @@ export interface SceneResult extends SceneTiming {
   cost?: CostSummary;
 }
 
+export interface SegmentedRenderFacts {
+  segments: number;
+  /** Segments encoded by this run; the others were found already encoded (a parent's, a retry's). */
+  encoded: number;
+  encodedFrames: number;
+  totalFrames: number;
+}
+
 export interface SceneFallback {
   /** The failure's type (e.g. ReplicatePredictionFailed) and its message, secrets scrubbed. */
   type?: string;
@@ -74,6 +82,8 @@ export interface ShortResult extends VideoFacts {
   fallbacks?: ({ scene: number } & SceneFallback)[];
   /** What the run spent: every scene's predictions and the music bed's. */
   cost?: CostSummary;
+  /** How a segmented render went: how many segments it had and how many it had to encode. */
+  segmented?: SegmentedRenderFacts;
   /** A revision: the short it revises and the (1-based) scene it changed (none for a retry). */
   revisionOf?: { parentId: string; scene?: number };
 }

@@ -45,6 +45,10 @@ export type VisualMode = (typeof VISUAL_MODES)[number];
 export const CLIP_FITS = ['hold', 'loop', 'slow'] as const;
 export type ClipFitChoice = (typeof CLIP_FITS)[number];
 
+/** How the short is rendered: in one ffmpeg pass, or as segments joined by stream copy. */
+export const RENDER_MODES = ['one-pass', 'segmented'] as const;
+export type RenderMode = (typeof RENDER_MODES)[number];
+
 export const MUSIC_SOURCES = ['none', 'generated', 'url', 'replicate'] as const;
 export type MusicSource = (typeof MUSIC_SOURCES)[number];
 
@@ -144,6 +148,13 @@ const shortRequestObject = z
     budget: budgetSchema.optional(),
     /** false: predict every image and clip even when the generation cache has it (default: use it). */
     cache: z.boolean().optional(),
+    /**
+     * `one-pass` (default): the whole short in one ffmpeg run, the fastest on one machine.
+     * `segmented`: each scene's body and each transition on its own (any render worker), joined by
+     * stream copy; a later regenerate or retry of the short then re-encodes only what changed.
+     * Revisions always render segmented.
+     */
+    render: z.enum(RENDER_MODES).optional(),
   })
   .strict();
 

@@ -30,14 +30,14 @@ export function generationKey(request: { model: string; input: Record<string, un
     .slice(0, 40);
 }
 
-const dirOf = (key: string) => `cache/generations/${key.slice(0, 2)}/${key}`;
+export const generationDir = (key: string) => `cache/generations/${key.slice(0, 2)}/${key}`;
 
 export class GenerationCache {
   constructor(private readonly storage: Storage) {}
 
   /** The entry, when it and every one of its files are stored. */
   async lookup(key: string): Promise<CachedGeneration | undefined> {
-    const manifest = `${dirOf(key)}/manifest.json`;
+    const manifest = `${generationDir(key)}/manifest.json`;
     if (!(await this.storage.exists(manifest))) return undefined;
     let entry: CachedGeneration;
     try {
@@ -60,7 +60,7 @@ export class GenerationCache {
     entry: { model: string; files: { ref: string; filename: string }[]; cost?: Cost },
     verify: Verifier,
   ): Promise<void> {
-    const dir = dirOf(key);
+    const dir = generationDir(key);
     const files: CachedGeneration['files'] = [];
     for (const [i, file] of entry.files.entries()) {
       const ref = `${dir}/${i}${path.extname(file.filename)}`;

@@ -1,5 +1,4 @@
-import { isCancellation, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { RenderQueueActivities } from '../activities/index.js';
+import { isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SceneNarration } from '../activities/narration.js';
 import type { SceneImage } from '../activities/visuals.js';
 import { sumCosts } from '../domain/cost.js';
@@ -22,7 +21,8 @@ import { planStory } from './planStory.js';
 import { ProgressTracker } from './progressTracker.js';
 import { allToTheEnd, forEachScene, startEachScene, unique } from './sceneSteps.js';
 import { type SceneVisual, sceneVisual } from './sceneVisuals.js';
-import { narrationStep, sceneCosts, sceneResults, stepRetry, stillStep, viewOf } from './shortSteps.js';
+import { SEGMENTED_RENDER, renderStep } from './renderStep.js';
+import { narrationStep, sceneCosts, sceneResults, stillStep, viewOf } from './shortSteps.js';
 import { type Soundtrack, mixWithNarration, prepareBed } from './soundtrack.js';
 
 /** Narration no longer waits for the images: both run for every scene at once. */
@@ -48,12 +48,9 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
     input.budget && patched(BUDGET_LEDGER) ? new BudgetLedger(input.budget, (s) => progress.budget(s)) : undefined;
   const runKey = workflowInfo().workflowId;
   const { width, height } = dimensionsFor(input.aspect);
-  const { renderShort } = proxyActivities<RenderQueueActivities>({
-    taskQueue: input.renderTaskQueue ?? renderQueueFor(workflowInfo().taskQueue),
-    startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: '1 minute',
-    retry: { ...stepRetry, maximumAttempts: 3 },
-  });
+  const { renderShort, renderSegmented } = renderStep(
+    input.renderTaskQueue ?? renderQueueFor(workflowInfo().taskQueue),
+  );
 
   try {
     let plan =
@@ -128,7 +125,8 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
     progress.stage('rendering');
     const timeline = timelineOf(narrations);
     const captionStyle = captionStyleOf(input.captions);
-    const video = await renderShort({
+    const segmented = (input.render === 'segmented' || input.revision) && patched(SEGMENTED_RENDER);
+    const video = await (segmented ? renderSegmented : renderShort)({
       runKey,
       planRef: plan.planRef,
       language: plan.language,

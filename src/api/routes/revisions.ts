@@ -39,10 +39,13 @@ export function revisionRoutes({ runs, storage, taskQueue, maxBodyBytes }: Revis
     return { started, links: linksOf(shortKind, started.id, started.webUiUrl) };
   }
 
-  /** The parent's input without what must not carry over: its approval gate, its own revision. */
+  /**
+   * The parent's input without what must not carry over: its approval gate, its own revision, and
+   * `cache: false` (a revision exists to reuse the parent's generations, which were remembered).
+   */
   async function inheritedInput(parentId: string): Promise<ShortVideoInput> {
     const parentInput = (await runs.inputOf(shortKind, parentId)) as ShortVideoInput;
-    const { approval: _approval, revision: _revision, ...inherited } = parentInput;
+    const { approval: _approval, revision: _revision, cache: _cache, ...inherited } = parentInput;
     return inherited as ShortVideoInput;
   }
 
