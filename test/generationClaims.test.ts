@@ -8,8 +8,8 @@ import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GenerationCache, generationDir } from '../src/replicate/generationCache.js';
-import { GenerationClaims, STALE_MS } from '../src/replicate/generationClaims.js';
+import { GenerationCache, generationDir } from '../src/storage/generationCache.js';
+import { GenerationClaims, STALE_MS } from '../src/storage/generationClaims.js';
 import { LocalStorage } from '../src/storage/index.js';
 
 let dir: string;

@@ -4,6 +4,8 @@
  * for exactly one new image (emulator accounting); the other scenes come from the generation cache.
  */
 import type { Client } from '@temporalio/client';
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../src/api/app.js';
 import { parseConfig } from '../src/config/index.js';
@@ -14,6 +16,15 @@ import { LocalStorage } from '../src/storage/index.js';
 import { expectError, postJson, terminateAll } from './support/api.js';
 import { replicateShort, startPoolFixture, uniqueStory } from './support/replicate.js';
 import { type RunningWorkers, connectTestClient, startTestWorkers } from './support/temporal.js';
+
+/** The `model` of every cache entry (its maker): how many of each thing were ever made. */
+async function cacheEntriesBy(dataDir: string): Promise<string[]> {
+  const root = path.join(dataDir, 'cache', 'generations');
+  const files = (await readdir(root, { recursive: true })).filter((f) => String(f).endsWith('manifest.json'));
+  return Promise.all(
+    files.map(async (f) => (JSON.parse(await readFile(path.join(root, String(f)), 'utf8')) as { model: string }).model),
+  );
+}
 
 let client: Client;
 let emulator: ReplicateEmulator;
@@ -98,6 +109,10 @@ describe('POST /v1/shorts/:id/scenes/:n/regenerate', () => {
     });
     // Unchanged frames cost nothing; the whole short is still there, every frame, verified on join.
     expect(revised.durationSec).toBeCloseTo(parent.durationSec, 2);
+    // Only a picture changed: the narration and the mix are the parent's, reused, not made again.
+    const made = await cacheEntriesBy(workers.dataDir);
+    expect(made.filter((m) => m === 'soundtrack-mix')).toHaveLength(1);
+    expect(made.filter((m) => m === 'espeak-ng')).toHaveLength(3);
   });
 });
 

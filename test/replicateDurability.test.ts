@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { ShortResult } from '../src/domain/result.js';
-import { getShortProgressQuery } from '../src/workflows/definitions.js';
+import { getShortProgressQuery, raiseBudgetUpdate } from '../src/workflows/definitions.js';
 import { shortVideo } from '../src/workflows/index.js';
 import { probe } from './support/media.js';
 import { type PoolFixture, historyText, replicateShort, startPoolFixture, uniqueStory } from './support/replicate.js';
@@ -233,6 +233,43 @@ describe('durable Replicate predictions', () => {
       expect(retried.length).toBeGreaterThanOrEqual(2);
       const info = await probe(result.videoPath);
       expect(info.streams.find((s) => s.type === 'video')).toMatchObject({ width: 1080, height: 1080 });
+    },
+  );
+  it(
+    'a run paused for its budget stays paused across SIGKILL of its worker and finishes once the cap is raised',
+    { timeout: 240_000 },
+    async () => {
+      const env = workerEnv(`durable-budget-${randomUUID()}`, await tempDataDir());
+      const first = await startWorkerProcess(env);
+      const before = fixture.emulator.stats().totals.created;
+      const handle = await client.workflow.start(shortVideo, {
+        taskQueue: env.REELFLOW_TASK_QUEUE!,
+        workflowId: `short-sigkill-budget-${randomUUID()}`,
+        // Three flux-schnell images at $0.003: a $0.005 cap holds one of them.
+        args: [{ ...replicateShort(uniqueStory('the thrifty harbour', 3), 3), budget: { maxUsd: 0.005 } } as never],
+      });
+      await vi.waitFor(
+        async () => {
+          const progress = await handle.query(getShortProgressQuery);
+          expect(progress.stage).toBe('awaiting-budget');
+          expect(progress.budget?.spentUsd).toBe(0.003);
+        },
+        { timeout: 60_000, interval: 200 },
+      );
+      first.kill('SIGKILL');
+      await new Promise((resolve) => first.once('exit', resolve));
+      expect(fixture.emulator.stats().totals.created - before).toBe(1);
+
+      // A new worker rebuilds the ledger from the history: still paused, still one prediction.
+      await startWorkerProcess(env);
+      const after = await handle.query(getShortProgressQuery);
+      expect(after.stage).toBe('awaiting-budget');
+      expect(after.budget).toMatchObject({ maxUsd: 0.005, spentUsd: 0.003, waiting: true });
+      expect(fixture.emulator.stats().totals.created - before).toBe(1);
+      await handle.executeUpdate(raiseBudgetUpdate, { args: [{ maxUsd: 0.05 }] });
+      const result = (await handle.result()) as ShortResult;
+      expect(fixture.emulator.stats().totals.created - before).toBe(3);
+      expect(result.cost).toEqual({ usd: 0.009, predictions: 3, unpriced: 0 });
     },
   );
 });

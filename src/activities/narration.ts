@@ -9,6 +9,7 @@ import { verifyNarration } from '../media/verify.js';
 import { ToolNotFoundError } from '../providers/espeak.js';
 import { ProviderErrorTypes, failure as providerFailure } from '../providers/failures.js';
 import type { NarrationProvider, SpeechResult } from '../providers/types.js';
+import { GenerationCache, generationKey } from '../storage/generationCache.js';
 import { type Storage, runKeys } from '../storage/index.js';
 import { activityFailure } from './failures.js';
 import { withHeartbeat } from './heartbeat.js';
@@ -24,6 +25,8 @@ export interface SynthesizeNarrationInput {
   provider?: NarrationProviderName;
   model?: string;
   speed?: number;
+  /** false: speak afresh even when the same words in the same voice were spoken before. */
+  cache?: boolean;
 }
 
 export interface SceneNarration {
@@ -37,6 +40,8 @@ export interface SceneNarration {
   wordsSource?: NarrationWords['source'];
   /** What a paid voice's prediction cost (Replicate speech); absent for local and subscription voices. */
   cost?: Cost;
+  /** The clip came from the cache: the same words in the same voice, spoken for an earlier run. */
+  cached?: boolean;
 }
 
 export interface NarrationDeps {
@@ -56,6 +61,7 @@ const CONFIG_HINT: Partial<Record<NarrationProviderName, string>> = {
 };
 
 export function createNarrationActivities({ storage, tools, providers, defaultProvider }: NarrationDeps) {
+  const cache = new GenerationCache(storage);
   /**
    * Speaks one scene with the requested voice, normalises the clip to 48 kHz and measures it, since
    * the scene's length follows its narration. Idempotent: a clip an earlier attempt committed is kept.
@@ -97,6 +103,23 @@ export function createNarrationActivities({ storage, tools, providers, defaultPr
     const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
     const voice = provider.voiceFor(input.language, input.voice);
     const wordsRef = runKeys.narrationWords(input.runKey, input.sceneIndex);
+    // The same words in the same voice sound the same: a revision or a repeated short reuses them.
+    const key = generationKey({
+      model: `narration:${provider.name}${input.model ? `:${input.model}` : ''}`,
+      input: { text: scene.narration, voice, language: input.language, speed: input.speed ?? null, CLIP_FORMAT },
+    });
+    let cached = false;
+    if (!(await storage.exists(narrationRef)) && input.cache !== false) {
+      const hit = await cache.lookup(key);
+      if (hit) {
+        // The timings first: a committed clip always has its timings beside it.
+        const words = hit.files.find((f) => f.filename === 'words.json');
+        if (words) await cache.restore(words, wordsRef, async () => undefined);
+        const clip = hit.files.find((f) => f.filename === 'narration.wav')!;
+        await cache.restore(clip, narrationRef, verifyNarration(tools, { text: scene.narration }));
+        cached = true;
+      }
+    }
     if (!(await storage.exists(narrationRef))) {
       const signal = Context.current().cancellationSignal;
       await storage.put(
@@ -122,6 +145,9 @@ export function createNarrationActivities({ storage, tools, providers, defaultPr
         },
         verifyNarration(tools, { text: scene.narration }),
       );
+      const files = [{ ref: narrationRef, filename: 'narration.wav' }];
+      if (await storage.exists(wordsRef)) files.push({ ref: wordsRef, filename: 'words.json' });
+      await cache.remember(key, { model: provider.name, files }, async () => undefined);
     }
     const probe = await probeMedia(tools, storage.localPath(narrationRef));
     if (!(probe.durationSec > 0)) {
@@ -135,6 +161,7 @@ export function createNarrationActivities({ storage, tools, providers, defaultPr
       voice,
       offline: provider.offline,
       ...(words ? { wordsRef, wordsSource: words.source } : {}),
+      ...(cached ? { cached: true } : {}),
     };
   }
 

@@ -10,8 +10,6 @@
  * its two transitions. What renderShort and the segments share is in renderSupport.ts.
  */
 import { Context } from '@temporalio/activity';
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { ErrorTypes, failure } from '../domain/errors.js';
 import { segmentCaptions } from '../media/render/captionClock.js';
@@ -20,6 +18,7 @@ import { buildJoinCommand, buildSegmentCommand, concatList, type SegmentSource }
 import { segmentLayouts, sceneFrameCount } from '../media/render/segments.js';
 import { verifyJoinedVideo, verifySegment } from '../media/verify.js';
 import { IncompleteAssetError, runKeys } from '../storage/index.js';
+import { sha256, sha256File } from '../util/sha256.js';
 import type { RenderDeps, RenderShortInput, RenderedShort } from './render.js';
 import { renderSupport } from './renderSupport.js';
 
@@ -238,18 +237,4 @@ export function createSegmentActivities({ storage, tools, preset }: RenderDeps) 
   }
 
   return { renderSegment, joinSegments };
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('error', reject)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => resolve(hash.digest('hex')));
-  });
 }

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import path from 'node:path';
-import { type CachedGeneration, GenerationCache, generationKey } from '../replicate/generationCache.js';
-import { GenerationClaims } from '../replicate/generationClaims.js';
+import { type CachedGeneration, GenerationCache, generationKey } from '../storage/generationCache.js';
+import { GenerationClaims } from '../storage/generationClaims.js';
 import { sharedGeneration } from './sharedGeneration.js';
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import { Readable } from 'node:stream';

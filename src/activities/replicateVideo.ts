@@ -1,6 +1,6 @@
 import type { Cost } from '../catalog/cost.js';
-import { type CachedGeneration, GenerationCache, generationKey } from '../replicate/generationCache.js';
-import { GenerationClaims } from '../replicate/generationClaims.js';
+import { type CachedGeneration, GenerationCache, generationKey } from '../storage/generationCache.js';
+import { GenerationClaims } from '../storage/generationClaims.js';
 import { sharedGeneration } from './sharedGeneration.js';
 import { catalogModel, snapDuration } from '../catalog/index.js';
 import type { Aspect } from '../domain/shortRequest.js';

@@ -1,6 +1,6 @@
 import { Context, log } from '@temporalio/activity';
-import type { CachedGeneration } from '../replicate/generationCache.js';
-import type { GenerationClaims } from '../replicate/generationClaims.js';
+import type { CachedGeneration } from '../storage/generationCache.js';
+import type { GenerationClaims } from '../storage/generationClaims.js';
 
 /**
  * A generation through the cache and its claims: served from the cache when it is there, else

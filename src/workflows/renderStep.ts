@@ -1,13 +1,15 @@
 /**
  * The render at the end of a short: one pass (renderShort), or as segments (renderSegment for each
- * scene body and transition, all at once on any render worker, then joinSegments). Segments are
- * content-addressed, so a revision finds its parent's and encodes only the ones that changed.
+ * scene body and transition on any render worker, then joinSegments). Segments are content-addressed,
+ * so a revision finds its parent's and encodes only the ones that changed; and each starts as soon
+ * as the scenes it shows are ready (the timeline needs every narration, not every picture), so the
+ * encoding overlaps the slower images and the soundtrack.
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { RenderQueueActivities } from '../activities/index.js';
-import type { RenderShortInput, RenderedShort } from '../activities/render.js';
+import type { RenderShortInput, RenderShortScene, RenderedSegment } from '../activities/render.js';
 import type { SegmentedRenderFacts } from '../domain/result.js';
-import { segmentCount } from '../media/render/segments.js';
+import { segmentLayouts } from '../media/render/segments.js';
 import { stepRetry } from './shortSteps.js';
 
 /** Runs that ask for a segmented render (and every revision) take this branch: new input, new commands. */
@@ -29,28 +31,40 @@ export function renderStep(renderTaskQueue: string) {
     retry,
   });
 
-  async function renderSegmented(
-    input: RenderShortInput,
-  ): Promise<RenderedShort & { segmented: SegmentedRenderFacts }> {
-    const count = segmentCount(input);
-    const segments = await Promise.all(
-      Array.from({ length: count }, (_, segment) => renderSegment({ ...input, segment })),
+  /**
+   * Starts every segment once the scenes it shows are ready. `base` is the render input without
+   * scenes; `sceneOf(i)` resolves with scene i's render entry when its picture is ready.
+   */
+  function startSegments(
+    base: Omit<RenderShortInput, 'scenes'>,
+    narrationOnly: RenderShortScene[],
+    sceneOf: (i: number) => Promise<RenderShortScene>,
+  ): Promise<RenderedSegment[]> {
+    return Promise.all(
+      segmentLayouts(base).map(async (layout) => {
+        const shown = [...new Set(layout.parts.map((p) => p.scene))];
+        const ready = new Map(await Promise.all(shown.map(async (i) => [i, await sceneOf(i)] as const)));
+        // A segment reads only its own scenes' pictures; the others go by their narration alone.
+        const scenes = narrationOnly.map((scene, i) => ready.get(i) ?? scene);
+        return renderSegment({ ...base, scenes, segment: layout.index });
+      }),
     );
+  }
+
+  async function joinRendered(input: RenderShortInput, segments: RenderedSegment[]) {
     const video = await joinSegments({
       ...input,
       segments: segments.map(({ segmentRef, frames }) => ({ segmentRef, frames })),
     });
     const encoded = segments.filter((s) => !s.reused);
-    return {
-      ...video,
-      segmented: {
-        segments: count,
-        encoded: encoded.length,
-        encodedFrames: encoded.reduce((sum, s) => sum + s.frames, 0),
-        totalFrames: segments.reduce((sum, s) => sum + s.frames, 0),
-      },
+    const segmented: SegmentedRenderFacts = {
+      segments: segments.length,
+      encoded: encoded.length,
+      encodedFrames: encoded.reduce((sum, s) => sum + s.frames, 0),
+      totalFrames: segments.reduce((sum, s) => sum + s.frames, 0),
     };
+    return { ...video, segmented };
   }
 
-  return { renderShort, renderSegmented };
+  return { renderShort, startSegments, joinRendered };
 }

@@ -6,6 +6,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities/index.js';
 import type { SceneNarration } from '../activities/narration.js';
 import type { PlanResult } from '../activities/plan.js';
+import type { RenderShortScene } from '../activities/render.js';
 import type { SceneImage } from '../activities/visuals.js';
 import { nonRetryableErrorTypes } from '../domain/errors.js';
 import type { PlanView } from '../domain/progress.js';
@@ -92,6 +93,7 @@ export function narrationStep(input: ShortVideoInput, plan: PlanResult, runKey: 
           ...(narration?.provider ? { provider: narration.provider } : {}),
           ...(narration?.model ? { model: narration.model } : {}),
           ...(narration?.speed ? { speed: narration.speed } : {}),
+          ...(input.cache === false ? { cache: false } : {}),
         });
 }
 
@@ -127,6 +129,16 @@ export function sceneResults(
 export function sceneCosts(visual: SceneImage | SceneVisual, narration: SceneNarration): Cost[] {
   const shown = 'costs' in visual ? visual.costs : visual.cost ? [visual.cost] : [];
   return narration.cost ? [...shown, narration.cost] : shown;
+}
+
+/** Scene `i` as the render reads it: its picture (when it is known yet) and its narration. */
+export function renderScene(visual: SceneImage | SceneVisual | undefined, narration: SceneNarration): RenderShortScene {
+  return {
+    ...(visual?.imageRef !== undefined ? { imageRef: visual.imageRef } : {}),
+    ...(visual && 'clipRef' in visual && visual.clipRef ? { clipRef: visual.clipRef, fit: visual.fit ?? 'hold' } : {}),
+    narrationRef: narration.narrationRef,
+    ...(narration.wordsRef ? { wordsRef: narration.wordsRef } : {}),
+  };
 }
 
 /** The plan as the API shows it: everything but storage keys. */

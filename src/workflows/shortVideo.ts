@@ -1,5 +1,6 @@
 import { isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { SceneNarration } from '../activities/narration.js';
+import type { RenderedSegment } from '../activities/render.js';
 import type { SceneImage } from '../activities/visuals.js';
 import { sumCosts } from '../domain/cost.js';
 import type { ShortResult } from '../domain/result.js';
@@ -12,7 +13,7 @@ import {
   visualModeOf,
 } from '../domain/shortRequest.js';
 import { renderQueueFor } from '../domain/taskQueues.js';
-import { buildTimeline } from '../domain/timeline.js';
+import { type Timeline, buildTimeline } from '../domain/timeline.js';
 import { getShortProgressQuery } from './definitions.js';
 import { parseWorkflowInput } from './input.js';
 import { BUDGET_LEDGER, BudgetLedger } from './budgetLedger.js';
@@ -22,7 +23,7 @@ import { ProgressTracker } from './progressTracker.js';
 import { allToTheEnd, forEachScene, startEachScene, unique } from './sceneSteps.js';
 import { type SceneVisual, sceneVisual } from './sceneVisuals.js';
 import { SEGMENTED_RENDER, renderStep } from './renderStep.js';
-import { narrationStep, sceneCosts, sceneResults, stillStep, viewOf } from './shortSteps.js';
+import { narrationStep, renderScene, sceneCosts, sceneResults, stillStep, viewOf } from './shortSteps.js';
 import { type Soundtrack, mixWithNarration, prepareBed } from './soundtrack.js';
 
 /** Narration no longer waits for the images: both run for every scene at once. */
@@ -48,7 +49,7 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
     input.budget && patched(BUDGET_LEDGER) ? new BudgetLedger(input.budget, (s) => progress.budget(s)) : undefined;
   const runKey = workflowInfo().workflowId;
   const { width, height } = dimensionsFor(input.aspect);
-  const { renderShort, renderSegmented } = renderStep(
+  const { renderShort, startSegments, joinRendered } = renderStep(
     input.renderTaskQueue ?? renderQueueFor(workflowInfo().taskQueue),
   );
 
@@ -76,6 +77,21 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
         transitionSec,
         input.fps,
       );
+    const captionStyle = captionStyleOf(input.captions);
+    const renderBase = (timeline: Timeline) => ({
+      runKey,
+      planRef: plan.planRef,
+      language: plan.language,
+      width,
+      height,
+      fps: input.fps,
+      transition: { type: input.transition.type, duration: transitionSec },
+      captions: captionStyle !== 'none',
+      ...(captionStyle !== 'none' ? { captionStyle } : {}),
+      timeline,
+    });
+    const segmented = (input.render === 'segmented' || input.revision !== undefined) && patched(SEGMENTED_RENDER);
+    let segments: Promise<RenderedSegment[]> | undefined;
 
     let images: (SceneImage | SceneVisual)[];
     let narrations: SceneNarration[];
@@ -104,17 +120,32 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
         ...(ledger ? { ledger } : {}),
         ...(input.cache === false ? { cache: false as const } : {}),
       };
-      const shown = withClips
+      const shown: { each: Promise<SceneImage | SceneVisual>[]; all: Promise<(SceneImage | SceneVisual)[]> } = withClips
         ? startEachScene(sceneCount, 'visual', progress, (i) =>
             sceneVisual(visualContext, i, modes[i]!, narrated.each[i]!),
-          ).all
-        : forEachScene(sceneCount, 'visual', progress, still);
+          )
+        : startEachScene(sceneCount, 'visual', progress, still);
+      // Segments start as soon as the timeline (every narration) and their own scenes' pictures are there.
+      segments = segmented
+        ? narrated.all.then((n) =>
+            startSegments(
+              renderBase(timelineOf(n)),
+              n.map((narration) => renderScene(undefined, narration)),
+              (i) => shown.each[i]!.then((visual) => renderScene(visual, n[i]!)),
+            ),
+          )
+        : undefined;
       const mixed = bed
         ? Promise.all([narrated.all, bed]).then(([n, b]) =>
             mixWithNarration({ runKey, input, narrations: n, timeline: timelineOf(n), bed: b }),
           )
         : Promise.resolve(undefined);
-      [images, narrations, soundtrack] = await allToTheEnd([shown, narrated.all, mixed] as const);
+      [images, narrations, soundtrack] = await allToTheEnd([
+        shown.all,
+        narrated.all,
+        mixed,
+        segments ?? Promise.resolve(undefined),
+      ] as const);
     } else {
       progress.stage('visuals');
       images = await forEachScene(sceneCount, 'visual', progress, still);
@@ -124,27 +155,18 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
 
     progress.stage('rendering');
     const timeline = timelineOf(narrations);
-    const captionStyle = captionStyleOf(input.captions);
-    const segmented = (input.render === 'segmented' || input.revision) && patched(SEGMENTED_RENDER);
-    const video = await (segmented ? renderSegmented : renderShort)({
-      runKey,
-      planRef: plan.planRef,
-      language: plan.language,
-      width,
-      height,
-      fps: input.fps,
-      transition: { type: input.transition.type, duration: transitionSec },
-      captions: captionStyle !== 'none',
-      ...(captionStyle !== 'none' ? { captionStyle } : {}),
+    const renderInput = {
+      ...renderBase(timeline),
       ...(soundtrack ? { soundtrackRef: soundtrack.soundtrackRef } : {}),
-      timeline,
-      scenes: images.map((image, i) => ({
-        ...(image.imageRef !== undefined ? { imageRef: image.imageRef } : {}),
-        ...('clipRef' in image && image.clipRef ? { clipRef: image.clipRef, fit: image.fit ?? 'hold' } : {}),
-        narrationRef: narrations[i]!.narrationRef,
-        ...(narrations[i]!.wordsRef ? { wordsRef: narrations[i]!.wordsRef } : {}),
-      })),
-    });
+      scenes: images.map((image, i) => renderScene(image, narrations[i]!)),
+    };
+    const video = segmented
+      ? await joinRendered(
+          renderInput,
+          await (segments ??
+            startSegments(renderInput, renderInput.scenes, (i) => Promise.resolve(renderInput.scenes[i]!))),
+        )
+      : await renderShort(renderInput);
     const fallbacks = images.flatMap((image, i) =>
       'fallback' in image && image.fallback ? [{ scene: i + 1, ...image.fallback }] : [],
     );

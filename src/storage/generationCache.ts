@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Cost } from '../catalog/cost.js';
-import type { Storage, Verifier } from '../storage/index.js';
+import type { Storage, Verifier } from './index.js';
 import { stableStringify } from '../util/stableStringify.js';
 
 export interface CachedGeneration {
@@ -19,6 +19,8 @@ export interface CachedGeneration {
   files: { ref: string; filename: string }[];
   /** What the original prediction cost (a hit costs nothing). */
   originalCost?: Cost;
+  /** Facts measured when it was made (a mix's loudness), so a hit need not measure them again. */
+  meta?: Record<string, number | string>;
   createdAt: string;
 }
 
@@ -57,7 +59,12 @@ export class GenerationCache {
   /** Remembers outputs already stored (and verified) at `files[].ref`; the manifest is written last. */
   async remember(
     key: string,
-    entry: { model: string; files: { ref: string; filename: string }[]; cost?: Cost },
+    entry: {
+      model: string;
+      files: { ref: string; filename: string }[];
+      cost?: Cost;
+      meta?: CachedGeneration['meta'];
+    },
     verify: Verifier,
   ): Promise<void> {
     const dir = generationDir(key);
@@ -71,6 +78,7 @@ export class GenerationCache {
       model: entry.model,
       files,
       ...(entry.cost ? { originalCost: entry.cost } : {}),
+      ...(entry.meta ? { meta: entry.meta } : {}),
       createdAt: new Date().toISOString(),
     };
     await this.storage.write(`${dir}/manifest.json`, JSON.stringify(manifest, null, 2));

@@ -14,7 +14,7 @@
  */
 import { mkdir, open, readFile, rename, rm, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
-import type { Storage } from '../storage/index.js';
+import type { Storage } from './index.js';
 import { type CachedGeneration, type GenerationCache, generationDir } from './generationCache.js';
 
 export const STALE_MS = 120_000;
