@@ -34,8 +34,12 @@ export interface GenerationRequest {
   aspect: Aspect;
   /** Seconds of output wanted (videos, music). */
   durationSec?: number;
-  /** An image to start from (image-to-video), as a URL the model can fetch (data: or https:). */
+  /** An image to start from (image-to-video, image tools), as a URL the model can fetch (data: or https:). */
   imageUrl?: string;
+  /** Image tools: the inpainting mask (white is painted over), the upscale factor, face enhancement. */
+  maskUrl?: string;
+  scale?: number;
+  faceEnhance?: boolean;
   negativePrompt?: string;
   seed?: number;
   /** Speech: the language spoken (default English), a voice of the model's own, a speed multiplier. */
