@@ -1,0 +1,113 @@
+/**
+ * New runs made from an earlier short, each with an id that names it: a revision of a completed
+ * short with one scene edited, or a retry of a failed or cancelled one. Every image and clip that
+ * does not change comes from the generation cache, so only what changed (or failed) is paid for.
+ * The HTTP API (api/routes/revisions.ts) and the CLI (`reelflow regenerate`, `reelflow retry`) both
+ * start them here, so they refuse the same things with the same words.
+ */
+import { type SceneEdit, sceneEditSchema } from '../domain/planApproval.js';
+import type { ShortVideoInput } from '../domain/shortRequest.js';
+import { type Storage, runKeys } from '../storage/index.js';
+import { RunNotRevisableError, SceneNotFoundError } from './errors.js';
+import { shortKind } from './kinds/short.js';
+import type { RunService, StartedRun } from './service.js';
+
+/** A scene's edit for a revision: like an approval's, but it must change something. */
+export const revisionEditSchema = sceneEditSchema.refine((e) => Object.values(e).some((v) => v !== undefined), {
+  message: 'say what changes: imagePrompt, narration or motionPrompt',
+});
+
+export interface ChildRunOptions {
+  /** Task queue for the new run; defaults to the configured one (tests use their own). */
+  taskQueue?: string;
+}
+
+export interface StartedRevision extends StartedRun {
+  parent: string;
+  /** 1-based, as asked. */
+  scene: number;
+}
+
+/**
+ * Starts a revision of `parentId` with scene `scene` (1-based, as the person typed it: a URL
+ * segment or a flag) changed by `edit`. Refuses a parent that has not completed and a scene it
+ * does not have, before anything starts.
+ */
+export async function startRevision(
+  runs: RunService,
+  parentId: string,
+  scene: string,
+  edit: SceneEdit,
+  options: ChildRunOptions = {},
+): Promise<StartedRevision> {
+  const parent = await runs.get(shortKind, parentId, 'if-running');
+  if (parent.status !== 'completed' || !parent.result) {
+    throw new RunNotRevisableError(
+      'not_completed',
+      parent.status,
+      `Short "${parentId}" is ${parent.status}; only a completed short can be revised.`,
+    );
+  }
+  const sceneCount = parent.result.scenes.length;
+  const n = Number(scene);
+  if (!Number.isInteger(n) || n < 1 || n > sceneCount) {
+    throw new SceneNotFoundError(
+      parentId,
+      sceneCount,
+      `Short "${parentId}" has scenes 1 to ${sceneCount}; there is no scene ${scene.slice(0, 20)}.`,
+    );
+  }
+  const input: ShortVideoInput = {
+    ...(await inheritedInput(runs, parentId)),
+    revision: { parentId, planRef: runKeys.plan(parentId), scene: n - 1, edit },
+  };
+  const started = await startChild(runs, parentId, input, 'rev', options);
+  return { ...started, parent: parentId, scene: n };
+}
+
+/**
+ * Starts a failed or cancelled short again, with its plan when it got that far (so a planner that
+ * answered once is not asked again). Refuses a short that is running or completed.
+ */
+export async function startRetry(
+  runs: RunService,
+  storage: Storage,
+  parentId: string,
+  options: ChildRunOptions = {},
+): Promise<StartedRun & { parent: string }> {
+  const parent = await runs.get(shortKind, parentId, 'if-running');
+  if (parent.status === 'running' || parent.status === 'completed') {
+    throw new RunNotRevisableError(
+      'not_failed',
+      parent.status,
+      `Short "${parentId}" is ${parent.status}; only a failed or cancelled short can be retried.`,
+    );
+  }
+  const planRef = runKeys.plan(parentId);
+  const input = await inheritedInput(runs, parentId);
+  const withPlan = (await storage.exists(planRef)) ? { ...input, revision: { parentId, planRef } } : input;
+  const started = await startChild(runs, parentId, withPlan, 'retry', options);
+  return { ...started, parent: parentId };
+}
+
+/** The parent's input without what must not carry over: its approval gate, its own revision. */
+async function inheritedInput(runs: RunService, parentId: string): Promise<ShortVideoInput> {
+  const parentInput = (await runs.inputOf(shortKind, parentId)) as ShortVideoInput;
+  const { approval: _approval, revision: _revision, ...inherited } = parentInput;
+  return inherited as ShortVideoInput;
+}
+
+/** `short-en-the-fox-k3j9x2` → `short-en-the-fox-rev-p0q1r2`: the child's id names its parent. */
+function startChild(
+  runs: RunService,
+  parentId: string,
+  input: ShortVideoInput,
+  what: 'rev' | 'retry',
+  options: ChildRunOptions,
+): Promise<StartedRun> {
+  const readable = parentId
+    .replace(/^short-/, '')
+    .replace(/-[a-z0-9]{6}$/, '')
+    .slice(0, 60);
+  return runs.startInput(shortKind, input, { taskQueue: options.taskQueue, idParts: [readable, what] });
+}
