@@ -79,6 +79,7 @@ export class RunNotRevisableError extends Error {
   override name = 'RunNotRevisableError';
   constructor(
     readonly code: 'not_completed' | 'not_failed',
+    readonly id: string,
     readonly status: RunStatus,
     message: string,
   ) {

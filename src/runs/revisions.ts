@@ -22,28 +22,57 @@ export interface ChildRunOptions {
   taskQueue?: string;
 }
 
-export interface StartedRevision extends StartedRun {
-  parent: string;
-  /** 1-based, as asked. */
-  scene: number;
+/** A new run checked and resolved, not started yet: what `startChildRun` starts. */
+export interface ChildRun {
+  parentId: string;
+  input: ShortVideoInput;
+  what: 'rev' | 'retry';
+  /** The revised scene, 1-based as asked; absent for a retry. */
+  scene?: number;
 }
 
-/**
- * Starts a revision of `parentId` with scene `scene` (1-based, as the person typed it: a URL
- * segment or a flag) changed by `edit`. Refuses a parent that has not completed and a scene it
- * does not have, before anything starts.
- */
+export interface StartedChildRun extends StartedRun {
+  parent: string;
+  scene?: number;
+}
+
+/** Checks and starts a revision (see prepareRevision). */
 export async function startRevision(
   runs: RunService,
   parentId: string,
   scene: string,
   edit: SceneEdit,
   options: ChildRunOptions = {},
-): Promise<StartedRevision> {
+): Promise<StartedChildRun> {
+  return startChildRun(runs, await prepareRevision(runs, parentId, scene, edit), options);
+}
+
+/** Checks and starts a retry (see prepareRetry). */
+export async function startRetry(
+  runs: RunService,
+  storage: Storage,
+  parentId: string,
+  options: ChildRunOptions = {},
+): Promise<StartedChildRun> {
+  return startChildRun(runs, await prepareRetry(runs, storage, parentId), options);
+}
+
+/**
+ * A revision of `parentId` with scene `scene` (1-based, as the person typed it: a URL segment or a
+ * flag) changed by `edit`. Refuses a parent that has not completed and a scene it does not have.
+ * Apart from starting, so the CLI refuses before it spends time starting a worker.
+ */
+export async function prepareRevision(
+  runs: RunService,
+  parentId: string,
+  scene: string,
+  edit: SceneEdit,
+): Promise<ChildRun> {
   const parent = await runs.get(shortKind, parentId, 'if-running');
   if (parent.status !== 'completed' || !parent.result) {
     throw new RunNotRevisableError(
       'not_completed',
+      parentId,
       parent.status,
       `Short "${parentId}" is ${parent.status}; only a completed short can be revised.`,
     );
@@ -61,24 +90,19 @@ export async function startRevision(
     ...(await inheritedInput(runs, parentId)),
     revision: { parentId, planRef: runKeys.plan(parentId), scene: n - 1, edit },
   };
-  const started = await startChild(runs, parentId, input, 'rev', options);
-  return { ...started, parent: parentId, scene: n };
+  return { parentId, input, what: 'rev', scene: n };
 }
 
 /**
- * Starts a failed or cancelled short again, with its plan when it got that far (so a planner that
+ * A failed or cancelled short again, with its plan when it got that far (so a planner that
  * answered once is not asked again). Refuses a short that is running or completed.
  */
-export async function startRetry(
-  runs: RunService,
-  storage: Storage,
-  parentId: string,
-  options: ChildRunOptions = {},
-): Promise<StartedRun & { parent: string }> {
+export async function prepareRetry(runs: RunService, storage: Storage, parentId: string): Promise<ChildRun> {
   const parent = await runs.get(shortKind, parentId, 'if-running');
   if (parent.status === 'running' || parent.status === 'completed') {
     throw new RunNotRevisableError(
       'not_failed',
+      parentId,
       parent.status,
       `Short "${parentId}" is ${parent.status}; only a failed or cancelled short can be retried.`,
     );
@@ -86,8 +110,24 @@ export async function startRetry(
   const planRef = runKeys.plan(parentId);
   const input = await inheritedInput(runs, parentId);
   const withPlan = (await storage.exists(planRef)) ? { ...input, revision: { parentId, planRef } } : input;
-  const started = await startChild(runs, parentId, withPlan, 'retry', options);
-  return { ...started, parent: parentId };
+  return { parentId, input: withPlan, what: 'retry' };
+}
+
+/** `short-en-the-fox-k3j9x2` → `short-en-the-fox-rev-p0q1r2`: the child's id names its parent. */
+export async function startChildRun(
+  runs: RunService,
+  child: ChildRun,
+  options: ChildRunOptions = {},
+): Promise<StartedChildRun> {
+  const readable = child.parentId
+    .replace(/^short-/, '')
+    .replace(/-[a-z0-9]{6}$/, '')
+    .slice(0, 60);
+  const started = await runs.startInput(shortKind, child.input, {
+    taskQueue: options.taskQueue,
+    idParts: [readable, child.what],
+  });
+  return { ...started, parent: child.parentId, ...(child.scene !== undefined ? { scene: child.scene } : {}) };
 }
 
 /** The parent's input without what must not carry over: its approval gate, its own revision. */
@@ -95,19 +135,4 @@ async function inheritedInput(runs: RunService, parentId: string): Promise<Short
   const parentInput = (await runs.inputOf(shortKind, parentId)) as ShortVideoInput;
   const { approval: _approval, revision: _revision, ...inherited } = parentInput;
   return inherited as ShortVideoInput;
-}
-
-/** `short-en-the-fox-k3j9x2` → `short-en-the-fox-rev-p0q1r2`: the child's id names its parent. */
-function startChild(
-  runs: RunService,
-  parentId: string,
-  input: ShortVideoInput,
-  what: 'rev' | 'retry',
-  options: ChildRunOptions,
-): Promise<StartedRun> {
-  const readable = parentId
-    .replace(/^short-/, '')
-    .replace(/-[a-z0-9]{6}$/, '')
-    .slice(0, 60);
-  return runs.startInput(shortKind, input, { taskQueue: options.taskQueue, idParts: [readable, what] });
 }
