@@ -4,10 +4,13 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
   IdempotencyConflictError,
+  NotAwaitingApprovalError,
+  PlanEditRefusedError,
   ProviderUnavailableError,
   RunAlreadyFinishedError,
   RunNotCompletedError,
   RunNotFoundError,
+  RunNotRevisableError,
   StoredFileMissingError,
 } from '../runs/errors.js';
 import { redact, redactError } from '../security/redact.js';
@@ -55,6 +58,9 @@ function fromRunError(err: unknown): ApiError | undefined {
   if (err instanceof RunNotFoundError) return new ApiError(404, 'not_found', err.message);
   if (err instanceof RunNotCompletedError) return new ApiError(409, err.code, err.message, err.extra);
   if (err instanceof RunAlreadyFinishedError) return new ApiError(409, 'already_finished', err.message);
+  if (err instanceof RunNotRevisableError) return new ApiError(409, err.code, err.message);
+  if (err instanceof NotAwaitingApprovalError) return new ApiError(409, 'not_awaiting_approval', err.message);
+  if (err instanceof PlanEditRefusedError) return new ApiError(400, 'invalid_request', err.message);
   if (err instanceof StoredFileMissingError) return new ApiError(410, err.code, err.message);
   if (err instanceof IdempotencyConflictError) return new ApiError(422, 'idempotency_conflict', err.message);
   if (err instanceof ProviderUnavailableError) return new ApiError(422, 'provider_unavailable', err.message);

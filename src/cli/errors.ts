@@ -1,10 +1,14 @@
 import { ConfigError } from '../config/index.js';
 import {
   IdempotencyConflictError,
+  NotAwaitingApprovalError,
+  PlanEditRefusedError,
   ProviderUnavailableError,
   RunAlreadyFinishedError,
   RunNotCompletedError,
   RunNotFoundError,
+  RunNotRevisableError,
+  SceneNotFoundError,
   StoredFileMissingError,
 } from '../runs/errors.js';
 import { redact } from '../security/redact.js';
@@ -37,6 +41,10 @@ export const EXIT_INTERRUPTED = 130;
 export function toCliError(err: unknown): CliError {
   if (err instanceof CliError) return err;
   if (err instanceof ConfigError) return new CliError(err.message, 'Fix the variable in your environment or .env.');
+  if (err instanceof SceneNotFoundError) {
+    return new CliError(err.message, `Pick --scene 1 to ${err.sceneCount}; \`reelflow status ${err.id}\` lists them.`);
+  }
+  if (err instanceof RunNotRevisableError) return new CliError(err.message, revisableHint(err));
   if (err instanceof RunNotFoundError) {
     return new CliError(err.message, 'Check the id; `temporal workflow list` shows recent runs.');
   }
@@ -45,7 +53,9 @@ export function toCliError(err: unknown): CliError {
     err instanceof ProviderUnavailableError ||
     err instanceof RunAlreadyFinishedError ||
     err instanceof RunNotCompletedError ||
-    err instanceof StoredFileMissingError
+    err instanceof StoredFileMissingError ||
+    err instanceof NotAwaitingApprovalError ||
+    err instanceof PlanEditRefusedError
   ) {
     return new CliError(err.message);
   }
@@ -57,6 +67,18 @@ export function toCliError(err: unknown): CliError {
     );
   }
   return new CliError(message.split('\n')[0] ?? message, 'Run again with REELFLOW_DEBUG=1 for details.');
+}
+
+/** What to do instead, by what the short is doing now. */
+function revisableHint({ code, id, status }: RunNotRevisableError): string {
+  if (code === 'not_completed') {
+    return status === 'running'
+      ? `Wait until \`reelflow status ${id}\` says completed, then regenerate.`
+      : `Make it again first with \`reelflow retry ${id}\`, then regenerate a scene of the new run.`;
+  }
+  return status === 'running'
+    ? `Wait for it to end (\`reelflow status ${id}\`); to start over now, \`reelflow cancel ${id}\` first.`
+    : `It has its video; change one scene with \`reelflow regenerate ${id} --scene <n> --prompt "…"\`.`;
 }
 
 function isUnreachable(err: unknown, message: string): boolean {

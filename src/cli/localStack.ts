@@ -15,6 +15,11 @@ export interface LocalStackOptions {
   queuesPolled: (client: Client) => Promise<boolean>;
   /** The queues those are, for the message when none poll: `task queue "reelflow"`. */
   describeQueues: string;
+  /**
+   * Checks that can refuse the command (a revision of a short that did not complete), run once
+   * Temporal answers but before a worker is started for nothing.
+   */
+  prepare?: (client: Client) => Promise<void>;
 }
 
 export interface LocalStack {
@@ -53,6 +58,7 @@ export async function withLocalStack(
   });
   try {
     await tryEnsureSearchAttributes(client, config.temporal.namespace);
+    await options.prepare?.(client);
     if (!(await options.queuesPolled(client))) {
       log(`No worker polls ${options.describeQueues}; running one in this process.`);
       worker = await startInProcessWorker(client, config, interrupt.signal);

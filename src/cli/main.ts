@@ -2,13 +2,14 @@ import { commands } from './registry.js';
 import { UsageError, reportError } from './errors.js';
 
 /** `reelflow <command> [options]`: finds the command, runs it, turns any error into one line and an exit code. */
+const NAME_WIDTH = Math.max(...Object.keys(commands).map((name) => name.length));
 const USAGE = `reelflow — turn a story into a short video, orchestrated by Temporal
 
 Usage: reelflow <command> [options]
 
 Commands:
 ${Object.entries(commands)
-  .map(([name, entry]) => `  ${name.padEnd(8)} ${entry.summary}`)
+  .map(([name, entry]) => `  ${name.padEnd(NAME_WIDTH)} ${entry.summary}`)
   .join('\n')}
 
 Run \`reelflow <command> --help\` for a command's options.

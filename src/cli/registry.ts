@@ -13,6 +13,14 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'Generate a batch of images on Replicate and wait for it',
     load: async () => (await import('./commands/batch/index.js')).batch,
   },
+  regenerate: {
+    summary: 'Make a completed short again with one scene changed',
+    load: async () => (await import('./commands/regenerate.js')).regenerate,
+  },
+  retry: {
+    summary: 'Make a failed or cancelled short again, paying only for what failed',
+    load: async () => (await import('./commands/retry.js')).retry,
+  },
   status: {
     summary: 'Show the state of a short or a batch',
     load: async () => (await import('./commands/status.js')).status,

@@ -31,6 +31,7 @@ export interface MakeFlags {
   'video-model'?: string;
   'clip-fit'?: string;
   strict?: boolean;
+  approve?: boolean;
 }
 
 /** Which flag sets each request field, so a schema complaint names what the person typed. */
@@ -61,6 +62,7 @@ const FLAG_FOR: Record<string, string> = {
   videoModel: '--video-model',
   clipFit: '--clip-fit',
   strict: '--strict',
+  approval: '--approve',
 };
 
 /** Builds and validates the request through the one schema the API uses too. */
@@ -70,6 +72,9 @@ export async function requestFromFlags(flags: MakeFlags): Promise<ParsedShortReq
   }
   if (flags.story === undefined && flags['story-file'] === undefined) {
     throw new UsageError('A story is required: --story "<text>" or --story-file <path>', 'make');
+  }
+  if (flags.approve && flags['story-file'] === '-') {
+    throw new UsageError('--approve reads its answer from stdin, so the story cannot come from stdin too', 'make');
   }
   const story = flags.story ?? (await readStory(flags['story-file']!));
   const sceneCount = wholeNumber('--scenes', flags.scenes);
@@ -108,6 +113,7 @@ export async function requestFromFlags(flags: MakeFlags): Promise<ParsedShortReq
     videoModel: flags['video-model'],
     clipFit: flags['clip-fit'],
     strict: flags.strict,
+    approval: flags.approve ? true : undefined,
   });
   if (!parsed.success) {
     const label = (path: string) => FLAG_FOR[path] ?? FLAG_FOR[path.split('.')[0]!] ?? path;

@@ -27,6 +27,8 @@ export interface WaitOptions<S> {
    * worker that stopped a minute ago from a live one, so the command starts its own worker here.
    */
   onUnattended?: () => Promise<void>;
+  /** Stops waiting early, the run still running, once this holds (`make --approve`: the plan waits). */
+  until?: (status: S) => boolean;
 }
 
 export interface WaitOutcome<S> {
@@ -43,7 +45,7 @@ const MAX_CONSECUTIVE_ERRORS = 5;
 /** A worker answers the progress query within a few seconds of the run starting. */
 const UNATTENDED_MS = 10_000;
 
-/** Polls a run's state about every half second until it closes, drawing progress as it goes. */
+/** Polls a run's state about every half second until it closes (or `until`), drawing progress as it goes. */
 export async function waitForRun<P, R>(
   runs: RunService,
   kind: RunKind<unknown, unknown, P, R>,
@@ -68,6 +70,9 @@ export async function waitForRun<P, R>(
     }
     view.update(status);
     if (status && status.status !== 'running') return { status, cancelRequested: cancelRequestedAt !== undefined };
+    if (status && cancelRequestedAt === undefined && !interrupt.aborted && options.until?.(status)) {
+      return { status, cancelRequested: false };
+    }
     if (onUnattended && status && !status.progress && Date.now() - startedAt > UNATTENDED_MS && !interrupt.aborted) {
       await onUnattended();
       onUnattended = undefined;

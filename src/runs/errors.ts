@@ -58,3 +58,41 @@ export class StoredFileMissingError extends Error {
     super(message);
   }
 }
+
+/** A scene number outside the run's scenes: a not-found of its own, so a front end can say which scenes exist. */
+export class SceneNotFoundError extends RunNotFoundError {
+  override name = 'SceneNotFoundError';
+  constructor(
+    id: string,
+    readonly sceneCount: number,
+    message: string,
+  ) {
+    super('short', id, message);
+  }
+}
+
+/**
+ * A new run asked of a run in the wrong state: a revision needs a completed short (`not_completed`),
+ * a retry a failed or cancelled one (`not_failed`).
+ */
+export class RunNotRevisableError extends Error {
+  override name = 'RunNotRevisableError';
+  constructor(
+    readonly code: 'not_completed' | 'not_failed',
+    readonly id: string,
+    readonly status: RunStatus,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** An approval (or rejection) for a short that is not waiting in `awaiting-approval`. */
+export class NotAwaitingApprovalError extends Error {
+  override name = 'NotAwaitingApprovalError';
+}
+
+/** The workflow's validator refused an approval (another scene count than the plan): nothing changed. */
+export class PlanEditRefusedError extends Error {
+  override name = 'PlanEditRefusedError';
+}

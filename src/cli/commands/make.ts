@@ -1,22 +1,16 @@
-import type { Client } from '@temporalio/client';
-import { copyFile, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../config/index.js';
-import { describeCost } from '../../domain/cost.js';
-import type { ShortResult } from '../../domain/result.js';
 import { type ParsedShortRequest, shortVideoInputSchema } from '../../domain/shortRequest.js';
 import { describeEstimate, estimateShort } from '../../runs/estimate.js';
-import { type ShortState, shortKind } from '../../runs/kinds/short.js';
+import { shortKind } from '../../runs/kinds/short.js';
 import { RunService } from '../../runs/service.js';
 import type { Command } from '../command.js';
 import { defineCommand } from '../defineCommand.js';
-import { CliError, EXIT_INTERRUPTED, UsageError } from '../errors.js';
-import { displayPath, formatBytes, formatProviders, formatSeconds } from '../format.js';
+import { followWithApproval } from '../approval/review.js';
+import { UsageError } from '../errors.js';
+import { followShort, shortStack } from '../followShort.js';
 import { withLocalStack } from '../localStack.js';
-import { createShortProgressView } from '../views/shortProgress.js';
 import { requestFromFlags } from '../requestFromFlags.js';
-import { workersPolling } from '../temporalSetup.js';
-import { waitForRun } from '../waitForRun.js';
 
 const OPTIONS = {
   story: { type: 'string' },
@@ -47,6 +41,7 @@ const OPTIONS = {
   'video-model': { type: 'string' },
   'clip-fit': { type: 'string' },
   strict: { type: 'boolean' },
+  approve: { type: 'boolean' },
   estimate: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
@@ -99,11 +94,17 @@ Moving scenes (Replicate):
                         zoom), loop or slow
   --strict              Fail the run when a clip fails for good, instead of showing the still
 
+  --approve             Stop once the plan is made: print it scene by scene with its estimate
+                        and ask on the terminal: yes (make it), no (cancel the run) or edit
+                        (the scenes as JSON in $VISUAL / $EDITOR / vi; a refused edit is asked
+                        again). Without a terminal the answer is read from stdin: echo yes | …
   --estimate            Print what the short would cost and stop (starts nothing, calls no provider)
   --json                Print one JSON object with the result on stdout, nothing else
   -h, --help            Show this help
 
-Ctrl-C while waiting cancels the run in Temporal. Exit codes: 0 done, 1 failed, 2 bad usage, 130 cancelled.
+Ctrl-C while waiting cancels the run in Temporal. Exit codes: 0 done, 1 failed (or the plan was
+rejected), 2 bad usage, 130 cancelled. A failed short is made again with \`reelflow retry <id>\`, one
+scene of a finished one with \`reelflow regenerate <id> --scene <n> …\`.
 `;
 
 export const make: Command = defineCommand({
@@ -119,31 +120,13 @@ export const make: Command = defineCommand({
     const config = loadConfig();
     const log = (line: string) => process.stderr.write(`${line}\n`);
 
-    const stack = {
-      log,
-      noun: 'run',
-      queuesPolled: (client: Client) => workersPolling(client, config),
-      describeQueues: `task queue "${config.taskQueue}"`,
-    };
-    return withLocalStack(config, stack, async ({ client, interrupt, startedServer, workerWatch }) => {
-      const runs = new RunService(client, config);
+    return withLocalStack(config, shortStack(config, log), async (local) => {
+      const runs = new RunService(local.client, config);
       const started = await runs.start(shortKind, input);
       log(`Started ${started.id} · ${started.webUiUrl}`);
-      const view = createShortProgressView();
-      const { status, cancelRequested } = await waitForRun(runs, shortKind, started.id, {
-        view,
-        interrupt,
-        cancellingNote: `reelflow: asking Temporal to cancel ${started.id}; the run stops at its next step…`,
-        ...workerWatch(view),
-      });
-      view.finish();
-      if (cancelRequested) return reportCancelled(status);
-      if (status.status !== 'completed' || !status.result) return reportFailure(status);
-      const sizeBytes = await deliver(status.result, out);
-      const summary = { id: status.id, output: out, sizeBytes, webUiUrl: status.webUiUrl };
-      if (values.json) printJson(summary, status.result);
-      else printSummary(summary, status.result, config, startedServer);
-      return 0;
+      const delivery = { out, json: values.json === true, config };
+      if (values.approve) return followWithApproval(runs, local, started.id, delivery);
+      return followShort(runs, local, started.id, delivery);
     });
   },
 });
@@ -154,109 +137,4 @@ function printEstimate(request: ParsedShortRequest, config: Config, json: boolea
   if (json) process.stdout.write(`${JSON.stringify({ estimate })}\n`);
   else process.stdout.write(`Estimated cost of this short:\n${describeEstimate(estimate).join('\n')}\n`);
   return 0;
-}
-
-async function deliver(result: ShortResult, out: string): Promise<number> {
-  await mkdir(path.dirname(out), { recursive: true });
-  try {
-    await copyFile(result.videoPath, out);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    throw new CliError(
-      `The video is ready at ${result.videoPath} on the worker's storage, which this machine cannot read.`,
-      'Run the CLI where DATA_DIR is shared with the workers, or download it through the HTTP API.',
-    );
-  }
-  return (await stat(out)).size;
-}
-
-interface Delivered {
-  id: string;
-  output: string;
-  sizeBytes: number;
-  webUiUrl: string;
-}
-
-function printJson(delivered: Delivered, result: ShortResult): void {
-  const { id, output, sizeBytes, webUiUrl } = delivered;
-  const { durationSec, width, height, providers, offline, soundtrack, fallbacks, cost } = result;
-  const plan = result.plan && {
-    title: result.plan.title,
-    planner: result.plan.planner,
-    structure: result.plan.structure,
-    ...(result.plan.fallbackReason ? { fallbackReason: result.plan.fallbackReason } : {}),
-  };
-  process.stdout.write(
-    `${JSON.stringify({ id, output, durationSec, width, height, sizeBytes, providers, offline, plan, soundtrack, fallbacks, cost, webUiUrl })}\n`,
-  );
-}
-
-function printSummary(delivered: Delivered, result: ShortResult, config: Config, embeddedServer: boolean): void {
-  const lines = [
-    `✓ ${displayPath(delivered.output)}`,
-    `  id          ${delivered.id}`,
-    `  video       ${formatSeconds(result.durationSec)} · ${result.width}×${result.height} · ${result.fps} fps · ${formatBytes(delivered.sizeBytes)}`,
-    `  language    ${result.language}`,
-    `  providers   ${formatProviders(result.providers)}`,
-    ...planLines(result),
-    ...sceneLines(result),
-    ...(result.cost ? [`  cost        ${describeCost(result.cost)}`] : []),
-    ...(result.soundtrack
-      ? [
-          `  sound       ${result.soundtrack.integratedLufs.toFixed(1)} LUFS · true peak ${result.soundtrack.truePeakDbtp.toFixed(1)} dBTP · music ${result.soundtrack.music.provider ?? 'none'}`,
-        ]
-      : []),
-    ...(result.offline
-      ? ['  note        offline placeholder art and espeak-ng narration (no AI providers configured)']
-      : []),
-    `  Web UI      ${delivered.webUiUrl}`,
-    ...(embeddedServer
-      ? [
-          `              (the dev server this command started has stopped; \`reelflow dev\` serves the history again at ${config.temporal.uiUrl})`,
-        ]
-      : []),
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
-}
-
-/** "plan  “The keeper's light” · five-act", and why the LLM did not plan it when it did not. */
-function planLines(result: ShortResult): string[] {
-  const plan = result.plan;
-  if (!plan) return [];
-  const lines = [
-    `  plan        ${plan.title ? `“${plan.title}” · ` : ''}${plan.structure ?? 'scenes'} · ${plan.planner}`,
-  ];
-  if (plan.fallbackReason)
-    lines.push(`              planned offline because the LLM could not: ${plan.fallbackReason.split('\n')[0]}`);
-  return lines;
-}
-
-/** "scenes  3 clips · 2 stills", and every video scene that shows its still instead, with why. */
-function sceneLines(result: ShortResult): string[] {
-  const videoScenes = result.scenes.filter((s) => s.visualMode);
-  if (!videoScenes.length) return [];
-  const clips = result.scenes.filter((s) => s.clipRef).length;
-  const lines = [
-    `  scenes      ${clips} clip${clips === 1 ? '' : 's'} · ${result.scenes.length - clips} still${result.scenes.length - clips === 1 ? '' : 's'}`,
-  ];
-  for (const f of result.fallbacks ?? [])
-    lines.push(
-      `              scene ${f.scene} shows its still: the clip failed (${f.type ?? 'error'}: ${f.reason.split('\n')[0]})`,
-    );
-  return lines;
-}
-
-function reportCancelled(status: ShortState): number {
-  const state = status.status === 'running' ? 'cancellation requested; the run stops at its next step' : status.status;
-  process.stderr.write(`reelflow: ${status.id}: ${state}. Web UI: ${status.webUiUrl}\n`);
-  return EXIT_INTERRUPTED;
-}
-
-function reportFailure(status: ShortState): number {
-  const what =
-    status.status === 'cancelled'
-      ? 'was cancelled from outside (reelflow cancel, the API or the Web UI)'
-      : `ended ${status.status}${status.error ? ` (${status.error.type}: ${status.error.message})` : ''}`;
-  process.stderr.write(`reelflow: The short ${status.id} ${what}. Web UI: ${status.webUiUrl}\n`);
-  return 1;
 }
