@@ -31,6 +31,7 @@ export interface MakeFlags {
   'video-model'?: string;
   'clip-fit'?: string;
   strict?: boolean;
+  render?: string;
   approve?: boolean;
 }
 
@@ -62,6 +63,7 @@ const FLAG_FOR: Record<string, string> = {
   videoModel: '--video-model',
   clipFit: '--clip-fit',
   strict: '--strict',
+  render: '--render',
   approval: '--approve',
 };
 
@@ -113,6 +115,7 @@ export async function requestFromFlags(flags: MakeFlags): Promise<ParsedShortReq
     videoModel: flags['video-model'],
     clipFit: flags['clip-fit'],
     strict: flags.strict,
+    render: flags.render,
     approval: flags.approve ? true : undefined,
   });
   if (!parsed.success) {

@@ -41,6 +41,7 @@ const OPTIONS = {
   'video-model': { type: 'string' },
   'clip-fit': { type: 'string' },
   strict: { type: 'boolean' },
+  render: { type: 'string' },
   approve: { type: 'boolean' },
   estimate: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -93,6 +94,8 @@ Moving scenes (Replicate):
   --clip-fit <fit>      A clip shorter than its scene: hold (default, last frame with a slow
                         zoom), loop or slow
   --strict              Fail the run when a clip fails for good, instead of showing the still
+  --render MODE         one-pass (default) or segmented: slower once, then a regenerate
+                        re-encodes only the scene it changed
 
   --approve             Stop once the plan is made: print it scene by scene with its estimate
                         and ask on the terminal: yes (make it), no (cancel the run) or edit
