@@ -200,7 +200,7 @@ export function keyLabel(owner: KeyClient): string {
 }
 
 /** Every output URL, for models that return a list (num_outputs > 1) as well as a single URL. */
-function allOutputUrls(output: unknown): string[] {
+export function allOutputUrls(output: unknown): string[] {
   const urls = (Array.isArray(output) ? output : [output]).filter(
     (u): u is string => typeof u === 'string' && /^https?:/.test(u),
   );
@@ -208,7 +208,7 @@ function allOutputUrls(output: unknown): string[] {
   return urls;
 }
 
-function extensionOf(url: string): string {
+export function extensionOf(url: string): string {
   return extensionOfName(new URL(url).pathname);
 }
 

@@ -4,10 +4,8 @@ import { GenerationClaims } from '../storage/generationClaims.js';
 import { sharedGeneration } from './sharedGeneration.js';
 import { catalogModel, snapDuration } from '../catalog/index.js';
 import type { Aspect } from '../domain/shortRequest.js';
-import { DATA_URL_MAX_BYTES, dataUrlOf, prepareImageForUpload } from '../media/imageForUpload.js';
 import { verifyClip } from '../media/verify.js';
-import type { KeyClient } from '../replicate/client.js';
-import { failureFromClientError } from '../replicate/errors.js';
+import { imageInputUrl } from '../replicate/imageInput.js';
 import { videoModelInput } from '../replicate/models.js';
 import { runDurablePrediction } from '../replicate/prediction.js';
 import { runKeys } from '../storage/index.js';
@@ -68,7 +66,7 @@ export function createReplicateVideoActivities(deps: ReplicateActivityDeps) {
     const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
     const known = catalogModel(input.model);
     const durationSec = known?.durations ? snapDuration(known.durations, input.durationSec) : input.durationSec;
-    const imageUrl = input.imageRef ? await imageInputUrl(own, await storage.read(input.imageRef)) : undefined;
+    const imageUrl = input.imageRef ? (await imageInputUrl(own, await storage.read(input.imageRef), { purpose: 'reelflow scene image' })).url : undefined;
     const prompt = scene.motionPrompt ? `${scene.imagePrompt}. ${scene.motionPrompt}` : scene.imagePrompt;
     const request = {
       model: input.model,
@@ -98,16 +96,3 @@ export function createReplicateVideoActivities(deps: ReplicateActivityDeps) {
 
 export type ReplicateVideoActivities = ReturnType<typeof createReplicateVideoActivities>;
 
-/** A data URL for a small image; a files-API upload (owned by `own`'s account) for a larger one. */
-async function imageInputUrl(own: KeyClient, original: Buffer): Promise<string> {
-  const prepared = await prepareImageForUpload(original);
-  if (prepared.bytes.length <= DATA_URL_MAX_BYTES) return dataUrlOf(prepared);
-  try {
-    const file = await own.client.files.create(new Blob([prepared.bytes], { type: prepared.contentType }), {
-      purpose: 'reelflow scene image',
-    });
-    return file.urls.get;
-  } catch (err) {
-    throw failureFromClientError(err, own.key, 'uploading the scene image');
-  }
-}

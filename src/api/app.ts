@@ -9,6 +9,7 @@ import { createErrorHandler, notFound } from './errors.js';
 import { approvalRoutes } from './routes/approval.js';
 import { estimateRoutes } from './routes/estimate.js';
 import { healthRoutes } from './routes/health.js';
+import { imageRoutes } from './routes/images.js';
 import { revisionRoutes } from './routes/revisions.js';
 import { poolRoutes } from './routes/pool.js';
 import { runRoutes } from './runRoutes.js';
@@ -40,6 +41,8 @@ export function createApp({
   app.use('/v1/*', temporalDeadline(client, temporalDeadlineMs, config.temporal.address));
   app.route('/v1/shorts', approvalRoutes({ client, runs, maxBodyBytes: config.api.maxBodyBytes }));
   app.route('/v1/shorts', revisionRoutes({ runs, storage, taskQueue, maxBodyBytes: config.api.maxBodyBytes }));
+  // Before the images kind's own routes: POST /v1/images/:tool takes pictures in.
+  app.route('/v1/images', imageRoutes({ client, runs, config, storage, taskQueue }));
   for (const kind of RUN_KINDS) app.route(`/v1/${kind.plural}`, runRoutes(kind, { runs, config, storage, taskQueue }));
   app.route('/v1/pool', poolRoutes({ client, config, storage, taskQueue }));
   app.route('/v1/estimate', estimateRoutes({ config }));

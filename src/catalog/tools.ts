@@ -143,7 +143,14 @@ export const COLORIZE: ImageToolModel = {
   },
 };
 
-export const TOOL_MODELS: readonly ImageToolModel[] = [REMOVE_BACKGROUND, UPSCALE, RESTORE_FACE, GENERATE, INPAINT, COLORIZE];
+export const TOOL_MODELS: readonly ImageToolModel[] = [
+  REMOVE_BACKGROUND,
+  UPSCALE,
+  RESTORE_FACE,
+  GENERATE,
+  INPAINT,
+  COLORIZE,
+];
 
 const BY_TOOL = new Map(TOOL_MODELS.map((m) => [m.tool, m]));
 

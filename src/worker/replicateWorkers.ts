@@ -4,6 +4,7 @@ import { replicateQueueFor } from '../domain/taskQueues.js';
 import { type ReplicateActivityDeps, createReplicateActivities } from '../activities/replicate.js';
 import { createReplicateAudioActivities } from '../activities/replicateAudio.js';
 import { createReplicateVideoActivities } from '../activities/replicateVideo.js';
+import { createImageToolActivities } from '../activities/imageTools.js';
 import { createReplicatePool } from '../replicate/client.js';
 import { KeyStatsRecorder } from '../replicate/keyStats.js';
 import { type WebhookReceiver, startWebhookReceiver } from '../replicate/webhooks.js';
@@ -116,5 +117,6 @@ function replicateActivitiesFor(deps: ReplicateActivityDeps) {
     ...createReplicateActivities(deps),
     ...createReplicateAudioActivities(deps),
     ...createReplicateVideoActivities(deps),
+    ...createImageToolActivities(deps),
   };
 }

@@ -1,6 +1,7 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { BatchProgress } from '../domain/batch.js';
 import type { BudgetState } from '../domain/budget.js';
+import type { ImageToolProgress } from '../domain/imageTool.js';
 import type { PlanApproval, PlanApproved } from '../domain/planApproval.js';
 import type { ShortProgress } from '../domain/progress.js';
 
@@ -12,6 +13,9 @@ import type { ShortProgress } from '../domain/progress.js';
 
 /** Live per-scene progress of a short; the API and CLI merge in the render activity's heartbeat percent. */
 export const getShortProgressQuery = defineQuery<ShortProgress>('getProgress');
+
+/** Where an image tool call is. */
+export const getImageToolProgressQuery = defineQuery<ImageToolProgress>('getImageToolProgress');
 
 /** Live counts of an image batch. */
 export const getBatchProgressQuery = defineQuery<BatchProgress>('getBatchProgress');

@@ -1,3 +1,4 @@
 /** The workflow types a worker registers. Every export here needs recorded histories (test/replay.test.ts). */
 export { imageBatch } from './imageBatch.js';
+export { imageTool } from './imageTool.js';
 export { shortVideo } from './shortVideo.js';

@@ -18,10 +18,14 @@ import { webhookSecretFor } from './webhooks.js';
 const BODY_PASSTHROUGH = ['webhook', 'webhook_events_filter'] as const;
 const PAGE_SIZE = 100;
 
-/** The file input a model reads, first of its image fields that the input sets. */
-function fileField(model: EmulatedModel, input: Record<string, unknown>): string | undefined {
-  if (model.media.kind !== 'video') return undefined;
-  return model.media.video.imageFields.find((f) => input[f] !== undefined && input[f] !== null && input[f] !== '');
+/** The file inputs a model reads: the first of its image fields that the input sets, and a mask. */
+function fileFields(model: EmulatedModel, input: Record<string, unknown>): { image?: string; mask?: string } {
+  const set = (f: string) => input[f] !== undefined && input[f] !== null && input[f] !== '';
+  const media = model.media;
+  if (media.kind === 'video') return { image: media.video.imageFields.find(set) };
+  if (media.kind !== 'tool') return {};
+  const mask = media.tool.maskField;
+  return { image: media.tool.imageFields.find(set), ...(mask && set(mask) ? { mask } : {}) };
 }
 
 /** A failure the model itself reports (its input could not be read, or it rejects it at run time). */
@@ -84,11 +88,13 @@ async function createPrediction(
   const extra: Record<string, unknown> = {};
   for (const k of BODY_PASSTHROUGH) if (b[k] !== undefined) extra[k] = b[k];
   let outcome = faults.decideOutcome(resolved.model.model, stableStringify(input));
-  const field = fileField(resolved.model, input);
-  let inputFile: InputFile | undefined;
-  if (field !== undefined) {
+  const fields = fileFields(resolved.model, input);
+  const files: { image?: InputFile; mask?: InputFile } = {};
+  for (const which of ['image', 'mask'] as const) {
+    const field = fields[which];
+    if (field === undefined) continue;
     const file = resolveInputFile(field, input[field], token, inputSources);
-    if (file.ok) inputFile = file.file;
+    if (file.ok) files[which] = file.file;
     else if (outcome.kind === 'succeed') outcome = modelFailure(file.error);
   }
   const problem = runtimeProblem(resolved.model, input);
@@ -101,7 +107,8 @@ async function createPrediction(
     extra,
     origin: originOf(req),
     outcome,
-    ...(inputFile ? { inputFile } : {}),
+    ...(files.image ? { inputFile: files.image } : {}),
+    ...(files.mask ? { maskFile: files.mask } : {}),
   });
   accounting.recordCreate(token, rec.id, rec.model, inputHash(input), rec.createdAt);
   sendJson(res, 201, store.toJson(rec));

@@ -3,6 +3,7 @@
  * builtinVideoModels.ts). Each carries its real Replicate input fields (names, defaults, enums and
  * ranges from each model's API page, replicate.com/{owner}/{name}/api) and its real output shape.
  */
+import { TOOL_MODELS } from './builtinToolModels.js';
 import { VIDEO_MODELS } from './builtinVideoModels.js';
 import type { EmulatedModelSpec, MediaProfile, MusicProfile, SpeechProfile } from './models.js';
 
@@ -94,4 +95,8 @@ const IMAGE_AND_AUDIO_MODELS: readonly EmulatedModelSpec[] = [
   },
 ];
 
-export const BUILTIN_MODELS: readonly EmulatedModelSpec[] = [...IMAGE_AND_AUDIO_MODELS, ...VIDEO_MODELS];
+export const BUILTIN_MODELS: readonly EmulatedModelSpec[] = [
+  ...IMAGE_AND_AUDIO_MODELS,
+  ...VIDEO_MODELS,
+  ...TOOL_MODELS,
+];

@@ -7,6 +7,7 @@ import { colourFor, sizeFor, solidPng } from './png.js';
 import { musicRequest, renderMusic } from './music.js';
 import { renderSpeech, speechFormat } from './speech.js';
 import type { MediaTools } from './tools.js';
+import { renderTool } from './toolRender.js';
 import { renderVideo, videoTiming } from './video.js';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -26,7 +27,8 @@ export function contentTypeOf(name: string): string {
 export function outputNames(model: EmulatedModel, input: Record<string, unknown>): string[] {
   const media = model.media;
   switch (media.kind) {
-    case 'image': {
+    case 'image':
+    case 'tool': {
       const n = model.output === 'single' ? 1 : typeof input.num_outputs === 'number' ? input.num_outputs : 1;
       return Array.from({ length: n }, (_, i) => `out-${i}.png`);
     }
@@ -50,6 +52,7 @@ export function outputMetrics(
 ): Record<string, number> {
   const media = model.media;
   if (media.kind === 'image') return { image_count: files };
+  if (media.kind === 'tool') return {};
   if (!model.official) return {};
   if (media.kind === 'video') {
     const { fps, frames } = videoTiming(media.video, input);
@@ -85,6 +88,7 @@ export async function renderOutput(
   input: Record<string, unknown>,
   index: number,
   image?: () => Promise<Buffer>,
+  mask?: () => Promise<Buffer>,
 ): Promise<Buffer> {
   const media = model.media;
   const prompt = typeof input.prompt === 'string' ? input.prompt : JSON.stringify(input);
@@ -92,6 +96,10 @@ export async function renderOutput(
     case 'image': {
       const { width, height } = sizeFor(input, ctx.imageSize);
       return solidPng(width, height, colourFor(prompt, index));
+    }
+    case 'tool': {
+      if (!image) throw new Error('ValueError: an input image is required');
+      return renderTool(media.tool, input, await image(), mask ? await mask() : undefined);
     }
     case 'speech':
       return ctx.tools.work((ws) => renderSpeech(ws, media.speech, input));

@@ -8,7 +8,7 @@
  */
 
 /** What a model's outputs are: solid PNGs, espeak-ng speech, an instrumental bed, or an MP4. */
-export type OutputKind = 'image' | 'speech' | 'music' | 'video';
+export type OutputKind = 'image' | 'speech' | 'music' | 'video' | 'tool';
 
 /** One input field's schema rule, checked like Replicate's (pydantic) validation. */
 export interface FieldRule {
@@ -57,8 +57,19 @@ export interface VideoProfile {
   imageFields: readonly string[];
 }
 
+/** An image tool: what it does to its input picture, and which input fields hold it. */
+export interface ToolProfile {
+  op: 'remove-background' | 'upscale' | 'restore-face' | 'inpaint' | 'colorize';
+  /** The picture's fields, first set one wins (bria takes `image` or `image_url`). */
+  imageFields: readonly string[];
+  maskField?: string;
+  scaleField?: string;
+  defaultScale?: number;
+}
+
 export type MediaProfile =
   | { kind: 'image' }
+  | { kind: 'tool'; tool: ToolProfile }
   | { kind: 'speech'; speech: SpeechProfile }
   | { kind: 'music'; music: MusicProfile }
   | { kind: 'video'; video: VideoProfile };
@@ -119,6 +130,8 @@ export function genericProfile(kind: OutputKind): MediaProfile {
           variant: { field: 'model_version', default: 'stereo' },
         },
       };
+    case 'tool':
+      return { kind, tool: { op: 'upscale', imageFields: ['image'], scaleField: 'scale', defaultScale: 2 } };
     case 'video':
       return {
         kind,

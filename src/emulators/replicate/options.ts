@@ -7,6 +7,7 @@ import type { EmulatedModelSpec, OutputKind } from './models.js';
 /** Mean latency by output kind when neither the model nor the options set one (seconds). */
 export const KIND_LATENCY_SECONDS: Readonly<Record<OutputKind, number>> = Object.freeze({
   image: 1,
+  tool: 1,
   speech: 1.5,
   music: 4,
   video: 6,

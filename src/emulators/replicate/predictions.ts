@@ -39,8 +39,10 @@ export interface PredictionRecord {
   outcome: Outcome;
   latencyMs: number;
   timers: NodeJS.Timeout[];
-  /** The model's file input (start image, first frame), when it was given one. */
+  /** The model's file input (start image, first frame, a tool's picture), when it was given one. */
   inputFile?: InputFile;
+  /** An inpainting model's mask. */
+  maskFile?: InputFile;
 }
 
 /** An output file as served: its bytes and content type. */
@@ -59,6 +61,7 @@ export interface CreateArgs {
   origin: string;
   outcome: Outcome;
   inputFile?: InputFile;
+  maskFile?: InputFile;
 }
 
 const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz234567';
@@ -117,6 +120,7 @@ export class PredictionStore {
       latencyMs,
       timers: [],
       ...(args.inputFile ? { inputFile: args.inputFile } : {}),
+      ...(args.maskFile ? { maskFile: args.maskFile } : {}),
     };
     this.records.set(rec.id, rec);
     const startMs = Math.round(latencyMs * this.opts.startingFraction);
@@ -207,7 +211,7 @@ export class PredictionStore {
     }
     let made = this.media.get(key);
     if (!made) {
-      made = renderOutput(this.render, rec.spec, rec.input, index, rec.inputFile?.load);
+      made = renderOutput(this.render, rec.spec, rec.input, index, rec.inputFile?.load, rec.maskFile?.load);
       this.media.set(key, made);
       made.catch(() => {
         if (this.media.get(key) === made) this.media.delete(key);

@@ -1,0 +1,103 @@
+/**
+ * One image tool call (POST /v1/images/:tool): what the API hands the `imageTool` workflow after it
+ * took the picture in (upload, URL or data URL: checked by its bytes, EXIF-rotated, compressed and
+ * stored), and what the workflow answers. Pure schemas and types: workflows import this file too.
+ */
+import { z } from 'zod';
+import { IMAGE_TOOLS, type ImageToolName } from '../catalog/tools.js';
+import { ASPECTS } from './shortRequest.js';
+import type { Cost } from './cost.js';
+import { userTextSchema } from './fields.js';
+
+export { IMAGE_TOOLS, type ImageToolName };
+
+/** Where the API stored a picture it took in; only this shape of key is accepted from a request. */
+export const UPLOAD_REF = /^uploads\/[0-9a-f]{32}\/(image|mask)\.(png|jpg)$/;
+const uploadRef = z.string().regex(UPLOAD_REF, 'must be a picture this service took in (POST /v1/images/:tool)');
+
+/** The options a caller may set, checked per tool (the model's own limits, in our words). */
+export const toolOptionsSchema = z
+  .object({
+    /** upscale: 2 or 4 (default 4); restore-face: 1 to 4 (default 2). */
+    scale: z.number().int().min(1).max(4).optional(),
+    /** upscale: run GFPGAN over the faces too. */
+    face_enhance: z.boolean().optional(),
+    /** generate and inpaint: what to draw. */
+    prompt: userTextSchema('prompt', 2000).optional(),
+    negative_prompt: userTextSchema('negative_prompt', 2000).optional(),
+    seed: z.number().int().min(0).max(2_147_483_647).optional(),
+    /** generate: the picture's shape (default 1:1). */
+    aspect: z.enum(ASPECTS).optional(),
+  })
+  .strict();
+export type ToolOptions = z.output<typeof toolOptionsSchema>;
+
+export const imageToolInputSchema = z
+  .object({
+    tool: z.enum(IMAGE_TOOLS),
+    imageRef: uploadRef.optional(),
+    maskRef: uploadRef.optional(),
+    options: toolOptionsSchema,
+    /** What the caller sent, for the Web UI: a file name or the URL's host, never the bytes. */
+    source: z.string().max(300).optional(),
+    cache: z.boolean().optional(),
+  })
+  .strict()
+  .superRefine((input, ctx) => {
+    for (const problem of toolProblems(input.tool, input)) ctx.addIssue({ code: 'custom', message: problem });
+  });
+export type ImageToolInput = z.output<typeof imageToolInputSchema>;
+
+/** What is wrong with a call of `tool`, in words the caller can act on; empty when nothing is. */
+export function toolProblems(
+  tool: ImageToolName,
+  call: { imageRef?: string; maskRef?: string; options: ToolOptions },
+): string[] {
+  const o = call.options;
+  const problems: string[] = [];
+  const needsImage = tool !== 'generate';
+  if (needsImage && !call.imageRef)
+    problems.push(`${tool} needs an image: upload one as "image", or send {"url"} or {"dataUrl"}`);
+  if (!needsImage && call.imageRef) problems.push('generate makes a picture from a prompt alone; send no image');
+  if (tool === 'inpaint' && !call.maskRef)
+    problems.push('inpaint needs a mask (white where to paint): upload "mask" or send maskUrl/maskDataUrl');
+  if (tool !== 'inpaint' && call.maskRef) problems.push(`${tool} takes no mask`);
+  if ((tool === 'generate' || tool === 'inpaint') && !o.prompt) problems.push(`${tool} needs a prompt`);
+  if (tool === 'upscale' && o.scale !== undefined && o.scale !== 2 && o.scale !== 4)
+    problems.push('scale must be 2 or 4');
+  if (o.scale !== undefined && tool !== 'upscale' && tool !== 'restore-face') problems.push(`${tool} takes no scale`);
+  if (o.face_enhance !== undefined && tool !== 'upscale') problems.push(`${tool} takes no face_enhance (upscale does)`);
+  if (o.aspect !== undefined && tool !== 'generate')
+    problems.push(`${tool} keeps its image's shape; aspect is for generate`);
+  if ((o.prompt !== undefined || o.negative_prompt !== undefined) && tool !== 'generate' && tool !== 'inpaint')
+    problems.push(`${tool} takes no prompt`);
+  return problems;
+}
+
+export interface ToolOutput {
+  ref: string;
+  filename: string;
+  contentType: 'image/png' | 'image/jpeg' | 'image/webp';
+  width: number;
+  height: number;
+  hasAlpha: boolean;
+  bytes: number;
+}
+
+export interface ImageToolResult {
+  tool: ImageToolName;
+  model: string;
+  outputs: ToolOutput[];
+  /** The input as sent to the model, after EXIF rotation and compression. */
+  input?: { width: number; height: number };
+  predictionId?: string;
+  key?: string;
+  cost?: Cost;
+  cached?: boolean;
+}
+
+export interface ImageToolProgress {
+  stage: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+  tool: ImageToolName;
+  error?: string;
+}
