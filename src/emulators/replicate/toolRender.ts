@@ -28,7 +28,7 @@ export async function renderTool(
       return cutOut(source);
     case 'colorize':
       // Tint keeps each pixel's luminance and gives it chroma: colour from grey.
-      return source.greyscale().tint({ r: 214, g: 160, b: 96 }).png().toBuffer();
+      return source.tint({ r: 214, g: 160, b: 96 }).png().toBuffer();
     case 'inpaint': {
       if (!mask) throw new Error('ValueError: mask is required');
       const { data } = await source.removeAlpha().raw().toBuffer({ resolveWithObject: true });
