@@ -18,6 +18,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { parseArgs } from 'node:util';
 import { activityDepsFromConfig } from '../src/activities/index.js';
 import { parseConfig } from '../src/config/index.js';
@@ -46,6 +47,8 @@ interface Scenario {
   approve?: PlanApproval;
   /** A short made first (not recorded), whose plan this scenario's `revision` revises. */
   parent?: { workflowId: string; input: Record<string, unknown> };
+  /** Pictures stored before the run, as the API's intake stores them (ref → a solid colour). */
+  uploads?: Record<string, string>;
 }
 
 const STORY = 'The fox woke up. It ran to the river. It slept in the sun. The moon rose. An owl called twice.';
@@ -263,6 +266,20 @@ const SCENARIOS: Scenario[] = [
       download: false,
     },
   },
+  {
+    // One image tool call on the key pool: a 2× upscale of a stored picture.
+    workflowType: 'imageTool',
+    name: 'upscale',
+    workflowId: 'image-upscale-recorded',
+    replicate: true,
+    uploads: { 'uploads/0123456789abcdef0123456789abcdef/image.png': '#3366cc' },
+    input: {
+      tool: 'upscale',
+      imageRef: 'uploads/0123456789abcdef0123456789abcdef/image.png',
+      options: { scale: 2 },
+      source: 'recorded.png',
+    },
+  },
 ];
 
 const { values, positionals } = parseArgs({ options: { as: { type: 'string' } }, allowPositionals: true });
@@ -310,6 +327,10 @@ try {
   const running = runWorkers(workers, controller.signal);
   for (const scenario of chosen) {
     llm.setFaults(scenario.llmFault ? { plan: scenario.llmFault as never } : {}, 'replace');
+    for (const [ref, colour] of Object.entries(scenario.uploads ?? {})) {
+      const png = await sharp({ create: { width: 32, height: 24, channels: 3, background: colour } }).png().toBuffer();
+      await new LocalStorage(dataDir).write(ref, png);
+    }
     if (scenario.parent) {
       await env.client.workflow.execute(scenario.workflowType, {
         taskQueue: 'record-history',

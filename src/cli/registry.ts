@@ -13,6 +13,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'Generate a batch of images on Replicate and wait for it',
     load: async () => (await import('./commands/batch/index.js')).batch,
   },
+  image: {
+    summary: 'Run an image tool (upscale, remove-background, inpaint, …) on Replicate and save it',
+    load: async () => (await import('./commands/image.js')).image,
+  },
   regenerate: {
     summary: 'Make a completed short again with one scene changed',
     load: async () => (await import('./commands/regenerate.js')).regenerate,

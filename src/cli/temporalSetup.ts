@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import path from 'node:path';
 import type { Config } from '../config/index.js';
+import { replicateQueueFor } from '../domain/taskQueues.js';
 import { findTemporalCli } from '../temporal/cliPath.js';
 import { connectClient } from '../temporal/connect.js';
 import { type DevServer, isListening, splitAddress, startDevServer } from '../temporal/devServer.js';
@@ -138,4 +139,13 @@ export async function matchingPollers(
 
 function lowerFirst(text: string): string {
   return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** True when some worker runs workflows on the main queue and some key worker polls the Replicate queue. */
+export async function poolWorkersPolling(client: Client, config: Config): Promise<boolean> {
+  const [workflows, keys] = await Promise.all([
+    matchingPollers(client, config, config.taskQueue, TASK_QUEUE_TYPE_WORKFLOW),
+    matchingPollers(client, config, replicateQueueFor(config.taskQueue), TASK_QUEUE_TYPE_ACTIVITY),
+  ]);
+  return workflows > 0 && keys > 0;
 }

@@ -119,15 +119,18 @@ async function readCall(c: Context, tool: ImageToolName): Promise<ToolCall> {
   const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'multipart/form-data') {
     const form = await c.req.parseBody();
-    const { image, mask, ...fields } = form;
+    const { image, mask, url, maskUrl, ...fields } = form;
     const options = toolOptionsSchema.safeParse(formOptions(fields));
     if (!options.success) throw invalidRequest(options.error);
-    return {
-      tool,
-      ...(image !== undefined ? { image: await uploaded('image', image) } : {}),
-      ...(mask !== undefined ? { mask: await uploaded('mask', mask) } : {}),
-      options: options.data,
-    };
+    const picture =
+      image !== undefined ? await uploaded('image', image) : typeof url === 'string' ? source('url', url) : undefined;
+    const masked =
+      mask !== undefined
+        ? await uploaded('mask', mask)
+        : typeof maskUrl === 'string'
+          ? source('url', maskUrl)
+          : undefined;
+    return { tool, ...(picture ? { image: picture } : {}), ...(masked ? { mask: masked } : {}), options: options.data };
   }
   if (type !== 'application/json' && !type.endsWith('+json')) {
     throw new ApiError(

@@ -10,7 +10,7 @@ import type { Command } from '../../command.js';
 import { defineCommand } from '../../defineCommand.js';
 import { CliError, EXIT_INTERRUPTED, UsageError } from '../../errors.js';
 import { withLocalStack } from '../../localStack.js';
-import { TASK_QUEUE_TYPE_ACTIVITY, TASK_QUEUE_TYPE_WORKFLOW, connect, matchingPollers } from '../../temporalSetup.js';
+import { connect, poolWorkersPolling } from '../../temporalSetup.js';
 import { waitForRun } from '../../waitForRun.js';
 import { createBatchProgressView } from '../../views/batchProgress.js';
 import { describeRunState } from '../../views/statusText.js';
@@ -79,7 +79,7 @@ async function runBatch(flags: Flags, loadConfig: () => Config): Promise<number>
   const stack = {
     log,
     noun: 'batch',
-    queuesPolled: (client: Client) => batchWorkersPolling(client, config),
+    queuesPolled: (client: Client) => poolWorkersPolling(client, config),
     describeQueues: `task queues "${config.taskQueue}" and "${replicateQueueFor(config.taskQueue)}"`,
   };
   return withLocalStack(config, stack, async ({ client, interrupt, startedServer, workerWatch }) => {
@@ -115,15 +115,6 @@ async function runBatch(flags: Flags, loadConfig: () => Config): Promise<number>
     else printDeliveredSummary(status, delivered, startedServer, config);
     return status.result.failed_results.length === 0 ? 0 : 1;
   });
-}
-
-/** True when some worker runs workflows on the main queue and some key worker polls the Replicate queue. */
-async function batchWorkersPolling(client: Client, config: Config): Promise<boolean> {
-  const [workflows, keys] = await Promise.all([
-    matchingPollers(client, config, config.taskQueue, TASK_QUEUE_TYPE_WORKFLOW),
-    matchingPollers(client, config, replicateQueueFor(config.taskQueue), TASK_QUEUE_TYPE_ACTIVITY),
-  ]);
-  return workflows > 0 && keys > 0;
 }
 
 /** `reelflow batch status <id>`: counts while it runs, the summary (and failures) after. */
