@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { ReplicateConfig } from '../config/replicate.js';
 import { replicateQueueFor } from '../domain/taskQueues.js';
@@ -17,6 +18,7 @@ export interface ReplicateWorkerOptions {
   connect: () => Promise<NativeConnection>;
   namespace: string;
   taskQueue: string;
+  dataConverter: DataConverter;
   replicate: ReplicateConfig;
   storage: Storage;
   tools: MediaTools;
@@ -74,6 +76,7 @@ export async function createReplicateWorkers(options: ReplicateWorkerOptions): P
             webhooks,
           }),
           interceptors: redactingInterceptors,
+          dataConverter: options.dataConverter,
           // One more than the key's limit: the next prediction waits here on a free upstream slot (keySlots.ts).
           maxConcurrentActivityTaskExecutions: own.key.concurrency + PREFETCHED_PER_KEY,
           maxActivitiesPerSecond: replicate.createsPerSecond,
