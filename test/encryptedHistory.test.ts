@@ -3,6 +3,7 @@ import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { createApp } from '../src/api/app.js';
@@ -81,6 +82,7 @@ async function post(route: string, body: unknown): Promise<Response> {
 
 describe('a short with encrypted payloads', () => {
   let id: string;
+  const renderPercents: (number | undefined)[] = [];
 
   beforeAll(async () => {
     const res = await post('/v1/shorts', { story: STORY, sceneCount: 3, fps: 12, captions: false, approval: true });
@@ -96,7 +98,17 @@ describe('a short with encrypted payloads', () => {
     );
     const approved = await post(`/v1/shorts/${id}/approve`, { scenes: [{}, { narration: EDITED }, {}] });
     expect(approved.status).toBe(200);
-    await client.workflow.getHandle(id).result();
+    // Watched through the API to the end: while it renders, the percent comes from renderShort's
+    // heartbeats, which are stored encrypted too.
+    for (;;) {
+      const status = (await (await app.request(`/v1/shorts/${id}`)).json()) as {
+        status: string;
+        progress?: { stage: string; renderPercent?: number };
+      };
+      if (status.progress?.stage === 'rendering') renderPercents.push(status.progress.renderPercent);
+      if (status.status !== 'running') break;
+      await sleep(150);
+    }
   });
 
   it('is stored without its story, its edited narration or anything secret', async () => {
@@ -122,6 +134,10 @@ describe('a short with encrypted payloads', () => {
     expect(await description.staticSummary()).toContain(`Keeper Quillon Marrowgate${TAG}`);
     const status = (await (await app.request(`/v1/shorts/${id}`)).json()) as { status: string };
     expect(status.status).toBe('completed');
+  });
+
+  it("shows the render's live percent, read from its encrypted heartbeats", () => {
+    expect(renderPercents.some((p) => typeof p === 'number')).toBe(true);
   });
 
   it('replays from its encrypted history on today’s code', async () => {

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ShortResult } from '../src/domain/result.js';
 import { startReplicateEmulator } from '../src/emulators/replicate/index.js';
+import { decodePayload } from '../src/temporal/dataConverter.js';
 import { shortVideo } from '../src/workflows/index.js';
 import { historyText } from './support/history.js';
 import { probe } from './support/media.js';
@@ -252,7 +253,13 @@ describe('Replicate key pool on a real Temporal server', () => {
     for (const failure of failures) {
       expect(failure.applicationFailureInfo?.type).toBe('ReplicateAuthFailed');
       expect(failure.applicationFailureInfo?.nonRetryable).toBe(true);
-      expect(failure.message).toContain('#1 (r8_…xxxx)');
+      // The message is stored encrypted, in the failure's encoded attributes.
+      expect(failure.message).toBe('Encoded failure');
+      const attributes = await decodePayload<{ message: string }>(
+        client.options.loadedDataConverter,
+        failure.encodedAttributes!,
+      );
+      expect(attributes.message).toContain('#1 (r8_…xxxx)');
     }
     // Non-retryable: one attempt per scene, one request per attempt, nothing created.
     expect(replicateAttempts(events)).toEqual([1, 1]);

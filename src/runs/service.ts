@@ -176,6 +176,7 @@ export class RunService {
     return Promise.all(
       (description.raw.pendingActivities ?? []).map(async (a) => {
         const payload = a.heartbeatDetails?.payloads?.[0];
+        // A heartbeat this process cannot read (a key it lacks) costs the live extras, not the status.
         return {
           activityType: a.activityType?.name ?? '',
           ...(payload ? { heartbeat: await decodePayload(converter, payload).catch(() => undefined) } : {}),
