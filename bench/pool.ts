@@ -36,6 +36,7 @@ import { startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { imageModelInput } from '../src/replicate/models.js';
 import { pollDelayMs } from '../src/replicate/prediction.js';
 import { LocalStorage } from '../src/storage/index.js';
+import { dataConverterFor } from '../src/temporal/dataConverter.js';
 import { createWorkers, runWorkers } from '../src/worker/createWorkers.js';
 import { imageBatch } from '../src/workflows/index.js';
 
@@ -106,7 +107,10 @@ console.log(
   `bench:pool — ${PREDICTIONS} predictions, ${KEYS} keys × ${LIMIT} slots, emulator latency ${LATENCY_SEC} s ± 50 % (seed ${SEED}), ` +
     `${DOWNLOAD ? 'outputs downloaded' : 'URLs only'}; starting a Temporal dev server…`,
 );
-const env = await startEphemeralTemporal();
+// Encrypted like a default deployment (a key made in the bench's DATA_DIR), so the codec's cost is measured too.
+const benchConfig = parseConfig({ DATA_DIR: dataDir });
+const dataConverter = dataConverterFor(benchConfig.payloads);
+const env = await startEphemeralTemporal({ dataConverter });
 const connect = () => NativeConnection.connect({ address: env.address });
 
 const results: Measurement[] = [];
@@ -177,7 +181,8 @@ async function startReelflow(config: ReplicateConfig) {
     namespace: 'default',
     taskQueue,
     renderConcurrency: 1,
-    deps: activityDepsFromConfig(parseConfig({ DATA_DIR: dataDir }), new LocalStorage(dataDir)),
+    deps: activityDepsFromConfig(benchConfig, new LocalStorage(dataDir)),
+    dataConverter,
     replicate: config,
     connect,
   });

@@ -26,6 +26,7 @@ import { startElevenLabsEmulator } from '../src/emulators/elevenlabs/index.js';
 import { startOpenAiEmulator } from '../src/emulators/openai/index.js';
 import { startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { LocalStorage } from '../src/storage/index.js';
+import { dataConverterFor } from '../src/temporal/dataConverter.js';
 import { createWorkers, runWorkers } from '../src/worker/createWorkers.js';
 import type { PlanApproval } from '../src/domain/planApproval.js';
 import { approvePlanUpdate, getShortProgressQuery } from '../src/workflows/definitions.js';
@@ -290,7 +291,11 @@ const chosen = SCENARIOS.filter(
 if (chosen.length === 0) throw new Error(`No scenario for ${positionals.join(', ')}`);
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const env = await startEphemeralTemporal();
+const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelflow-record-'));
+// Recordings are committed and replayed by anyone, with or without keys: they are recorded plain
+// (PAYLOAD_ENCRYPTION=off). The replay test also replays them encrypted (test/replay.test.ts).
+const plain = dataConverterFor(parseConfig({ DATA_DIR: dataDir, PAYLOAD_ENCRYPTION: 'off' }).payloads);
+const env = await startEphemeralTemporal({ dataConverter: plain });
 const emulator = await startReplicateEmulator({
   latencySeconds: 0.2,
   jitter: 0.2,
@@ -300,7 +305,6 @@ const emulator = await startReplicateEmulator({
 const llm = await startOpenAiEmulator();
 const eleven = await startElevenLabsEmulator();
 try {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelflow-record-'));
   const config = parseConfig({
     PATH: process.env.PATH,
     DATA_DIR: dataDir,
@@ -313,6 +317,7 @@ try {
     LLM_API_KEY: 'sk-record-history-0001',
     ELEVENLABS_BASE_URL: eleven.url,
     ELEVENLABS_API_KEY: `sk_${'r'.repeat(48)}`,
+    PAYLOAD_ENCRYPTION: 'off',
   });
   const workers = await createWorkers({
     connection: env.nativeConnection,
@@ -320,6 +325,7 @@ try {
     taskQueue: 'record-history',
     renderConcurrency: 1,
     deps: activityDepsFromConfig(config, new LocalStorage(dataDir)),
+    dataConverter: plain,
     replicate: config.replicate,
     connect: () => import('@temporalio/worker').then((w) => w.NativeConnection.connect({ address: env.address })),
   });

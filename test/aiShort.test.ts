@@ -8,7 +8,7 @@ import { type OpenAiEmulator, startOpenAiEmulator } from '../src/emulators/opena
 import { measureLoudness } from '../src/media/audio/loudness.js';
 import { probe } from './support/media.js';
 import { type CliOutcome, reelflow } from './support/cli.js';
-import { historyText } from './support/replicate.js';
+import { historyText } from './support/history.js';
 import { connectTestClient, tempDataDir, tools } from './support/temporal.js';
 
 /**
@@ -184,7 +184,7 @@ describe('reelflow make --planner llm --structure five-act --voice-provider elev
   });
 
   it('leaves no key in the history, the CLI output or the result', async () => {
-    const history = historyText(await client.workflow.getHandle(made.id).fetchHistory());
+    const history = await historyText(await client.workflow.getHandle(made.id).fetchHistory());
     for (const text of [history, makeOutput.stdout, makeOutput.stderr, JSON.stringify(result)]) {
       expect(text).not.toContain(LLM_KEY);
       expect(text).not.toContain(ELEVEN_KEY);

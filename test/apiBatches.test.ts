@@ -10,7 +10,7 @@ import { type Config, parseConfig } from '../src/config/index.js';
 import { LocalStorage } from '../src/storage/index.js';
 import { expectError, postJson, terminateAll } from './support/api.js';
 import { type PoolFixture, startPoolFixture } from './support/replicate.js';
-import { type RunningWorkers, connectTestClient, startTestWorkers } from './support/temporal.js';
+import { type RunningWorkers, connectTestClient, startTestWorkers, testDataConverter } from './support/temporal.js';
 
 /**
  * Image batches through the HTTP API, on real workers and the Replicate emulator. A second pool
@@ -413,7 +413,10 @@ describe('unknown batches', () => {
 
   it('404 for an id that does not start with batch-, without asking Temporal', async () => {
     // This client's server does not exist: any Temporal call would end in 503.
-    const nowhere = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const nowhere = new Client({
+      connection: Connection.lazy({ address: '127.0.0.1:1' }),
+      dataConverter: testDataConverter,
+    });
     const offline = createApp({
       client: nowhere,
       config,

@@ -7,9 +7,10 @@ import { serveApi } from '../src/api/server.js';
 import { type Config, parseConfig } from '../src/config/index.js';
 import { idForIdempotencyKey } from '../src/runs/ids.js';
 import { LocalStorage } from '../src/storage/index.js';
+import { decodePayload } from '../src/temporal/dataConverter.js';
 import { RunKindAttribute, StageAttribute } from '../src/temporal/searchAttributes.js';
 import { expectError, postJson, terminateAll } from './support/api.js';
-import { type RunningWorkers, connectTestClient, startTestWorkers } from './support/temporal.js';
+import { type RunningWorkers, connectTestClient, startTestWorkers, testDataConverter } from './support/temporal.js';
 
 /**
  * Edges of the API found by trying bad input and faults; each test is named after the attack or
@@ -34,7 +35,11 @@ beforeAll(async () => {
       return next(input);
     },
   };
-  counted = new Client({ connection: client.connection, interceptors: { workflow: [countQueries] } });
+  counted = new Client({
+    connection: client.connection,
+    interceptors: { workflow: [countQueries] },
+    dataConverter: testDataConverter,
+  });
   workers = await startTestWorkers();
   config = parseConfig({ ...process.env, DATA_DIR: workers.dataDir });
   app = createApp({
@@ -64,7 +69,7 @@ async function expectNothingStarted(kind: string, idempotencyKey: string): Promi
 async function startedInput(id: string): Promise<Record<string, unknown>> {
   const history = await client.workflow.getHandle(id).fetchHistory();
   const payload = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads![0]!;
-  return JSON.parse(Buffer.from(payload.data!).toString('utf8')) as Record<string, unknown>;
+  return decodePayload(client.options.loadedDataConverter, payload);
 }
 
 describe('bad input gets a 400 and starts nothing', () => {
@@ -184,7 +189,7 @@ describe('a finished run', () => {
 describe('faults at the edge', () => {
   it('while Temporal hangs, /v1 requests still answer 503 when the deadline passes', async () => {
     // A client whose calls never settle and ignore their deadline: only the API's own timer ends them.
-    const hanging = new Client({ connection: client.connection });
+    const hanging = new Client({ connection: client.connection, dataConverter: testDataConverter });
     vi.spyOn(hanging.workflow, 'getHandle').mockImplementation(() => {
       return { describe: () => new Promise(() => undefined) } as unknown as ReturnType<
         typeof hanging.workflow.getHandle

@@ -8,7 +8,7 @@ import { idForIdempotencyKey } from '../src/runs/ids.js';
 import { type Config, parseConfig } from '../src/config/index.js';
 import { LocalStorage } from '../src/storage/index.js';
 import { type ErrorJson, expectError, postJson, terminateAll } from './support/api.js';
-import { connectTestClient, tempDataDir } from './support/temporal.js';
+import { connectTestClient, tempDataDir, testDataConverter } from './support/temporal.js';
 
 /**
  * The request contract of the HTTP API, against a real Temporal dev server. No worker polls this
@@ -267,7 +267,7 @@ describe('errors at the edge', () => {
   it('500 internal with a generic message; the detail goes to stderr only', async () => {
     const log = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     try {
-      const broken = new Client({ connection: client.connection });
+      const broken = new Client({ connection: client.connection, dataConverter: testDataConverter });
       vi.spyOn(broken.workflow, 'getHandle').mockImplementation(() => {
         throw new Error('secret detail: token=abc123 at /srv/app/internal.ts');
       });
@@ -288,7 +288,7 @@ describe('when Temporal is down', () => {
 
   beforeAll(() => {
     // Nothing listens on port 1: every call fails to connect.
-    down = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    down = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }), dataConverter: testDataConverter });
     downApp = createApp({
       client: down,
       config,

@@ -4,11 +4,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ShortResult } from '../src/domain/result.js';
 import { startReplicateEmulator } from '../src/emulators/replicate/index.js';
+import { decodePayload } from '../src/temporal/dataConverter.js';
 import { shortVideo } from '../src/workflows/index.js';
+import { historyText } from './support/history.js';
 import { probe } from './support/media.js';
 import {
   type WireRequest,
-  historyText,
   poolConfig,
   replicateShort,
   startPoolFixture,
@@ -92,7 +93,7 @@ async function expectHistoryFreeOfTokens(
   tokens: string[],
 ): Promise<HistoryEvent[]> {
   const history = await handle.fetchHistory();
-  const text = historyText(history);
+  const text = await historyText(history);
   expect(text).toContain(story);
   for (const token of tokens) {
     expect(text).not.toContain(token);
@@ -149,7 +150,7 @@ describe('Replicate key pool on a real Temporal server', () => {
         // The two activities queued behind them (one prefetched per key) heartbeat too, with no
         // checkpoint, while they wait for a slot; only the running ones carry a prediction.
         const activities = (await handle.describe()).raw.pendingActivities ?? [];
-        const text = historyText(activities);
+        const text = await historyText(activities);
         const created = emulator.stats().creates;
         expect(created, 'both created').toHaveLength(2);
         for (const { predictionId } of created) expect(text, 'both checkpoints').toContain(predictionId);
@@ -157,7 +158,7 @@ describe('Replicate key pool on a real Temporal server', () => {
       },
       { timeout: 30_000 },
     );
-    const pendingText = historyText(pending);
+    const pendingText = await historyText(pending);
     for (const token of tokens) expect(pendingText).not.toContain(token);
 
     await handle.cancel();
@@ -252,7 +253,13 @@ describe('Replicate key pool on a real Temporal server', () => {
     for (const failure of failures) {
       expect(failure.applicationFailureInfo?.type).toBe('ReplicateAuthFailed');
       expect(failure.applicationFailureInfo?.nonRetryable).toBe(true);
-      expect(failure.message).toContain('#1 (r8_…xxxx)');
+      // The message is stored encrypted, in the failure's encoded attributes.
+      expect(failure.message).toBe('Encoded failure');
+      const attributes = await decodePayload<{ message: string }>(
+        client.options.loadedDataConverter,
+        failure.encodedAttributes!,
+      );
+      expect(attributes.message).toContain('#1 (r8_…xxxx)');
     }
     // Non-retryable: one attempt per scene, one request per attempt, nothing created.
     expect(replicateAttempts(events)).toEqual([1, 1]);

@@ -9,7 +9,13 @@ import { type Config, parseConfig } from '../src/config/index.js';
 import type { KeyStats } from '../src/replicate/keyStats.js';
 import { LocalStorage } from '../src/storage/index.js';
 import { type PoolFixture, startPoolFixture, testToken } from './support/replicate.js';
-import { type RunningWorkers, connectTestClient, startTestWorkers, tempDataDir } from './support/temporal.js';
+import {
+  type RunningWorkers,
+  connectTestClient,
+  startTestWorkers,
+  tempDataDir,
+  testDataConverter,
+} from './support/temporal.js';
 
 /**
  * Pool status: configured keys merged with the stats files key workers publish, health rules, and
@@ -227,7 +233,10 @@ describe('getPoolStatus with Temporal', () => {
   it('leaves polling out when Temporal does not answer, and answers anyway', async () => {
     const dataDir = await tempDataDir();
     await writeStats(dataDir, { index: 1, inFlight: 1, updatedAt: new Date().toISOString() });
-    const dead = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+    const dead = new Client({
+      connection: Connection.lazy({ address: '127.0.0.1:1' }),
+      dataConverter: testDataConverter,
+    });
     const started = Date.now();
     const status = await getPoolStatus(configFor(2, dataDir), new LocalStorage(dataDir), {
       client: dead,

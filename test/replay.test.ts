@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import * as workflows from '../src/workflows/index.js';
-import { workflowBundle } from './support/temporal.js';
+import { testDataConverter, workflowBundle } from './support/temporal.js';
 
 /**
  * Determinism guard. Every workflow has histories recorded from real runs of every version that
@@ -14,6 +14,10 @@ import { workflowBundle } from './support/temporal.js';
  * of them. If this fails after a workflow change, guard the change with patched() (runs in flight
  * would fail otherwise) and record the new path with `scripts/recordHistory.ts --as <name>`; never
  * re-record over an old file.
+ *
+ * Replay runs with the suite's data converter, which encrypts: the recordings are plain (recorded
+ * with PAYLOAD_ENCRYPTION=off, as every run before encryption was), and the codec passes payloads
+ * without its encoding through on decode. Encrypted histories replay in test/payloadCodec.test.ts.
  */
 const HISTORIES = fileURLToPath(new URL('./fixtures/histories/', import.meta.url));
 const NONDETERMINISTIC = fileURLToPath(new URL('./fixtures/nondeterministic/', import.meta.url));
@@ -33,6 +37,10 @@ async function recordingsOf(workflowType: string): Promise<string[]> {
   return names.filter((n) => n.endsWith('.json')).map((n) => path.join(dir, n));
 }
 
+async function replayOptions() {
+  return { workflowBundle: await workflowBundle(), dataConverter: testDataConverter };
+}
+
 const workflowTypes = Object.entries(workflows)
   .filter(([, value]) => typeof value === 'function')
   .map(([name]) => name);
@@ -45,6 +53,17 @@ describe('recorded histories replay on today’s workflow code', () => {
     }
   });
 
+  it('the recordings are plain and replay through the encrypting codec', async () => {
+    expect(testDataConverter.payloadCodecs?.length, 'the suite encrypts').toBe(1);
+    for (const type of workflowTypes) {
+      for (const file of await recordingsOf(type)) {
+        const text = await readFile(file, 'utf8');
+        // "binary/encrypted" in base64, as payload metadata is stored.
+        expect(text, file).not.toContain(Buffer.from('binary/encrypted').toString('base64'));
+      }
+    }
+  });
+
   for (const type of workflowTypes) {
     it(`${type}: replays every recording`, async () => {
       const files = await recordingsOf(type);
@@ -53,7 +72,7 @@ describe('recorded histories replay on today’s workflow code', () => {
         const parsed = historyFromJSON(history);
         expect(parsed.events?.length ?? 0, file).toBeGreaterThan(5);
         await expect(
-          Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, parsed, workflowId),
+          Worker.runReplayHistory(await replayOptions(), parsed, workflowId),
           path.relative(HISTORIES, file),
         ).resolves.toBeUndefined();
       }
@@ -66,7 +85,7 @@ describe('recorded histories replay on today’s workflow code', () => {
     // shows what the replay guard reports for such a change.
     const { workflowId, history } = await load(path.join(NONDETERMINISTIC, 'imageBatch-before-first-wave-tick.json'));
     await expect(
-      Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, historyFromJSON(history), workflowId),
+      Worker.runReplayHistory(await replayOptions(), historyFromJSON(history), workflowId),
     ).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 });

@@ -7,7 +7,8 @@ import { measureLoudness } from '../src/media/audio/loudness.js';
 import { shortVideo } from '../src/workflows/index.js';
 import { DEFAULT_MUSIC_MODEL, DEFAULT_SPEECH_MODEL } from '../src/workflows/replicateActivities.js';
 import { probe } from './support/media.js';
-import { type PoolFixture, historyText, startPoolFixture, uniqueStory } from './support/replicate.js';
+import { historyText } from './support/history.js';
+import { type PoolFixture, startPoolFixture, uniqueStory } from './support/replicate.js';
 import { type RunningWorkers, connectTestClient, startTestWorkers, tools } from './support/temporal.js';
 
 /**
@@ -53,7 +54,7 @@ describe('a short whose images, voice and music all come from the key pool', () 
       music: { source: 'replicate', model: DEFAULT_MUSIC_MODEL, prompt: 'soft piano' },
     });
     result = await handle.result();
-    historyJson = historyText(await handle.fetchHistory());
+    historyJson = await historyText(await handle.fetchHistory());
   });
 
   it('makes one prediction per image, per narration and one for the bed', () => {

@@ -5,17 +5,18 @@
  * process (`reelflow worker`), so the kill takes its Temporal connections down with it.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import type { ShortResult } from '../src/domain/result.js';
+import { decodePayload } from '../src/temporal/dataConverter.js';
 import { getShortProgressQuery, raiseBudgetUpdate } from '../src/workflows/definitions.js';
 import { shortVideo } from '../src/workflows/index.js';
 import { probe } from './support/media.js';
-import { type PoolFixture, historyText, replicateShort, startPoolFixture, uniqueStory } from './support/replicate.js';
+import { historyText } from './support/history.js';
+import { type PoolFixture, replicateShort, startPoolFixture, uniqueStory } from './support/replicate.js';
 import { connectTestClient, tempDataDir } from './support/temporal.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -134,11 +135,21 @@ describe('durable Replicate predictions', () => {
       const pending = (
         await Promise.all(handles.map(async (h) => (await h.describe()).raw.pendingActivities ?? []))
       ).flat();
-      const checkpoints = pending
-        .filter((a) => a.activityType?.name === 'generateSceneImageOnReplicate' && a.heartbeatDetails?.payloads?.length)
-        .map((a) =>
-          defaultPayloadConverter.fromPayload<Record<string, unknown> | null>(a.heartbeatDetails!.payloads![0]!),
+      const checkpoints = (
+        await Promise.all(
+          pending
+            .filter(
+              (a) => a.activityType?.name === 'generateSceneImageOnReplicate' && a.heartbeatDetails?.payloads?.length,
+            )
+            // Stored encrypted, like every payload: decoded with the client's codec.
+            .map((a) =>
+              decodePayload<Record<string, unknown> | null>(
+                client.options.loadedDataConverter,
+                a.heartbeatDetails!.payloads![0]!,
+              ),
+            ),
         )
+      )
         // Activities queued behind a busy key (one prefetched per key) heartbeat with no checkpoint.
         .filter((c): c is Record<string, unknown> => c !== null && c !== undefined);
       expect(checkpoints).toHaveLength(atKill.totals.inFlight);
@@ -147,7 +158,7 @@ describe('durable Replicate predictions', () => {
         expect(createdIds).toContain(checkpoint.predictionId);
         expect(checkpoint).toMatchObject({ keyIndex: expect.any(Number), keyFingerprint: expect.any(String) });
       }
-      const pendingText = historyText(pending);
+      const pendingText = await historyText(pending);
       for (const token of fixture.tokens) expect(pendingText).not.toContain(token);
 
       await new Promise((r) => setTimeout(r, 1_000));
@@ -171,7 +182,7 @@ describe('durable Replicate predictions', () => {
       let retried = 0;
       for (const [i, handle] of handles.entries()) {
         const history = await handle.fetchHistory();
-        const text = historyText(history);
+        const text = await historyText(history);
         expect(text).toContain(stories[i]!);
         for (const token of fixture.tokens) expect(text).not.toContain(token);
         for (const event of history.events ?? []) {

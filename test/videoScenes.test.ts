@@ -13,7 +13,8 @@ import { countPackets } from '../src/media/ffmpeg.js';
 import { getShortProgressQuery } from '../src/workflows/definitions.js';
 import { shortVideo } from '../src/workflows/index.js';
 import { probe } from './support/media.js';
-import { historyText, replicateShort, startPoolFixture, uniqueStory } from './support/replicate.js';
+import { historyText } from './support/history.js';
+import { replicateShort, startPoolFixture, uniqueStory } from './support/replicate.js';
 import { type RunningWorkers, connectTestClient, startTestWorkers, tools } from './support/temporal.js';
 
 const T2V = 'kwaivgi/kling-v2.5-turbo-pro';
@@ -193,8 +194,10 @@ describe('video scenes', () => {
       // Two clips made, one still for the refused scene; the refusal was not retried (one attempt).
       expect(createsByModel(emulator.stats().creates)).toEqual({ [T2V]: 2, [IMAGE]: 1 });
       const history = await handle.fetchHistory();
-      const videoStarts = (history.events ?? []).filter(
-        (e) => e.activityTaskStartedEventAttributes && /"sceneIndex":1/.test(historyText(e)),
+      const events = history.events ?? [];
+      const texts = await Promise.all(events.map(historyText));
+      const videoStarts = events.filter(
+        (e, i) => e.activityTaskStartedEventAttributes && /"sceneIndex":1/.test(texts[i]!),
       );
       expect(videoStarts.every((e) => (e.activityTaskStartedEventAttributes!.attempt ?? 1) === 1)).toBe(true);
 

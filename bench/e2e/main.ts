@@ -29,6 +29,7 @@ import { startReplicateEmulator } from '../../src/emulators/replicate/index.js';
 import { shortKind } from '../../src/runs/kinds/short.js';
 import { RunService } from '../../src/runs/service.js';
 import { LocalStorage } from '../../src/storage/index.js';
+import { dataConverterFor } from '../../src/temporal/dataConverter.js';
 import { createWorkers, runWorkers } from '../../src/worker/createWorkers.js';
 import { line, printRun, timingsOf, verdict } from './report.js';
 
@@ -49,27 +50,28 @@ const OTHER_STORY =
   'From then on, the sailors said the fog would never again hide the way home.';
 
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const env = await startEphemeralTemporal();
 const [replicate, llm, eleven] = await Promise.all([
   startReplicateEmulator({ latencySeconds: IMAGE_SECONDS, jitter: 0.5, tokens: [TOKEN], sendWebhooks: false, seed: 7 }),
   startOpenAiEmulator({ faults: { latencyMs: { chat: LLM_SECONDS * 1000 } } }),
   startElevenLabsEmulator({ apiKeys: [ELEVEN_KEY], faults: { latencyMs: SPEECH_SECONDS * 1000 } }),
 ]);
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'reelflow-bench-e2e-'));
+// Encrypted like a default deployment (a key made in the bench's DATA_DIR), so the codec's cost is measured too.
+const config = parseConfig({
+  PATH: process.env.PATH,
+  DATA_DIR: dataDir,
+  REPLICATE_API_TOKEN: TOKEN,
+  REPLICATE_BASE_URL: replicate.url,
+  REPLICATE_KEY_CONCURRENCY: String(SCENES),
+  LLM_BASE_URL: llm.url,
+  LLM_MODEL: 'emulator-planner',
+  LLM_API_KEY: 'sk-bench-e2e-key-0001',
+  ELEVENLABS_BASE_URL: eleven.url,
+  ELEVENLABS_API_KEY: ELEVEN_KEY,
+  NARRATION_PROVIDER: 'elevenlabs',
+});
+const env = await startEphemeralTemporal({ dataConverter: dataConverterFor(config.payloads) });
 try {
-  const config = parseConfig({
-    PATH: process.env.PATH,
-    DATA_DIR: dataDir,
-    REPLICATE_API_TOKEN: TOKEN,
-    REPLICATE_BASE_URL: replicate.url,
-    REPLICATE_KEY_CONCURRENCY: String(SCENES),
-    LLM_BASE_URL: llm.url,
-    LLM_MODEL: 'emulator-planner',
-    LLM_API_KEY: 'sk-bench-e2e-key-0001',
-    ELEVENLABS_BASE_URL: eleven.url,
-    ELEVENLABS_API_KEY: ELEVEN_KEY,
-    NARRATION_PROVIDER: 'elevenlabs',
-  });
   const taskQueue = 'bench-e2e';
   const workers = await createWorkers({
     connection: env.nativeConnection,
@@ -77,6 +79,7 @@ try {
     taskQueue,
     renderConcurrency: 1,
     deps: activityDepsFromConfig(config, new LocalStorage(dataDir)),
+    dataConverter: dataConverterFor(config.payloads),
     replicate: config.replicate,
     connect: () => NativeConnection.connect({ address: env.address }),
   });

@@ -6,7 +6,9 @@ import { RunService } from '../runs/service.js';
 import type { Storage } from '../storage/index.js';
 import { temporalDeadline } from './deadline.js';
 import { createErrorHandler, notFound } from './errors.js';
+import { payloadCodecFor } from '../temporal/dataConverter.js';
 import { approvalRoutes } from './routes/approval.js';
+import { codecRoutes } from './routes/codec.js';
 import { estimateRoutes } from './routes/estimate.js';
 import { healthRoutes } from './routes/health.js';
 import { imageRoutes } from './routes/images.js';
@@ -38,6 +40,7 @@ export function createApp({
   const app = new Hono();
   const runs = new RunService(client, config);
   app.route('/', healthRoutes({ client, temporalAddress: config.temporal.address, deadlineMs: healthDeadlineMs }));
+  app.route('/codec', codecRoutes({ codec: () => payloadCodecFor(config.payloads), server: config.api.codec }));
   app.use('/v1/*', temporalDeadline(client, temporalDeadlineMs, config.temporal.address));
   app.route('/v1/shorts', approvalRoutes({ client, runs, maxBodyBytes: config.api.maxBodyBytes }));
   app.route('/v1/shorts', revisionRoutes({ runs, storage, taskQueue, maxBodyBytes: config.api.maxBodyBytes }));

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { renderQueueFor } from '../domain/taskQueues.js';
 import { registerSecrets } from '../security/redact.js';
 import { describeIssues } from '../util/describeIssues.js';
+import { type CodecServerConfig, type PayloadsConfig, parsePayloadsConfig, payloadSecrets } from './payloads.js';
 import { type ProvidersConfig, parseProvidersConfig } from './providers.js';
 import { type ReplicateConfig, parseReplicateConfig } from './replicate.js';
 
@@ -45,12 +46,20 @@ export interface Config {
   renderTaskQueue: string;
   renderConcurrency: number;
   dataDir: string;
-  api: { host: string; port: number; maxBodyBytes: number; approvalTimeoutSeconds: number; defaultBudgetUsd?: number };
+  api: {
+    host: string;
+    port: number;
+    maxBodyBytes: number;
+    approvalTimeoutSeconds: number;
+    defaultBudgetUsd?: number;
+    codec: CodecServerConfig;
+  };
   tools: { ffmpeg: string; ffprobe: string; espeak: string };
   render: { preset: Env['RENDER_PRESET'] };
   logLevel: Env['LOG_LEVEL'];
   replicate: ReplicateConfig;
   providers: ProvidersConfig;
+  payloads: PayloadsConfig;
 }
 
 export class ConfigError extends Error {
@@ -63,9 +72,13 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     const { message } = describeIssues(parsed.error);
     throw new ConfigError(`Invalid configuration: ${message}. See .env.example for every variable.`);
   }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
   let replicate: ReplicateConfig;
+  let payloads: ReturnType<typeof parsePayloadsConfig>;
   try {
     replicate = parseReplicateConfig(env);
+    payloads = parsePayloadsConfig(env, dataDir, e.TEMPORAL_UI_URL);
   } catch (err) {
     throw new ConfigError(`Invalid configuration: ${(err as Error).message}. See .env.example for every variable.`);
   }
@@ -75,7 +88,6 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
       `Invalid configuration: ${describeIssues(providers.issues!).message}. See .env.example for every variable.`,
     );
   }
-  const e = parsed.data;
   return {
     temporal: {
       address: e.TEMPORAL_ADDRESS,
@@ -86,19 +98,21 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     taskQueue: e.REELFLOW_TASK_QUEUE,
     renderTaskQueue: renderQueueFor(e.REELFLOW_TASK_QUEUE),
     renderConcurrency: e.RENDER_CONCURRENCY,
-    dataDir: path.resolve(e.DATA_DIR),
+    dataDir,
     api: {
       host: e.API_HOST,
       port: e.API_PORT,
       maxBodyBytes: e.API_MAX_BODY_BYTES,
       approvalTimeoutSeconds: e.APPROVAL_TIMEOUT_SECONDS,
       ...(e.BUDGET_MAX_USD ? { defaultBudgetUsd: e.BUDGET_MAX_USD } : {}),
+      codec: payloads.codecServer,
     },
     tools: { ffmpeg: e.FFMPEG_PATH, ffprobe: e.FFPROBE_PATH, espeak: e.ESPEAK_PATH },
     render: { preset: e.RENDER_PRESET },
     logLevel: e.LOG_LEVEL,
     replicate,
     providers: providers.config,
+    payloads: payloads.payloads,
   };
 }
 
@@ -117,6 +131,7 @@ export function loadConfig(): Config {
       llm?.apiKey,
       speech.openai?.apiKey,
       speech.elevenlabs?.apiKey,
+      ...payloadSecrets(cached.payloads, cached.api.codec),
     ]);
   }
   return cached;

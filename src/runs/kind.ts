@@ -1,6 +1,12 @@
-import type { QueryDefinition, WorkflowExecutionDescription } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/client';
 import type { z } from 'zod';
 import type { Config } from '../config/index.js';
+
+/** A running activity as `describe()` lists it, its last heartbeat decoded (codec included). */
+export interface PendingActivity {
+  activityType: string;
+  heartbeat?: unknown;
+}
 
 /** Removes what must not leave the service from a worker's message (paths, secrets). */
 export type Scrub = (text: string) => string;
@@ -61,7 +67,7 @@ export interface RunKind<Request = unknown, Input = unknown, Progress = unknown,
   /** A completed run's progress, from its result alone: no worker needs to answer a query. */
   progressOfResult(result: Result): Progress;
   /** Live extras that only Temporal's view of pending activities has (a render's heartbeat percent). */
-  withLiveActivities?(progress: Progress, description: WorkflowExecutionDescription): Progress;
+  withLiveActivities?(progress: Progress, pending: PendingActivity[]): Progress;
   /** "narration, 60% done": where a running run is, for messages. */
   describeProgress(progress: Progress): string;
   /** The few progress fields a 409 carries. */

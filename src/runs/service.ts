@@ -9,6 +9,7 @@ import type { BudgetState } from '../domain/budget.js';
 import { raiseBudgetUpdate } from '../workflows/definitions.js';
 import type { Config } from '../config/index.js';
 import { webUiLink } from '../temporal/connect.js';
+import { decodePayload } from '../temporal/dataConverter.js';
 import { ensureSearchAttributes } from '../temporal/ensureSearchAttributes.js';
 import {
   LanguageAttribute,
@@ -18,7 +19,14 @@ import {
 } from '../temporal/searchAttributes.js';
 import { IdempotencyConflictError, RunAlreadyFinishedError, RunNotFoundError } from './errors.js';
 import { idForIdempotencyKey, isIdOfKind, newRunId, requestFingerprint } from './ids.js';
-import { type FileRoute, type RunKind, type Scrub, type StoredFile, capitalized } from './kind.js';
+import {
+  type FileRoute,
+  type PendingActivity,
+  type RunKind,
+  type Scrub,
+  type StoredFile,
+  capitalized,
+} from './kind.js';
 import { completedResult } from './results.js';
 import { type RunState, type RunStatus, endedBadly, runStatusOf } from './status.js';
 
@@ -140,7 +148,7 @@ export class RunService {
     if (state.status === 'running' || (mode === 'live' && state.status !== 'completed')) {
       state.progress = await this.queryProgress(kind, id);
       if (state.progress && state.status === 'running' && kind.withLiveActivities) {
-        state.progress = kind.withLiveActivities(state.progress, description);
+        state.progress = kind.withLiveActivities(state.progress, await this.pendingActivities(description));
       }
     }
     if (state.status === 'completed') {
@@ -158,7 +166,23 @@ export class RunService {
     const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
     if (!payload)
       throw new RunNotFoundError(kind.name, id, `${capitalized(kind.name)} "${id}" has no input in its history.`);
-    return this.client.options.loadedDataConverter.payloadConverter.fromPayload(payload);
+    // History comes back as stored: encrypted payloads go through the client's codec first.
+    return decodePayload(this.client.options.loadedDataConverter, payload);
+  }
+
+  /** What `describe()` says is running, each activity's last heartbeat decoded as the worker sent it. */
+  private async pendingActivities(description: WorkflowExecutionDescription): Promise<PendingActivity[]> {
+    const converter = this.client.options.loadedDataConverter;
+    return Promise.all(
+      (description.raw.pendingActivities ?? []).map(async (a) => {
+        const payload = a.heartbeatDetails?.payloads?.[0];
+        // A heartbeat this process cannot read (a key it lacks) costs the live extras, not the status.
+        return {
+          activityType: a.activityType?.name ?? '',
+          ...(payload ? { heartbeat: await decodePayload(converter, payload).catch(() => undefined) } : {}),
+        };
+      }),
+    );
   }
 
   /** Raises a run's budget cap (its raiseBudget update); returns the ledger after. */

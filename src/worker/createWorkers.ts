@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +16,12 @@ export interface WorkerSetOptions {
   taskQueue: string;
   renderConcurrency: number;
   deps: ActivityDeps;
-  /** A prebuilt workflow bundle (tests share one to skip re-bundling). */
+  /** From dataConverterFor(config.payloads); every worker of the set encodes and decodes with it. */
+  dataConverter: DataConverter;
+  /**
+   * A prebuilt workflow bundle (tests share one to skip re-bundling). It must have been bundled with
+   * `dataConverter.failureConverterPath`: the sandbox takes its failure converter from the bundle.
+   */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Key workers for the Replicate pool; omitted or keyless means offline only. */
   replicate?: ReplicateConfig;
@@ -35,7 +41,7 @@ export interface WorkerSet {
  * worker per Replicate key this process serves.
  */
 export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
-  const { connection, namespace, taskQueue, deps } = options;
+  const { connection, namespace, taskQueue, deps, dataConverter } = options;
   const pipeline = await Worker.create({
     connection,
     namespace,
@@ -43,6 +49,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: createPipelineActivities(deps),
     interceptors: redactingInterceptors,
+    dataConverter,
   });
   const render = await Worker.create({
     connection,
@@ -50,6 +57,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
     taskQueue: renderQueueFor(taskQueue),
     activities: createRenderQueueActivities(deps),
     interceptors: redactingInterceptors,
+    dataConverter,
     maxConcurrentActivityTaskExecutions: options.renderConcurrency,
   });
   if (!options.replicate?.servedKeys.length) return { workers: [pipeline, render], close: async () => {} };
@@ -58,6 +66,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
     connect: options.connect,
     namespace,
     taskQueue,
+    dataConverter,
     replicate: options.replicate,
     storage: deps.storage,
     tools: deps.tools,

@@ -3,6 +3,7 @@ import { activityDepsFromConfig } from '../activities/index.js';
 import type { Config } from '../config/index.js';
 import { LocalStorage } from '../storage/index.js';
 import { connectClient } from '../temporal/connect.js';
+import { dataConverterFor, describePayloadEncryption } from '../temporal/dataConverter.js';
 import { tryEnsureSearchAttributes } from '../temporal/ensureSearchAttributes.js';
 import { createWorkers, runWorkers } from './createWorkers.js';
 import { describePool, describeWebhooks } from './replicateWorkers.js';
@@ -22,10 +23,12 @@ export async function runWorkerProcess(config: Config, signal?: AbortSignal): Pr
       taskQueue: config.taskQueue,
       renderConcurrency: config.renderConcurrency,
       deps,
+      dataConverter: dataConverterFor(config.payloads),
       replicate: config.replicate,
       connect: () => NativeConnection.connect({ address: config.temporal.address }),
     });
     console.error(describePool(config.replicate));
+    console.error(describePayloadEncryption(config.payloads));
     const webhooks = describeWebhooks(config.replicate);
     if (webhooks) console.error(webhooks);
     console.error(

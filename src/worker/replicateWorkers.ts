@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { ReplicateConfig } from '../config/replicate.js';
 import { replicateQueueFor } from '../domain/taskQueues.js';
@@ -18,6 +19,7 @@ export interface ReplicateWorkerOptions {
   connect: () => Promise<NativeConnection>;
   namespace: string;
   taskQueue: string;
+  dataConverter: DataConverter;
   replicate: ReplicateConfig;
   storage: Storage;
   tools: MediaTools;
@@ -75,6 +77,7 @@ export async function createReplicateWorkers(options: ReplicateWorkerOptions): P
             webhooks,
           }),
           interceptors: redactingInterceptors,
+          dataConverter: options.dataConverter,
           // One more than the key's limit: the next prediction waits here on a free upstream slot (keySlots.ts).
           maxConcurrentActivityTaskExecutions: own.key.concurrency + PREFETCHED_PER_KEY,
           maxActivitiesPerSecond: replicate.createsPerSecond,

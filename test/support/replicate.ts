@@ -153,23 +153,6 @@ export async function startRecordingProxy(emulator: ReplicateEmulator): Promise<
   };
 }
 
-/**
- * A workflow history as searchable text: payloads (inputs, results, heartbeat details, failure
- * details) are decoded from bytes, so a secret inside any of them shows up in the text.
- */
-export function historyText(history: unknown): string {
-  const decoder = new TextDecoder('utf-8', { fatal: false });
-  const walk = (value: unknown): unknown => {
-    if (value instanceof Uint8Array) return decoder.decode(value);
-    if (Array.isArray(value)) return value.map(walk);
-    if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, walk(v)]));
-    }
-    return value;
-  };
-  return JSON.stringify(walk(history));
-}
-
 /** A story whose every sentence names `tag`, so each scene's prompt (and prediction input) is unique. */
 export function uniqueStory(tag: string, sentences = 3): string {
   const lines = [

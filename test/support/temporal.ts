@@ -12,19 +12,33 @@ import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
 import { type ActivityDeps } from '../../src/activities/index.js';
+import { parseConfig } from '../../src/config/index.js';
 import type { ReplicateConfig } from '../../src/config/replicate.js';
 import { createEspeakProvider } from '../../src/providers/espeak.js';
 import { createSafeFetcher } from '../../src/net/safeFetch.js';
 import { createOfflineArtProvider } from '../../src/providers/offlineArt.js';
 import { LocalStorage } from '../../src/storage/index.js';
+import { dataConverterFor } from '../../src/temporal/dataConverter.js';
 import { WORKFLOWS_PATH, createWorkers, runWorkers } from '../../src/worker/createWorkers.js';
 
 export const tools = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe', espeak: 'espeak-ng' };
 
+/**
+ * The suite's payload configuration: PAYLOAD_KEYS made for this run by vitest.config.ts, which
+ * every process the suite spawns inherits, so test clients, test workers, `reelflow` children and
+ * the API under test all encrypt and decrypt alike, as one deployment does.
+ */
+export const testConfig = parseConfig(process.env);
+export const testDataConverter = dataConverterFor(testConfig.payloads);
+
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundling takes seconds; every worker in one test file shares the bundle. */
+/** Bundling takes seconds; every worker in one test file shares the bundle (with the suite's failure converter). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: testDataConverter.failureConverterPath,
+    logger: quietLogger,
+  });
   return bundle;
 }
 
@@ -32,7 +46,7 @@ const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: conso
 
 export async function connectTestClient(): Promise<Client> {
   const connection = await Connection.connect({ address: inject('temporalAddress') });
-  return new Client({ connection });
+  return new Client({ connection, dataConverter: testDataConverter });
 }
 
 export async function tempDataDir(): Promise<string> {
@@ -91,6 +105,7 @@ export async function startTestWorkers(
     taskQueue,
     renderConcurrency: 1,
     deps: offlineDeps(dataDir, options.deps),
+    dataConverter: testDataConverter,
     workflowBundle: await workflowBundle(),
     replicate: options.replicate,
     connect: () => NativeConnection.connect({ address: inject('temporalAddress') }),

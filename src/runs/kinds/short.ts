@@ -1,4 +1,3 @@
-import { defaultPayloadConverter } from '@temporalio/common';
 import type { Config } from '../../config/index.js';
 import { type PlanView, type ShortProgress, overallPercent } from '../../domain/progress.js';
 import type { ShortResult } from '../../domain/result.js';
@@ -8,7 +7,7 @@ import { getShortProgressQuery } from '../../workflows/definitions.js';
 import { shortVideo } from '../../workflows/shortVideo.js';
 import { ProviderUnavailableError } from '../errors.js';
 import { slugOf } from '../ids.js';
-import { type Scrub, defineRunKind } from '../kind.js';
+import { type PendingActivity, type Scrub, defineRunKind } from '../kind.js';
 import type { RunState } from '../status.js';
 
 /** A short: story → scenes → images and narration → one MP4 (the `shortVideo` workflow). */
@@ -29,8 +28,8 @@ export const shortKind = defineRunKind({
   }),
   progressQuery: getShortProgressQuery,
   progressOfResult,
-  withLiveActivities(progress, description) {
-    const percent = renderHeartbeatPercent(description.raw.pendingActivities ?? []);
+  withLiveActivities(progress, pending) {
+    const percent = renderHeartbeatPercent(pending);
     if (percent === undefined) return progress;
     // Same weighting as the workflow's own percentage, now with the live render share.
     const rendering = progress.stage === 'rendering' ? Math.round(0.4 * percent) : 0;
@@ -223,16 +222,8 @@ function progressOfResult(result: ShortResult): ShortProgress {
   return { ...progress, percent: overallPercent(progress) };
 }
 
-type PendingActivity = {
-  activityType?: { name?: string | null } | null;
-  heartbeatDetails?: { payloads?: unknown[] | null } | null;
-};
-
 function renderHeartbeatPercent(pending: PendingActivity[]): number | undefined {
-  const render = pending.find((a) => a.activityType?.name === 'renderShort');
-  const payload = render?.heartbeatDetails?.payloads?.[0];
-  if (!payload) return undefined;
-  const details = defaultPayloadConverter.fromPayload<{ percent?: number }>(payload as never);
+  const details = pending.find((a) => a.activityType === 'renderShort')?.heartbeat as { percent?: unknown } | undefined;
   return typeof details?.percent === 'number' ? details.percent : undefined;
 }
 
