@@ -334,7 +334,9 @@ try {
   for (const scenario of chosen) {
     llm.setFaults(scenario.llmFault ? { plan: scenario.llmFault as never } : {}, 'replace');
     for (const [ref, colour] of Object.entries(scenario.uploads ?? {})) {
-      const png = await sharp({ create: { width: 32, height: 24, channels: 3, background: colour } }).png().toBuffer();
+      const png = await sharp({ create: { width: 32, height: 24, channels: 3, background: colour } })
+        .png()
+        .toBuffer();
       await new LocalStorage(dataDir).write(ref, png);
     }
     if (scenario.parent) {

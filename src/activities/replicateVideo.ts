@@ -66,7 +66,9 @@ export function createReplicateVideoActivities(deps: ReplicateActivityDeps) {
     const scene = await readPlannedScene(storage, input.planRef, input.sceneIndex);
     const known = catalogModel(input.model);
     const durationSec = known?.durations ? snapDuration(known.durations, input.durationSec) : input.durationSec;
-    const imageUrl = input.imageRef ? (await imageInputUrl(own, await storage.read(input.imageRef), { purpose: 'reelflow scene image' })).url : undefined;
+    const imageUrl = input.imageRef
+      ? (await imageInputUrl(own, await storage.read(input.imageRef), { purpose: 'reelflow scene image' })).url
+      : undefined;
     const prompt = scene.motionPrompt ? `${scene.imagePrompt}. ${scene.motionPrompt}` : scene.imagePrompt;
     const request = {
       model: input.model,
@@ -95,4 +97,3 @@ export function createReplicateVideoActivities(deps: ReplicateActivityDeps) {
 }
 
 export type ReplicateVideoActivities = ReturnType<typeof createReplicateVideoActivities>;
-

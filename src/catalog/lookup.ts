@@ -7,7 +7,12 @@ import { VIDEO_MODELS } from './videos.js';
 /** generate is SDXL itself, already in IMAGE_MODELS. */
 const TOOLS_OF_THEIR_OWN = TOOL_MODELS.filter((m) => m.tool !== 'generate');
 
-export const CATALOG: readonly CatalogModel[] = [...IMAGE_MODELS, ...VIDEO_MODELS, ...AUDIO_MODELS, ...TOOLS_OF_THEIR_OWN];
+export const CATALOG: readonly CatalogModel[] = [
+  ...IMAGE_MODELS,
+  ...VIDEO_MODELS,
+  ...AUDIO_MODELS,
+  ...TOOLS_OF_THEIR_OWN,
+];
 
 const BY_NAME = new Map(CATALOG.map((m) => [m.model, m]));
 const BY_VERSION = new Map(CATALOG.flatMap((m) => (m.version ? [[m.version, m] as const] : [])));

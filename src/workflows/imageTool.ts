@@ -1,17 +1,15 @@
 import { isCancellation, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { ImageToolActivities } from '../activities/imageTools.js';
 import { toolModel } from '../catalog/tools.js';
-import { nonRetryableErrorTypes } from '../domain/errors.js';
 import {
   type ImageToolInput,
   type ImageToolProgress,
   type ImageToolResult,
   imageToolInputSchema,
 } from '../domain/imageTool.js';
-import { replicateQueueFor } from '../domain/taskQueues.js';
-import { replicateNonRetryableTypes } from '../replicate/errors.js';
 import { getImageToolProgressQuery } from './definitions.js';
 import { parseWorkflowInput } from './input.js';
+import { onReplicateQueue } from './replicateActivities.js';
 import { rootMessage } from './sceneSteps.js';
 import { publishStage } from './stageAttribute.js';
 
@@ -27,16 +25,8 @@ export async function imageTool(rawInput: ImageToolInput): Promise<ImageToolResu
   // Six times the model's usual time and never under 10 minutes: a queue upstream can hold it.
   const minutes = Math.max(10, Math.ceil((toolModel(input.tool).typicalSeconds * 6) / 60));
   const { runImageTool } = proxyActivities<ImageToolActivities>({
-    taskQueue: replicateQueueFor(workflowInfo().taskQueue),
+    ...onReplicateQueue(),
     startToCloseTimeout: `${minutes} minutes`,
-    heartbeatTimeout: '10 seconds',
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 2,
-      maximumInterval: '1 minute',
-      maximumAttempts: 12,
-      nonRetryableErrorTypes: [...nonRetryableErrorTypes, ...replicateNonRetryableTypes],
-    },
   });
   try {
     progress.stage = 'running';

@@ -44,7 +44,8 @@ export function replicateVideoActivities(model: string) {
   });
 }
 
-function onReplicateQueue(): Omit<ActivityOptions, 'startToCloseTimeout'> {
+/** The Replicate queue's options (its retry policy, a 10 s heartbeat timeout) for every prediction activity. */
+export function onReplicateQueue(): Omit<ActivityOptions, 'startToCloseTimeout'> {
   return {
     taskQueue: replicateQueueFor(workflowInfo().taskQueue),
     heartbeatTimeout: '10 seconds',
