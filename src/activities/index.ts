@@ -11,6 +11,7 @@ import { type SafeFetcher, createSafeFetcher } from '../net/safeFetch.js';
 import { createNarrationActivities } from './narration.js';
 import { type PlanDeps, createPlanActivities } from './plan.js';
 import { createRenderActivities } from './render.js';
+import { createSegmentActivities } from './renderSegments.js';
 import { createSoundtrackActivities } from './soundtrack.js';
 import { createVisualActivities } from './visuals.js';
 
@@ -47,6 +48,12 @@ export function createPipelineActivities(deps: ActivityDeps) {
       defaultProvider: deps.defaultNarrationProvider ?? 'espeak',
     }),
     ...createSoundtrackActivities({ storage: deps.storage, tools: deps.tools, fetcher: deps.fetcher }),
+    // Light: finding an already-rendered segment needs no render slot (see renderSegments.ts).
+    findRenderedSegment: createSegmentActivities({
+      storage: deps.storage,
+      tools: deps.tools,
+      preset: deps.renderPreset,
+    }).findRenderedSegment,
   };
 }
 

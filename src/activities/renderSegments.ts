@@ -77,7 +77,8 @@ export function createSegmentActivities({ storage, tools, preset }: RenderDeps) 
     }
   }
 
-  async function encodeSegment(input: RenderSegmentInput, dir: string, ctx: Context): Promise<RenderedSegment> {
+  /** Everything that decides the segment's pixels, its command and the key it is stored under. */
+  async function plan(input: RenderSegmentInput, dir: string) {
     const layouts = segmentLayouts(input);
     const segment = layouts[input.segment];
     if (!Number.isInteger(input.segment) || !segment)
@@ -139,15 +140,41 @@ export function createSegmentActivities({ storage, tools, preset }: RenderDeps) 
       key,
     };
     const verify = verifySegment(tools, { frames: segment.frames, fps: input.fps });
-    if (await storage.exists(segmentRef)) {
-      try {
-        await verify(storage.localPath(segmentRef));
-        return { ...result, reused: true };
-      } catch (err) {
-        if (!(err instanceof IncompleteAssetError)) throw err;
-        // A damaged file under the key: encode it again, over it.
-      }
+    return { command, result, segmentRef, verify, workDir };
+  }
+
+  /** The segment when it is stored whole under its key, else undefined (a damaged one is not it). */
+  async function stored(planned: Awaited<ReturnType<typeof plan>>): Promise<RenderedSegment | undefined> {
+    if (!(await storage.exists(planned.segmentRef))) return undefined;
+    try {
+      await planned.verify(storage.localPath(planned.segmentRef));
+      return { ...planned.result, reused: true };
+    } catch (err) {
+      if (!(err instanceof IncompleteAssetError)) throw err;
+      return undefined;
     }
+  }
+
+  /**
+   * The segment if an earlier render (this short's parent, a retry) stored it whole, else null.
+   * Light (hashes and one ffprobe), so it runs on the main queue: a revision finds every unchanged
+   * segment while its changed picture is still being made, and only the changed ones take render slots.
+   */
+  async function findRenderedSegment(input: RenderSegmentInput): Promise<RenderedSegment | null> {
+    const ctx = Context.current();
+    try {
+      return (await stored(await plan(input, SEGMENTS_DIR))) ?? null;
+    } catch (err) {
+      throw support.renderFailure(err, ctx, SEGMENTS_DIR);
+    }
+  }
+
+  async function encodeSegment(input: RenderSegmentInput, dir: string, ctx: Context): Promise<RenderedSegment> {
+    const planned = await plan(input, dir);
+    const found = await stored(planned);
+    if (found) return found;
+    const { command, result, segmentRef, verify, workDir } = planned;
+    // Absent or damaged under its key: encode it (again, over a damaged one).
     await storage.put(
       segmentRef,
       (output) => support.encode(ctx, { ...command, output, cwd: workDir, expectedDurationSec: result.durationSec }),
@@ -236,5 +263,5 @@ export function createSegmentActivities({ storage, tools, preset }: RenderDeps) 
     return support.describeVideo(videoRef);
   }
 
-  return { renderSegment, joinSegments };
+  return { renderSegment, findRenderedSegment, joinSegments };
 }

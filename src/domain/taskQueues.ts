@@ -10,3 +10,8 @@ export function renderQueueFor(taskQueue: string): string {
 export function replicateQueueFor(taskQueue: string): string {
   return `${taskQueue}-replicate`;
 }
+
+/** A user's own Replicate token (the API's second auth tier) gets a queue of its own: its limit, its work. */
+export function userKeyQueueFor(taskQueue: string, fingerprint: string): string {
+  return `${taskQueue}-replicate-user-${fingerprint}`;
+}

@@ -15,6 +15,8 @@ export interface KeyStats {
 }
 
 export const poolStatsKey = (index: number) => `pool/key-${index}.json`;
+/** A user's own key's stats, by its fingerprint (users' keys have no index in the pool). */
+export const userStatsKey = (fingerprint: string) => `pool/users/${fingerprint}.json`;
 
 /**
  * Counts one key's predictions in this process and publishes them to storage (shared with the API)
@@ -30,6 +32,8 @@ export class KeyStatsRecorder {
     /** Where "in flight" is read from: predictions running upstream, not activities waiting for a slot. */
     private readonly slots?: { inUse: number },
     private readonly flushMs = 500,
+    /** Where the stats are published; a server key's by its index. */
+    private readonly statsKey = poolStatsKey(key.index),
   ) {
     this.stats = {
       index: key.index,
@@ -65,7 +69,7 @@ export class KeyStatsRecorder {
     this.timer = undefined;
     this.stats.updatedAt = new Date().toISOString();
     if (this.slots) this.stats.inFlight = this.slots.inUse;
-    await this.storage.write(poolStatsKey(this.stats.index), JSON.stringify(this.stats)).catch(() => {});
+    await this.storage.write(this.statsKey, JSON.stringify(this.stats)).catch(() => {});
   }
 
   private schedule(): void {

@@ -115,7 +115,7 @@ export function describeWebhooks(replicate: ReplicateConfig): string | undefined
 }
 
 /** Everything one key's worker serves: images and audio, all on the key's slots. */
-function replicateActivitiesFor(deps: ReplicateActivityDeps) {
+export function replicateActivitiesFor(deps: ReplicateActivityDeps) {
   return {
     ...createReplicateActivities(deps),
     ...createReplicateAudioActivities(deps),

@@ -8,7 +8,8 @@
  */
 import type { DataConverter } from '@temporalio/common';
 import { type NativeConnection, Worker } from '@temporalio/worker';
-import { fingerprintToken, maskToken, type ReplicateKey } from '../config/replicate.js';
+import { fingerprintToken, type ReplicateKey } from '../config/replicate.js';
+import { maskToken } from '../security/redact.js';
 import { userKeyQueueFor } from '../domain/taskQueues.js';
 import type { MediaTools } from '../media/ffmpeg.js';
 import { createKeyClient } from '../replicate/client.js';

@@ -6,7 +6,7 @@
  * encoding overlaps the slower images and the soundtrack.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import type { RenderQueueActivities } from '../activities/index.js';
+import type { PipelineActivities, RenderQueueActivities } from '../activities/index.js';
 import type { RenderShortInput, RenderShortScene, RenderedSegment } from '../activities/render.js';
 import type { SegmentedRenderFacts } from '../domain/result.js';
 import { segmentLayouts } from '../media/render/segments.js';
@@ -31,6 +31,9 @@ export function renderStep(renderTaskQueue: string) {
     retry,
   });
 
+  // Looking up an already-rendered segment is light and runs on the main queue (no render slot).
+  const { findRenderedSegment } = proxyActivities<PipelineActivities>({ startToCloseTimeout: '2 minutes', retry });
+
   /**
    * Starts every segment once the scenes it shows are ready. `base` is the render input without
    * scenes; `sceneOf(i)` resolves with scene i's render entry when its picture is ready.
@@ -46,7 +49,9 @@ export function renderStep(renderTaskQueue: string) {
         const ready = new Map(await Promise.all(shown.map(async (i) => [i, await sceneOf(i)] as const)));
         // A segment reads only its own scenes' pictures; the others go by their narration alone.
         const scenes = narrationOnly.map((scene, i) => ready.get(i) ?? scene);
-        return renderSegment({ ...base, scenes, segment: layout.index });
+        const input = { ...base, scenes, segment: layout.index };
+        // Found whole under its key (the parent's, a retry's): nothing to encode, no render slot taken.
+        return (await findRenderedSegment(input)) ?? renderSegment(input);
       }),
     );
   }
