@@ -36,21 +36,24 @@ export function renderStep(renderTaskQueue: string) {
 
   /**
    * Starts every segment once the scenes it shows are ready. `base` is the render input without
-   * scenes; `sceneOf(i)` resolves with scene i's render entry when its picture is ready.
+   * scenes; `sceneOf(i)` resolves with scene i's render entry when its picture is ready, and
+   * whether that picture was paid for in this run (a new prediction).
    */
   function startSegments(
     base: Omit<RenderShortInput, 'scenes'>,
     narrationOnly: RenderShortScene[],
-    sceneOf: (i: number) => Promise<RenderShortScene>,
+    sceneOf: (i: number) => Promise<{ scene: RenderShortScene; paidFor: boolean }>,
   ): Promise<RenderedSegment[]> {
     return Promise.all(
       segmentLayouts(base).map(async (layout) => {
         const shown = [...new Set(layout.parts.map((p) => p.scene))];
         const ready = new Map(await Promise.all(shown.map(async (i) => [i, await sceneOf(i)] as const)));
         // A segment reads only its own scenes' pictures; the others go by their narration alone.
-        const scenes = narrationOnly.map((scene, i) => ready.get(i) ?? scene);
+        const scenes = narrationOnly.map((scene, i) => ready.get(i)?.scene ?? scene);
         const input = { ...base, scenes, segment: layout.index };
-        // Found whole under its key (the parent's, a retry's): nothing to encode, no render slot taken.
+        // A picture just paid for is new, so its segments cannot have been rendered: straight to
+        // a render slot (which looks under the key anyway). Others may be found whole (a parent's).
+        if ([...ready.values()].some((r) => r.paidFor)) return renderSegment(input);
         return (await findRenderedSegment(input)) ?? renderSegment(input);
       }),
     );

@@ -131,6 +131,12 @@ export function sceneCosts(visual: SceneImage | SceneVisual, narration: SceneNar
   return narration.cost ? [...shown, narration.cost] : shown;
 }
 
+/** The scene's picture came from a prediction made in this run (new bytes), not from the cache. */
+export function paidForPicture(visual: SceneImage | SceneVisual): boolean {
+  const paid = 'costs' in visual ? visual.costs.length > 0 : visual.cost !== undefined;
+  return paid && !visual.cached;
+}
+
 /** Scene `i` as the render reads it: its picture (when it is known yet) and its narration. */
 export function renderScene(visual: SceneImage | SceneVisual | undefined, narration: SceneNarration): RenderShortScene {
   return {

@@ -23,7 +23,15 @@ import { ProgressTracker } from './progressTracker.js';
 import { allToTheEnd, forEachScene, startEachScene, unique } from './sceneSteps.js';
 import { type SceneVisual, sceneVisual } from './sceneVisuals.js';
 import { SEGMENTED_RENDER, renderStep } from './renderStep.js';
-import { narrationStep, renderScene, sceneCosts, sceneResults, stillStep, viewOf } from './shortSteps.js';
+import {
+  narrationStep,
+  paidForPicture,
+  renderScene,
+  sceneCosts,
+  sceneResults,
+  stillStep,
+  viewOf,
+} from './shortSteps.js';
 import { type Soundtrack, mixWithNarration, prepareBed } from './soundtrack.js';
 
 /** Narration no longer waits for the images: both run for every scene at once. */
@@ -131,7 +139,11 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
             startSegments(
               renderBase(timelineOf(n)),
               n.map((narration) => renderScene(undefined, narration)),
-              (i) => shown.each[i]!.then((visual) => renderScene(visual, n[i]!)),
+              (i) =>
+                shown.each[i]!.then((visual) => ({
+                  scene: renderScene(visual, n[i]!),
+                  paidFor: paidForPicture(visual),
+                })),
             ),
           )
         : undefined;
@@ -164,7 +176,9 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
       ? await joinRendered(
           renderInput,
           await (segments ??
-            startSegments(renderInput, renderInput.scenes, (i) => Promise.resolve(renderInput.scenes[i]!))),
+            startSegments(renderInput, renderInput.scenes, (i) =>
+              Promise.resolve({ scene: renderInput.scenes[i]!, paidFor: false }),
+            )),
         )
       : await renderShort(renderInput);
     const fallbacks = images.flatMap((image, i) =>
