@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import { RUN_KINDS } from '../runs/registry.js';
 import { RunService } from '../runs/service.js';
 import type { Storage } from '../storage/index.js';
+import { authTiers } from './auth.js';
 import { temporalDeadline } from './deadline.js';
 import { createErrorHandler, notFound } from './errors.js';
 import { payloadCodecFor } from '../temporal/dataConverter.js';
@@ -41,6 +42,8 @@ export function createApp({
   const runs = new RunService(client, config);
   app.route('/', healthRoutes({ client, temporalAddress: config.temporal.address, deadlineMs: healthDeadlineMs }));
   app.route('/codec', codecRoutes({ codec: () => payloadCodecFor(config.payloads), server: config.api.codec }));
+  // Who may ask, and with whose Replicate key (api/auth.ts), before anything else of /v1 runs.
+  app.use('/v1/*', authTiers(config));
   app.use('/v1/*', temporalDeadline(client, temporalDeadlineMs, config.temporal.address));
   app.route('/v1/shorts', approvalRoutes({ client, runs, maxBodyBytes: config.api.maxBodyBytes }));
   app.route('/v1/shorts', revisionRoutes({ runs, storage, taskQueue, maxBodyBytes: config.api.maxBodyBytes }));

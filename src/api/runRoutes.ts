@@ -10,6 +10,7 @@ import { ApiError, methodNotAllowed } from './errors.js';
 import { idempotencyKeyOf, invalidRequest, limitBody, readJson, requireJson } from './jsonBody.js';
 import { scrubForClients } from './scrub.js';
 import { serveStoredFile } from './serveFile.js';
+import { userTokenOf } from './auth.js';
 
 export interface RunRoutesOptions {
   runs: RunService;
@@ -33,7 +34,7 @@ export function runRoutes(kind: RunKind, { runs, config, storage, taskQueue }: R
     const idempotencyKey = idempotencyKeyOf(c.req.header('idempotency-key'));
     const parsed = kind.requestSchema.safeParse(body);
     if (!parsed.success) throw invalidRequest(parsed.error);
-    const started = await runs.start(kind, parsed.data, { idempotencyKey, taskQueue });
+    const started = await runs.start(kind, parsed.data, { idempotencyKey, taskQueue, ...userTokenOf(c) });
     const links = linksOf(kind, started.id, started.webUiUrl);
     c.header('Location', links.self);
     return c.json({ id: started.id, status: started.status, links }, 202);

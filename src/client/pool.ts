@@ -5,6 +5,7 @@ import { redactSecrets } from '../security/redact.js';
 import { replicateQueueFor } from '../domain/taskQueues.js';
 import { type KeyStats, poolStatsKey } from '../replicate/keyStats.js';
 import { ReplicateErrorTypes } from '../replicate/errors.js';
+import { readdir } from 'node:fs/promises';
 import type { Storage } from '../storage/index.js';
 
 /**
@@ -52,6 +53,17 @@ export interface PoolStatus {
   configured: boolean;
   /** Where `polling` comes from: 'up' Temporal answered, 'down' it did not, 'not-checked' no client or no keys. */
   temporal: 'up' | 'down' | 'not-checked';
+  /** Users' own tokens that have had a key worker (masked), each on a queue of its own. */
+  userKeys: UserKeyStatus[];
+}
+
+export interface UserKeyStatus {
+  key: string;
+  limit: number;
+  inFlight: number;
+  completed: number;
+  failed: number;
+  updatedAt: string;
 }
 
 export interface PoolStatusOptions {
@@ -121,7 +133,34 @@ export async function getPoolStatus(
     baseUrl: publicUrl(config.replicate.baseUrl),
     configured: keys.length > 0,
     temporal,
+    userKeys: await readUserKeys(storage),
   };
+}
+
+/** The stats users' key workers publish (pool/users/<fingerprint>.json); their `key` is masked already. */
+async function readUserKeys(storage: Storage): Promise<UserKeyStatus[]> {
+  const names = await readdir(storage.localPath('pool/users')).catch(() => [] as string[]);
+  const rows = await Promise.all(
+    names
+      .filter((n) => /^[0-9a-f]{12}\.json$/.test(n))
+      .map(async (name) => {
+        try {
+          const s = JSON.parse((await storage.read(`pool/users/${name}`)).toString('utf8')) as KeyStats;
+          const masked = /^.{0,3}…[A-Za-z0-9_-]{0,4}$/.test(s.key) ? s.key : '…';
+          return {
+            key: masked,
+            limit: s.limit,
+            inFlight: s.inFlight,
+            completed: s.completed,
+            failed: s.failed,
+            updatedAt: s.updatedAt,
+          };
+        } catch {
+          return undefined;
+        }
+      }),
+  );
+  return rows.filter((r): r is UserKeyStatus => r !== undefined);
 }
 
 /** The rules in the comment at the top, in the same order. */

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { renderQueueFor } from '../domain/taskQueues.js';
 import { registerSecrets } from '../security/redact.js';
 import { describeIssues } from '../util/describeIssues.js';
+import { type AuthConfig, parseAuthConfig } from './auth.js';
 import { type CodecServerConfig, type PayloadsConfig, parsePayloadsConfig, payloadSecrets } from './payloads.js';
 import { type ProvidersConfig, parseProvidersConfig } from './providers.js';
 import { type ReplicateConfig, parseReplicateConfig } from './replicate.js';
@@ -60,6 +61,7 @@ export interface Config {
   replicate: ReplicateConfig;
   providers: ProvidersConfig;
   payloads: PayloadsConfig;
+  auth: AuthConfig;
 }
 
 export class ConfigError extends Error {
@@ -76,8 +78,10 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
   const dataDir = path.resolve(e.DATA_DIR);
   let replicate: ReplicateConfig;
   let payloads: ReturnType<typeof parsePayloadsConfig>;
+  let auth: AuthConfig;
   try {
     replicate = parseReplicateConfig(env);
+    auth = parseAuthConfig(env);
     payloads = parsePayloadsConfig(env, dataDir, e.TEMPORAL_UI_URL);
   } catch (err) {
     throw new ConfigError(`Invalid configuration: ${(err as Error).message}. See .env.example for every variable.`);
@@ -113,6 +117,7 @@ export function parseConfig(env: NodeJS.ProcessEnv): Config {
     replicate,
     providers: providers.config,
     payloads: payloads.payloads,
+    auth,
   };
 }
 

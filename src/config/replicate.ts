@@ -7,6 +7,8 @@ import { MODEL_REF } from '../domain/fields.js';
  * The Replicate key pool, read from REPLICATE_API_TOKEN_1..N (or a single REPLICATE_API_TOKEN).
  * Errors name variables, never values: a token must not reach a log even when it is wrong.
  */
+export const DEFAULT_REPLICATE_BASE_URL = 'https://api.replicate.com/v1';
+
 export interface ReplicateKey {
   /** 1-based, as in REPLICATE_API_TOKEN_<index>. */
   index: number;
@@ -84,7 +86,7 @@ export function parseReplicateConfig(env: NodeJS.ProcessEnv): ReplicateConfig {
   });
   const servedKeys = parseServedKeys(env.WORKER_REPLICATE_KEYS, keys, problems);
 
-  const baseUrl = z.url().safeParse(env.REPLICATE_BASE_URL ?? 'https://api.replicate.com/v1');
+  const baseUrl = z.url().safeParse(env.REPLICATE_BASE_URL ?? DEFAULT_REPLICATE_BASE_URL);
   if (!baseUrl.success) problems.push('REPLICATE_BASE_URL must be a URL such as https://api.replicate.com/v1');
   const defaultModel = (env.REPLICATE_IMAGE_MODEL ?? 'black-forest-labs/flux-schnell').trim();
   if (!MODEL_REF.test(defaultModel))

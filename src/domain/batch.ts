@@ -1,7 +1,7 @@
 import { budgetSchema, type BudgetState } from './budget.js';
 import type { Cost, CostSummary } from './cost.js';
 import { z } from 'zod';
-import { modelInputSchema, modelRefSchema, userTextSchema } from './fields.js';
+import { modelInputSchema, modelRefSchema, replicateTokenSchema, userTextSchema } from './fields.js';
 
 /**
  * Image batches: the input and output shapes of the batch tool our users already run
@@ -49,8 +49,11 @@ export const batchRequestSchema = z
   })
   .strict();
 
+/** What the workflow accepts: the request plus what only the API sets (a user's own token). */
+export const imageBatchInputSchema = batchRequestSchema.extend({ replicateToken: replicateTokenSchema.optional() });
+
 export type BatchRequest = z.input<typeof batchRequestSchema>;
-export type ImageBatchInput = z.output<typeof batchRequestSchema>;
+export type ImageBatchInput = z.output<typeof imageBatchInputSchema>;
 export type BatchTask = ImageBatchInput['tasks'][number];
 
 /** One output: a storage ref when downloaded, Replicate's URL otherwise. */

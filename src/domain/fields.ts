@@ -69,3 +69,6 @@ export function mergeFields(
   for (const [key, value] of Object.entries(extra)) if (!FORBIDDEN_KEYS.has(key)) merged[key] = value;
   return merged;
 }
+
+/** A Replicate API token as runs carry it (operators only: never part of a request schema). */
+export const replicateTokenSchema = z.string().regex(/^[A-Za-z0-9_-]{8,200}$/, 'is not a Replicate token');

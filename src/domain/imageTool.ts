@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { IMAGE_TOOLS, type ImageToolName } from '../catalog/tools.js';
 import { ASPECTS } from './shortRequest.js';
 import type { Cost } from './cost.js';
-import { userTextSchema } from './fields.js';
+import { replicateTokenSchema, userTextSchema } from './fields.js';
 
 export { IMAGE_TOOLS, type ImageToolName };
 
@@ -32,20 +32,26 @@ export const toolOptionsSchema = z
   .strict();
 export type ToolOptions = z.output<typeof toolOptionsSchema>;
 
-export const imageToolInputSchema = z
-  .object({
-    tool: z.enum(IMAGE_TOOLS),
-    imageRef: uploadRef.optional(),
-    maskRef: uploadRef.optional(),
-    options: toolOptionsSchema,
-    /** What the caller sent, for the Web UI: a file name or the URL's host, never the bytes. */
-    source: z.string().max(300).optional(),
-    cache: z.boolean().optional(),
-  })
+const toolCallFields = z.object({
+  tool: z.enum(IMAGE_TOOLS),
+  imageRef: uploadRef.optional(),
+  maskRef: uploadRef.optional(),
+  options: toolOptionsSchema,
+  /** What the caller sent, for the Web UI: a file name or the URL's host, never the bytes. */
+  source: z.string().max(300).optional(),
+  cache: z.boolean().optional(),
+});
+const checkCall = (input: z.output<typeof toolCallFields>, ctx: z.RefinementCtx) => {
+  for (const problem of toolProblems(input.tool, input)) ctx.addIssue({ code: 'custom', message: problem });
+};
+
+/** A tool call as a request names it (the API's intake makes it from an upload or a URL). */
+export const imageToolRequestSchema = toolCallFields.strict().superRefine(checkCall);
+/** What the workflow accepts: the request plus what only the API sets (a user's own token). */
+export const imageToolInputSchema = toolCallFields
+  .extend({ replicateToken: replicateTokenSchema.optional() })
   .strict()
-  .superRefine((input, ctx) => {
-    for (const problem of toolProblems(input.tool, input)) ctx.addIssue({ code: 'custom', message: problem });
-  });
+  .superRefine(checkCall);
 export type ImageToolInput = z.output<typeof imageToolInputSchema>;
 
 /** What is wrong with a call of `tool`, in words the caller can act on; empty when nothing is. */

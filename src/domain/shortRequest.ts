@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { modelInputSchema, modelRefSchema, userTextSchema } from './fields.js';
+import { modelInputSchema, modelRefSchema, replicateTokenSchema, userTextSchema } from './fields.js';
 import { catalogModel } from '../catalog/lookup.js';
 import { budgetSchema } from './budget.js';
 import { sceneEditSchema } from './planApproval.js';
@@ -251,6 +251,8 @@ export const shortVideoInputSchema = shortRequestObject
     imageToVideoModel: modelRefSchema.optional(),
     /** `auto`: the API resolved "no choice" to the LLM with the offline splitter as fallback. */
     planner: z.enum([...PLANNERS, 'auto']).optional(),
+    /** A user's own Replicate token (the API's second auth tier): every prediction runs with it alone. */
+    replicateToken: replicateTokenSchema.optional(),
   })
   .superRefine(crossFieldRules);
 export type ShortVideoInput = z.output<typeof shortVideoInputSchema>;

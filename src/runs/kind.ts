@@ -8,6 +8,11 @@ export interface PendingActivity {
   heartbeat?: unknown;
 }
 
+/** Who starts the run: with a user's own Replicate token (the API's second tier), it is their key. */
+export interface StartContext {
+  userKey?: boolean;
+}
+
 /** Removes what must not leave the service from a worker's message (paths, secrets). */
 export type Scrub = (text: string) => string;
 
@@ -59,7 +64,7 @@ export interface RunKind<Request = unknown, Input = unknown, Progress = unknown,
   requestSchema: z.ZodType<Request, unknown>;
   maxBodyBytes(config: Config): number;
   /** Fills what depends on this deployment (provider, model); throws ProviderUnavailableError. */
-  toInput(request: Request, config: Config): Input;
+  toInput(request: Request, config: Config, context?: StartContext): Input;
   /** Readable parts of a new ID between the kind and the random suffix. */
   idParts(input: Input): string[];
   present(input: Input): RunPresentation;

@@ -20,6 +20,8 @@ export const revisionEditSchema = sceneEditSchema.refine((e) => Object.values(e)
 export interface ChildRunOptions {
   /** Task queue for the new run; defaults to the configured one (tests use their own). */
   taskQueue?: string;
+  /** The caller's own Replicate token (the API's second tier), never the parent's. */
+  replicateToken?: string;
 }
 
 /** A new run checked and resolved, not started yet: what `startChildRun` starts. */
@@ -126,6 +128,7 @@ export async function startChildRun(
   const started = await runs.startInput(shortKind, child.input, {
     taskQueue: options.taskQueue,
     idParts: [readable, child.what],
+    ...(options.replicateToken ? { replicateToken: options.replicateToken } : {}),
   });
   return { ...started, parent: child.parentId, ...(child.scene !== undefined ? { scene: child.scene } : {}) };
 }
@@ -136,6 +139,7 @@ export async function startChildRun(
  */
 async function inheritedInput(runs: RunService, parentId: string): Promise<ShortVideoInput> {
   const parentInput = (await runs.inputOf(shortKind, parentId)) as ShortVideoInput;
-  const { approval: _approval, revision: _revision, cache: _cache, ...inherited } = parentInput;
+  // Nor the parent's own Replicate token: a revision runs with its caller's credentials.
+  const { approval: _approval, revision: _revision, cache: _cache, replicateToken: _token, ...inherited } = parentInput;
   return inherited as ShortVideoInput;
 }

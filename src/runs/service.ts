@@ -48,6 +48,11 @@ export interface StartOptions {
   taskQueue?: string;
   /** The new ID's readable parts, instead of the kind's own (a revision names its parent). */
   idParts?: string[];
+  /**
+   * A user's own Replicate token (checked by the API): the run predicts with it alone. It travels
+   * in the workflow's input, which the payload codec encrypts.
+   */
+  replicateToken?: string;
 }
 
 /**
@@ -80,15 +85,20 @@ export class RunService {
     request: Req,
     options: StartOptions = {},
   ): Promise<StartedRun> {
-    return this.startInput(kind, kind.toInput(request, this.config), options);
+    return this.startInput(
+      kind,
+      kind.toInput(request, this.config, { userKey: options.replicateToken !== undefined }),
+      options,
+    );
   }
 
   /** Starts a run from a workflow input already resolved (a revision of an earlier run's input). */
   async startInput<Req, In, P, R>(
     kind: RunKind<Req, In, P, R>,
-    input: In,
+    given: In,
     options: StartOptions = {},
   ): Promise<StartedRun> {
+    const input = options.replicateToken ? ({ ...given, replicateToken: options.replicateToken } as In) : given;
     const fingerprint = requestFingerprint(input);
     const key = options.idempotencyKey;
     const parts = options.idParts ?? kind.idParts(input);

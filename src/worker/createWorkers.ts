@@ -7,6 +7,9 @@ import type { ReplicateConfig } from '../config/replicate.js';
 import { renderQueueFor } from '../domain/taskQueues.js';
 import { redactingInterceptors } from './redactFailures.js';
 import { createReplicateWorkers } from './replicateWorkers.js';
+import { UserKeyWorkers } from './userKeyWorkers.js';
+import { createUserKeyActivities } from '../activities/userKey.js';
+import { DEFAULT_REPLICATE_BASE_URL } from '../config/replicate.js';
 
 export const WORKFLOWS_PATH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows/index.ts');
 
@@ -27,6 +30,8 @@ export interface WorkerSetOptions {
   replicate?: ReplicateConfig;
   /** Opens another connection (needed for key workers: one worker per queue per connection). */
   connect?: () => Promise<NativeConnection>;
+  /** Users' own tokens: predictions at once per token, and how long an idle user key worker stays. */
+  userKeys?: { concurrency: number; idleMs: number };
 }
 
 /** The workers of one process and what to release after they stop. */
@@ -42,12 +47,27 @@ export interface WorkerSet {
  */
 export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSet> {
   const { connection, namespace, taskQueue, deps, dataConverter } = options;
+  // Users' own keys get key workers of their own, started by this process when a run asks.
+  const userKeys = options.connect
+    ? new UserKeyWorkers({
+        connect: options.connect,
+        namespace,
+        taskQueue,
+        dataConverter,
+        baseUrl: options.replicate?.baseUrl ?? DEFAULT_REPLICATE_BASE_URL,
+        storage: deps.storage,
+        tools: deps.tools,
+        concurrency: options.userKeys?.concurrency ?? 2,
+        idleMs: options.userKeys?.idleMs ?? 600_000,
+        createsPerSecond: options.replicate?.createsPerSecond ?? 10,
+      })
+    : undefined;
   const pipeline = await Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createPipelineActivities(deps),
+    activities: { ...createPipelineActivities(deps), ...createUserKeyActivities(userKeys) },
     interceptors: redactingInterceptors,
     dataConverter,
   });
@@ -60,7 +80,8 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
     dataConverter,
     maxConcurrentActivityTaskExecutions: options.renderConcurrency,
   });
-  if (!options.replicate?.servedKeys.length) return { workers: [pipeline, render], close: async () => {} };
+  if (!options.replicate?.servedKeys.length)
+    return { workers: [pipeline, render], close: async () => void (await userKeys?.stopAll()) };
   if (!options.connect) throw new Error('createWorkers needs `connect` to serve Replicate keys');
   const keys = await createReplicateWorkers({
     connect: options.connect,
@@ -74,6 +95,7 @@ export async function createWorkers(options: WorkerSetOptions): Promise<WorkerSe
   return {
     workers: [pipeline, render, ...keys.workers],
     close: async () => {
+      await userKeys?.stopAll();
       await Promise.all(keys.stats.map((s) => s.flush()));
       await keys.webhooks?.close();
       await Promise.all(keys.connections.map((c) => c.close()));

@@ -18,12 +18,13 @@ import {
   DEFAULT_OUTPUT_BASENAME,
   type BatchRequest,
   type ImageBatchResult,
-  batchRequestSchema,
+  imageBatchInputSchema,
 } from '../domain/batch.js';
 import { getBatchProgressQuery } from './definitions.js';
 import { parseWorkflowInput } from './input.js';
 import { DEFAULT_REPLICATE_MODEL, replicateActivities } from './replicateActivities.js';
 import { publishStage } from './stageAttribute.js';
+import { userKeyFor } from './userKey.js';
 
 /** Larger than any pool we expect (keys × slots), small enough to persist in a few milliseconds. */
 const FIRST_WAVE = 50;
@@ -39,7 +40,7 @@ const FIRST_WAVE = 50;
  * 2,000 pending-activity limit; past ~500 tasks replays get slow enough to matter. Larger batches
  * would run as child workflows of ≤500 tasks or continue-as-new (future work), hence the cap.
  */
-export async function imageBatch(input: BatchRequest): Promise<ImageBatchResult> {
+export async function imageBatch(input: BatchRequest & { replicateToken?: string }): Promise<ImageBatchResult> {
   const {
     tasks,
     model = DEFAULT_REPLICATE_MODEL,
@@ -47,7 +48,8 @@ export async function imageBatch(input: BatchRequest): Promise<ImageBatchResult>
     download,
     budget,
     cache,
-  } = parseWorkflowInput('imageBatch', batchRequestSchema, input);
+    replicateToken,
+  } = parseWorkflowInput('imageBatch', imageBatchInputSchema, input);
   const progress: BatchProgress = { total: tasks.length, succeeded: 0, failed: 0, running: tasks.length };
   setHandler(getBatchProgressQuery, () => ({ ...progress }));
   const ledger =
@@ -59,7 +61,7 @@ export async function imageBatch(input: BatchRequest): Promise<ImageBatchResult>
       : undefined;
   const estimateUsd = () => estimateCost(model, { aspect: '1:1', modelInput }).usd;
 
-  const { generateImage } = replicateActivities();
+  const { generateImage } = replicateActivities(await userKeyFor({ replicateToken }));
   publishStage('running');
   const runTask = async (task: BatchTask, taskIndex: number) => {
     try {

@@ -10,6 +10,7 @@ import {
 import { getImageToolProgressQuery } from './definitions.js';
 import { parseWorkflowInput } from './input.js';
 import { onReplicateQueue } from './replicateActivities.js';
+import { userKeyFor, viaUserKey } from './userKey.js';
 import { rootMessage } from './sceneSteps.js';
 import { publishStage } from './stageAttribute.js';
 
@@ -24,10 +25,12 @@ export async function imageTool(rawInput: ImageToolInput): Promise<ImageToolResu
   setHandler(getImageToolProgressQuery, () => progress);
   // Six times the model's usual time and never under 10 minutes: a queue upstream can hold it.
   const minutes = Math.max(10, Math.ceil((toolModel(input.tool).typicalSeconds * 6) / 60));
-  const { runImageTool } = proxyActivities<ImageToolActivities>({
-    ...onReplicateQueue(),
+  const user = await userKeyFor(input);
+  const activities = proxyActivities<ImageToolActivities>({
+    ...onReplicateQueue(user),
     startToCloseTimeout: `${minutes} minutes`,
   });
+  const { runImageTool } = user ? viaUserKey(activities, user) : activities;
   try {
     progress.stage = 'running';
     publishStage('running');

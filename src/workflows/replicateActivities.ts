@@ -6,6 +6,7 @@ import { catalogModel } from '../catalog/lookup.js';
 import { nonRetryableErrorTypes } from '../domain/errors.js';
 import { replicateQueueFor } from '../domain/taskQueues.js';
 import { replicateNonRetryableTypes } from '../replicate/errors.js';
+import { type UserKey, viaUserKey } from './userKey.js';
 
 /** Used when neither the request nor the client named a model (the client fills REPLICATE_IMAGE_MODEL). */
 export const DEFAULT_REPLICATE_MODEL = 'black-forest-labs/flux-schnell';
@@ -19,11 +20,12 @@ export const DEFAULT_MUSIC_MODEL = 'meta/musicgen:671ac645ce5e552cc63a54a2bbff63
  * retry resumes the checkpointed prediction rather than paying for a new one. Must be called from
  * workflow code: the queue follows the workflow's own task queue.
  */
-export function replicateActivities() {
-  return proxyActivities<ReplicateActivities & ReplicateAudioActivities>({
-    ...onReplicateQueue(),
+export function replicateActivities(user?: UserKey) {
+  const activities = proxyActivities<ReplicateActivities & ReplicateAudioActivities>({
+    ...onReplicateQueue(user),
     startToCloseTimeout: '30 minutes',
   });
+  return user ? viaUserKey(activities, user) : activities;
 }
 
 /** A video model we know nothing about gets this long per attempt (the slowest catalogued take minutes). */
@@ -35,19 +37,22 @@ const UNKNOWN_VIDEO_SECONDS = 600;
  * Replicate's side can hold a prediction before it starts. Heartbeats stay every second, so a dead
  * worker is still noticed in 10 s and the retry resumes the same prediction.
  */
-export function replicateVideoActivities(model: string) {
+export function replicateVideoActivities(model: string, user?: UserKey) {
   const typical = catalogModel(model)?.typicalSeconds ?? UNKNOWN_VIDEO_SECONDS;
   const minutes = Math.max(15, Math.ceil((typical * 6) / 60) + 2);
-  return proxyActivities<ReplicateVideoActivities>({
-    ...onReplicateQueue(),
+  const activities = proxyActivities<ReplicateVideoActivities>({
+    ...onReplicateQueue(user),
     startToCloseTimeout: `${minutes} minutes`,
   });
+  return user ? viaUserKey(activities, user) : activities;
 }
 
 /** The Replicate queue's options (its retry policy, a 10 s heartbeat timeout) for every prediction activity. */
-export function onReplicateQueue(): Omit<ActivityOptions, 'startToCloseTimeout'> {
+export function onReplicateQueue(user?: UserKey): Omit<ActivityOptions, 'startToCloseTimeout'> {
   return {
-    taskQueue: replicateQueueFor(workflowInfo().taskQueue),
+    taskQueue: user?.taskQueue ?? replicateQueueFor(workflowInfo().taskQueue),
+    // A user's queue is served by one key worker that may have gone: noticed, and started again.
+    ...(user ? { scheduleToStartTimeout: '1 minute' } : {}),
     heartbeatTimeout: '10 seconds',
     retry: {
       initialInterval: '2 seconds',

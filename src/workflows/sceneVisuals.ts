@@ -7,6 +7,7 @@ import type { Cost } from '../domain/cost.js';
 import type { SceneFallback } from '../domain/result.js';
 import { type Aspect, type ClipFitChoice, type VisualMode } from '../domain/shortRequest.js';
 import { sceneSeconds } from '../domain/timeline.js';
+import type { UserKey } from './userKey.js';
 import type { ProgressTracker } from './progressTracker.js';
 import { replicateVideoActivities } from './replicateActivities.js';
 import { rootFailure } from './sceneSteps.js';
@@ -47,6 +48,8 @@ export interface SceneVisualContext {
   strict: boolean;
   /** The run's budget ledger, when it has a budget. */
   ledger?: BudgetLedger;
+  /** A user's own Replicate key, when the run was started with one. */
+  user?: UserKey;
   /** false: the clips bypass the generation cache. */
   cache?: false;
 }
@@ -92,7 +95,7 @@ export async function sceneVisual(
           modelInput: ctx.modelInput,
         }).usd,
       () =>
-        replicateVideoActivities(model).generateSceneVideoOnReplicate({
+        replicateVideoActivities(model, ctx.user).generateSceneVideoOnReplicate({
           runKey: ctx.runKey,
           planRef: ctx.planRef,
           sceneIndex: index,

@@ -19,6 +19,7 @@ import { providerNonRetryableTypes } from '../providers/failures.js';
 import { DEFAULT_REPLICATE_MODEL, DEFAULT_SPEECH_MODEL, replicateActivities } from './replicateActivities.js';
 import { type BudgetLedger, withinBudget } from './budgetLedger.js';
 import type { SceneVisual } from './sceneVisuals.js';
+import type { UserKey } from './userKey.js';
 
 export const stepRetry = {
   initialInterval: '1s',
@@ -37,7 +38,13 @@ const { generateSceneImage, synthesizeNarration } = proxyActivities<PipelineActi
 });
 
 /** Scene `i`'s still: the request's Replicate image model, or the offline art. */
-export function stillStep(input: ShortVideoInput, plan: PlanResult, runKey: string, ledger?: BudgetLedger) {
+export function stillStep(
+  input: ShortVideoInput,
+  plan: PlanResult,
+  runKey: string,
+  ledger?: BudgetLedger,
+  user?: UserKey,
+) {
   const { width, height } = dimensionsFor(input.aspect);
   const model = input.model ?? DEFAULT_REPLICATE_MODEL;
   return (sceneIndex: number): Promise<SceneImage> =>
@@ -47,7 +54,7 @@ export function stillStep(input: ShortVideoInput, plan: PlanResult, runKey: stri
           `Scene ${sceneIndex + 1}'s image`,
           () => estimateCost(model, { aspect: input.aspect, modelInput: input.modelInput }).usd,
           () =>
-            replicateActivities().generateSceneImageOnReplicate({
+            replicateActivities(user).generateSceneImageOnReplicate({
               runKey,
               planRef: plan.planRef,
               sceneIndex,
@@ -61,7 +68,13 @@ export function stillStep(input: ShortVideoInput, plan: PlanResult, runKey: stri
 }
 
 /** Scene `i`'s narration, with the request's voice. */
-export function narrationStep(input: ShortVideoInput, plan: PlanResult, runKey: string, ledger?: BudgetLedger) {
+export function narrationStep(
+  input: ShortVideoInput,
+  plan: PlanResult,
+  runKey: string,
+  ledger?: BudgetLedger,
+  user?: UserKey,
+) {
   const narration = input.narration;
   return (sceneIndex: number): Promise<SceneNarration> =>
     narration?.provider === 'replicate'
@@ -74,7 +87,7 @@ export function narrationStep(input: ShortVideoInput, plan: PlanResult, runKey: 
               aspect: input.aspect,
             }).usd,
           () =>
-            replicateActivities().synthesizeNarrationOnReplicate({
+            replicateActivities(user).synthesizeNarrationOnReplicate({
               runKey,
               planRef: plan.planRef,
               sceneIndex,

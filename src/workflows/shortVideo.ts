@@ -23,6 +23,7 @@ import { ProgressTracker } from './progressTracker.js';
 import { allToTheEnd, forEachScene, startEachScene, unique } from './sceneSteps.js';
 import { type SceneVisual, sceneVisual } from './sceneVisuals.js';
 import { SEGMENTED_RENDER, renderStep } from './renderStep.js';
+import { userKeyFor } from './userKey.js';
 import {
   narrationStep,
   paidForPicture,
@@ -57,6 +58,8 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
     input.budget && patched(BUDGET_LEDGER) ? new BudgetLedger(input.budget, (s) => progress.budget(s)) : undefined;
   const runKey = workflowInfo().workflowId;
   const { width, height } = dimensionsFor(input.aspect);
+  // A run started with a user's own Replicate token predicts with it alone, on its own key worker.
+  const user = await userKeyFor(input);
   const { renderShort, startSegments, joinRendered } = renderStep(
     input.renderTaskQueue ?? renderQueueFor(workflowInfo().taskQueue),
   );
@@ -76,8 +79,8 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
     const withClips = modes.some((m) => m !== 'image') && patched(VIDEO_SCENES);
     progress.planned(plan.scenes, planView, withClips ? modes : undefined);
 
-    const still = stillStep(input, plan, runKey, ledger);
-    const narrateScene = narrationStep(input, plan, runKey, ledger);
+    const still = stillStep(input, plan, runKey, ledger, user);
+    const narrateScene = narrationStep(input, plan, runKey, ledger, user);
     const transitionSec = input.transition.type === 'cut' ? 0 : input.transition.duration;
     const timelineOf = (narrations: SceneNarration[]) =>
       buildTimeline(
@@ -107,7 +110,9 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
     if (patched(NARRATION_BESIDE_VISUALS)) {
       // Narration does not need the images, and the music bed needs neither: all start at once.
       progress.stage('scenes');
-      const bed = patched(SOUNDTRACK_MIX) ? prepareBed({ runKey, input, plan, ledger }) : undefined;
+      const bed = patched(SOUNDTRACK_MIX)
+        ? prepareBed({ runKey, input, plan, ledger, ...(user ? { user } : {}) })
+        : undefined;
       const narrated = startEachScene(sceneCount, 'narration', progress, narrateScene);
       // A video scene's clip waits for its own narration (its length) and, animated, its still.
       const visualContext = {
@@ -126,6 +131,7 @@ export async function shortVideo(rawInput: ShortVideoWorkflowInput): Promise<Sho
         fit: input.clipFit ?? 'hold',
         strict: input.strict === true,
         ...(ledger ? { ledger } : {}),
+        ...(user ? { user } : {}),
         ...(input.cache === false ? { cache: false as const } : {}),
       };
       const shown: { each: Promise<SceneImage | SceneVisual>[]; all: Promise<(SceneImage | SceneVisual)[]> } = withClips

@@ -1,3 +1,4 @@
+import type { UserKey } from './userKey.js';
 import { proxyActivities } from '@temporalio/workflow';
 import { estimateCost } from '../catalog/cost.js';
 import { type BudgetLedger, withinBudget } from './budgetLedger.js';
@@ -55,8 +56,9 @@ export async function prepareBed(args: {
   input: ShortVideoInput;
   plan: PlanResult;
   ledger?: BudgetLedger;
+  user?: UserKey;
 }): Promise<MusicBed> {
-  const { runKey, input, plan, ledger } = args;
+  const { runKey, input, plan, ledger, user } = args;
   const music = input.music && input.music.source !== 'none' ? input.music : undefined;
   if (!music) return { source: 'none', offline: true };
   const moods = plan.scenes.map((s) => s.mood ?? 'calm') as Mood[];
@@ -72,7 +74,7 @@ export async function prepareBed(args: {
           'The music bed',
           () => estimateCost(music.model ?? DEFAULT_MUSIC_MODEL, { aspect: input.aspect, durationSec }).usd,
           () =>
-            replicateActivities().generateMusicOnReplicate({
+            replicateActivities(user).generateMusicOnReplicate({
               runKey,
               prompt: music.prompt,
               moods,

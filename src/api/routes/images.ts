@@ -10,6 +10,7 @@ import { imageKind } from '../../runs/kinds/image.js';
 import type { RunService } from '../../runs/service.js';
 import type { Storage } from '../../storage/index.js';
 import { ReplicateErrorTypes } from '../../replicate/errors.js';
+import { userTokenOf } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { type PictureSource, imageIntake } from '../imageIntake.js';
 import { invalidRequest, limitBody, readJson } from '../jsonBody.js';
@@ -81,7 +82,7 @@ export function imageRoutes({ client, runs, config, storage, taskQueue }: ImageR
         options: call.options,
         ...(call.cache === false ? { cache: false } : {}),
       },
-      { taskQueue },
+      { taskQueue, ...userTokenOf(c) },
     );
     const links = linksOf(imageKind, started.id, started.webUiUrl);
     c.header('Location', links.self);

@@ -2,6 +2,7 @@
  * The Replicate emulator's API routes under its base path: predictions (create, list, get, cancel),
  * the account's webhook secret, and the files API (fileRoutes.ts).
  */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { stableStringify } from '../../util/stableStringify.js';
 import { inputHash } from './accounting.js';
@@ -126,6 +127,16 @@ export const handleApi: Route = async (ctx, req, res, path, url) => {
   if (method === 'POST' && path === '/predictions') return createPrediction(ctx, req, res, undefined);
   const token = authenticate(ctx, req);
   if (method === 'GET') accounting.recordGet(token);
+  // Replicate's account endpoint, per token: who it belongs to (validates a token without a prediction).
+  if (method === 'GET' && path === '/account') {
+    const id = createHash('sha256').update(token).digest('hex').slice(0, 8);
+    return sendJson(res, 200, {
+      type: 'user',
+      username: `emulated-${id}`,
+      name: `Emulated account ${id}`,
+      github_url: null,
+    });
+  }
   if (method === 'GET' && path === '/webhooks/default/secret')
     return sendJson(res, 200, { key: webhookSecretFor(token) });
   if (method === 'GET' && path === '/predictions') {

@@ -8,7 +8,7 @@ import {
 import { getBatchProgressQuery } from '../../workflows/definitions.js';
 import { imageBatch } from '../../workflows/imageBatch.js';
 import { ProviderUnavailableError } from '../errors.js';
-import { defineRunKind } from '../kind.js';
+import { type StartContext, defineRunKind } from '../kind.js';
 import type { RunState } from '../status.js';
 
 /**
@@ -109,8 +109,8 @@ export function batchFileLink(id: string, taskIndex: number, filename: string): 
 }
 
 /** Batches need Replicate; the model defaults to REPLICATE_IMAGE_MODEL. */
-function withDefaults(request: ImageBatchInput, config: Config): ImageBatchInput {
-  if (config.replicate.keys.length === 0) {
+function withDefaults(request: ImageBatchInput, config: Config, context?: StartContext): ImageBatchInput {
+  if (config.replicate.keys.length === 0 && !context?.userKey) {
     throw new ProviderUnavailableError(
       'Image batches run on Replicate and need keys: set REPLICATE_API_TOKEN (or REPLICATE_API_TOKEN_1..N) for the API and the workers.',
     );

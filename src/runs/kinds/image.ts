@@ -4,12 +4,12 @@ import {
   type ImageToolInput,
   type ImageToolProgress,
   type ImageToolResult,
-  imageToolInputSchema,
+  imageToolRequestSchema,
 } from '../../domain/imageTool.js';
 import { getImageToolProgressQuery } from '../../workflows/definitions.js';
 import { imageTool } from '../../workflows/imageTool.js';
 import { ProviderUnavailableError } from '../errors.js';
-import { defineRunKind } from '../kind.js';
+import { type StartContext, defineRunKind } from '../kind.js';
 import type { RunState } from '../status.js';
 
 /**
@@ -21,7 +21,7 @@ export const imageKind = defineRunKind({
   name: 'image',
   plural: 'images',
   workflow: imageTool,
-  requestSchema: imageToolInputSchema,
+  requestSchema: imageToolRequestSchema,
   maxBodyBytes: () => 64 * 1024,
   toInput: requireKeys,
   // `image-upscale-k3j9x2`
@@ -75,8 +75,8 @@ export const imageKind = defineRunKind({
   ],
 });
 
-function requireKeys(input: ImageToolInput, config: Config): ImageToolInput {
-  if (config.replicate.keys.length === 0) {
+function requireKeys(input: ImageToolInput, config: Config, context?: StartContext): ImageToolInput {
+  if (config.replicate.keys.length === 0 && !context?.userKey) {
     throw new ProviderUnavailableError(
       'Image tools run on Replicate and need keys: set REPLICATE_API_TOKEN (or REPLICATE_API_TOKEN_1..N) for the API and the workers.',
     );

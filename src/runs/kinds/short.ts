@@ -7,7 +7,7 @@ import { getShortProgressQuery } from '../../workflows/definitions.js';
 import { shortVideo } from '../../workflows/shortVideo.js';
 import { ProviderUnavailableError } from '../errors.js';
 import { slugOf } from '../ids.js';
-import { type PendingActivity, type Scrub, defineRunKind } from '../kind.js';
+import { type PendingActivity, type Scrub, type StartContext, defineRunKind } from '../kind.js';
 import type { RunState } from '../status.js';
 
 /** A short: story → scenes → images and narration → one MP4 (the `shortVideo` workflow). */
@@ -123,8 +123,8 @@ function selfLink(id: string): string {
  * - the voice is NARRATION_PROVIDER's.
  * Offline choices stay implicit, so older workers keep accepting the input.
  */
-function withProviderDefaults(request: ParsedShortRequest, config: Config): ShortVideoInput {
-  const hasKeys = config.replicate.keys.length > 0;
+function withProviderDefaults(request: ParsedShortRequest, config: Config, context?: StartContext): ShortVideoInput {
+  const hasKeys = config.replicate.keys.length > 0 || context?.userKey === true;
   const provider = request.provider ?? (hasKeys ? 'replicate' : undefined);
   if (provider === 'replicate' && !hasKeys) {
     throw new ProviderUnavailableError(
