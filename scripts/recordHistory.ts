@@ -34,6 +34,8 @@ import { setTimeout } from 'node:timers/promises';
 
 const OUT_DIR = path.resolve('test/fixtures/histories');
 const TOKEN = `r8_record${'x'.repeat(27)}`;
+/** A user's own token (the second auth tier), for the user-key scenario; an emulator token, nothing real. */
+const USER_TOKEN = `r8_recorduser${'x'.repeat(23)}`;
 
 interface Scenario {
   workflowType: string;
@@ -281,6 +283,33 @@ const SCENARIOS: Scenario[] = [
       source: 'recorded.png',
     },
   },
+  {
+    // Two tool calls in one batch run (upscale and colorize), each on the key pool on its own.
+    workflowType: 'imageToolBatch',
+    name: 'two-tools',
+    workflowId: 'toolbatch-recorded-two-tools',
+    replicate: true,
+    uploads: { 'uploads/11111111111111111111111111111111/image.png': '#808080' },
+    input: {
+      tasks: [
+        { tool: 'upscale', imageRef: 'uploads/11111111111111111111111111111111/image.png', options: { scale: 2 } },
+        { tool: 'colorize', imageRef: 'uploads/11111111111111111111111111111111/image.png', options: {} },
+      ],
+    },
+  },
+  {
+    // A call made with a user's own Replicate token (patched 'user-replicate-key'): its own key worker.
+    workflowType: 'imageTool',
+    name: 'user-key',
+    workflowId: 'image-upscale-recorded-user-key',
+    uploads: { 'uploads/22222222222222222222222222222222/image.png': '#cc6633' },
+    input: {
+      tool: 'upscale',
+      imageRef: 'uploads/22222222222222222222222222222222/image.png',
+      options: { scale: 2 },
+      replicateToken: USER_TOKEN,
+    },
+  },
 ];
 
 const { values, positionals } = parseArgs({ options: { as: { type: 'string' } }, allowPositionals: true });
@@ -299,7 +328,7 @@ const env = await startEphemeralTemporal({ dataConverter: plain });
 const emulator = await startReplicateEmulator({
   latencySeconds: 0.2,
   jitter: 0.2,
-  tokens: [TOKEN],
+  tokens: [TOKEN, USER_TOKEN],
   sendWebhooks: false,
 });
 const llm = await startOpenAiEmulator();

@@ -197,4 +197,63 @@ describe('image tools', () => {
       emulator.setFaults({ rejectInputIncludes: '' });
     }
   });
+
+  it('a batch of tool calls in the batch shape: each task on its own, one failing without the others', async () => {
+    const before = emulator.stats().totals.created;
+    const bad = await call(
+      'batch',
+      json(
+        {
+          tasks: [
+            { tool: 'upscale', dataUrl: dataUrl(await photo()) },
+            { tool: 'inpaint', dataUrl: dataUrl(await photo()) },
+          ],
+        },
+        '',
+      ),
+    );
+    const refused = await expectError(bad, 400, 'invalid_request');
+    expect(refused.error.message).toContain('tasks[1]');
+    expect(emulator.stats().totals.created).toBe(before);
+
+    // gfpgan is the only model sent "v1.4": its task fails for good, the other two finish.
+    emulator.setFaults({ modelErrorInputIncludes: '"v1.4"' });
+    try {
+      const grey = await photo('png', true);
+      const res = await call(
+        'batch',
+        json(
+          {
+            tasks: [
+              { tool: 'upscale', dataUrl: dataUrl(grey), scale: 2, cache: false },
+              { tool: 'restore-face', dataUrl: dataUrl(grey), cache: false },
+              { tool: 'colorize', dataUrl: dataUrl(grey), cache: false },
+            ],
+          },
+          '',
+        ),
+      );
+      expect(res.status).toBe(202);
+      const { id, links } = (await res.json()) as { id: string; links: { self: string } };
+      started.add(id);
+      expect(links.self).toBe(`/v1/image-batches/${id}`);
+      await client.workflow.getHandle(id).result();
+      const state = (await (await app.request(links.self)).json()) as {
+        result: {
+          summary: { total: number; successful: number; failed: number };
+          successful_results: { task_index: number; outputs: { url: string; width: number }[] }[];
+          failed_results: { task_index: number; tool: string }[];
+        };
+      };
+      expect(state.result.summary).toEqual({ total: 3, successful: 2, failed: 1 });
+      expect(state.result.failed_results).toMatchObject([{ task_index: 1, tool: 'restore-face' }]);
+      const upscaled = state.result.successful_results.find((r) => r.task_index === 0)!;
+      expect(upscaled.outputs[0]!.width).toBe(128);
+      const file = await app.request(upscaled.outputs[0]!.url);
+      expect(file.status).toBe(200);
+      expect((await sharp(Buffer.from(await file.arrayBuffer())).metadata()).width).toBe(128);
+    } finally {
+      emulator.setFaults({ modelErrorInputIncludes: '' });
+    }
+  });
 });

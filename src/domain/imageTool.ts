@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { IMAGE_TOOLS, type ImageToolName } from '../catalog/tools.js';
 import { ASPECTS } from './shortRequest.js';
-import type { Cost } from './cost.js';
+import type { Cost, CostSummary } from './cost.js';
 import { replicateTokenSchema, userTextSchema } from './fields.js';
 
 export { IMAGE_TOOLS, type ImageToolName };
@@ -106,4 +106,25 @@ export interface ImageToolProgress {
   stage: 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
   tool: ImageToolName;
   error?: string;
+}
+
+/** A batch of tool calls (POST /v1/images/batch), each task on its own, in the batch tool's shape. */
+export const MAX_TOOL_BATCH_TASKS = 100;
+const toolBatchFields = z.object({
+  tasks: z
+    .array(toolCallFields.strict().superRefine(checkCall))
+    .min(1, 'tasks must hold at least one task')
+    .max(MAX_TOOL_BATCH_TASKS, `tasks must hold at most ${MAX_TOOL_BATCH_TASKS} tasks`),
+});
+export const imageToolBatchRequestSchema = toolBatchFields.strict();
+export const imageToolBatchInputSchema = toolBatchFields
+  .extend({ replicateToken: replicateTokenSchema.optional() })
+  .strict();
+export type ImageToolBatchInput = z.output<typeof imageToolBatchInputSchema>;
+
+export interface ImageToolBatchResult {
+  summary: { total: number; successful: number; failed: number };
+  successful_results: ({ task_index: number } & ImageToolResult)[];
+  failed_results: { task_index: number; tool: ImageToolName; error: { type: string; message: string } }[];
+  cost?: CostSummary;
 }

@@ -1,4 +1,5 @@
 /** The workflow types a worker registers. Every export here needs recorded histories (test/replay.test.ts). */
 export { imageBatch } from './imageBatch.js';
 export { imageTool } from './imageTool.js';
+export { imageToolBatch } from './imageToolBatch.js';
 export { shortVideo } from './shortVideo.js';

@@ -4,9 +4,16 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { type ImageToolName, toolModel } from '../../catalog/tools.js';
 import type { Config } from '../../config/index.js';
-import { IMAGE_TOOLS, type ToolOptions, toolOptionsSchema, toolProblems } from '../../domain/imageTool.js';
+import {
+  IMAGE_TOOLS,
+  MAX_TOOL_BATCH_TASKS,
+  type ToolOptions,
+  toolOptionsSchema,
+  toolProblems,
+} from '../../domain/imageTool.js';
 import { createSafeFetcher } from '../../net/safeFetch.js';
 import { imageKind } from '../../runs/kinds/image.js';
+import { imageBatchKind } from '../../runs/kinds/imageBatch.js';
 import type { RunService } from '../../runs/service.js';
 import type { Storage } from '../../storage/index.js';
 import { ReplicateErrorTypes } from '../../replicate/errors.js';
@@ -21,6 +28,15 @@ import { scrubForClients } from '../scrub.js';
 export const IMAGE_MAX_BODY_BYTES = 25 * 1024 * 1024;
 /** `Prefer: wait` waits this long at most for the result (Replicate's own sync mode waits 60 s). */
 const WAIT_MAX_SECONDS = 60;
+
+const batchBodySchema = z
+  .object({
+    tasks: z
+      .array(z.lazy(() => jsonBodySchema.extend({ tool: z.enum(IMAGE_TOOLS) })))
+      .min(1, 'tasks must hold at least one task')
+      .max(MAX_TOOL_BATCH_TASKS, `tasks must hold at most ${MAX_TOOL_BATCH_TASKS} tasks`),
+  })
+  .strict();
 
 const jsonBodySchema = toolOptionsSchema
   .extend({
@@ -51,6 +67,48 @@ export function imageRoutes({ client, runs, config, storage, taskQueue }: ImageR
   const routes = new Hono();
   const intake = imageIntake({ storage, fetcher: createSafeFetcher(config.providers.fetch) });
   const scrub = (text: string) => scrubForClients(text, config.dataDir);
+
+  // Many calls in the batch tool's shape: every task's picture taken in (a bad one is a 400 naming
+  // its task, and nothing starts), then one imageToolBatch run, read at /v1/image-batches/:id.
+  routes.post('/batch', limitBody(IMAGE_MAX_BODY_BYTES), async function runBatch(c) {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json' && !type.endsWith('+json'))
+      throw new ApiError(
+        415,
+        'unsupported_media_type',
+        'Send the batch as JSON: {"tasks":[{"tool","url"|"dataUrl",…}]}.',
+      );
+    const parsed = batchBodySchema.safeParse(await readJson(c.req.raw));
+    if (!parsed.success) throw invalidRequest(parsed.error);
+    const tasks = [];
+    for (const [i, task] of parsed.data.tasks.entries()) {
+      const { tool, ...rest } = task;
+      const call = callFromJson(tool, rest);
+      const problems = toolProblems(tool, {
+        ...(call.image ? { imageRef: 'given' } : {}),
+        ...(call.mask ? { maskRef: 'given' } : {}),
+        options: call.options,
+      });
+      if (problems.length) throw new ApiError(400, 'invalid_request', `tasks[${i}]: ${problems.join('; ')}`);
+      const taken = await intake.takeIn(
+        call.image
+          ? { field: `tasks[${i}].image`, source: call.image, keepAlpha: toolModel(tool).shape.keepAlpha }
+          : undefined,
+        call.mask ? { field: `tasks[${i}].mask`, source: call.mask } : undefined,
+      );
+      tasks.push({
+        tool,
+        ...(taken.image ? { imageRef: taken.image.ref, source: taken.image.source } : {}),
+        ...(taken.mask ? { maskRef: taken.mask.ref } : {}),
+        options: call.options,
+        ...(call.cache === false ? { cache: false } : {}),
+      });
+    }
+    const started = await runs.start(imageBatchKind, { tasks }, { taskQueue, ...userTokenOf(c) });
+    const links = linksOf(imageBatchKind, started.id, started.webUiUrl);
+    c.header('Location', links.self);
+    return c.json({ id: started.id, status: started.status, links }, 202);
+  });
 
   routes.post('/:tool', limitBody(IMAGE_MAX_BODY_BYTES), async function runTool(c) {
     const tool = c.req.param('tool');
@@ -142,7 +200,12 @@ async function readCall(c: Context, tool: ImageToolName): Promise<ToolCall> {
   }
   const parsed = jsonBodySchema.safeParse(await readJson(c.req.raw));
   if (!parsed.success) throw invalidRequest(parsed.error);
-  const { url, dataUrl, maskUrl, maskDataUrl, cache, ...options } = parsed.data;
+  return callFromJson(tool, parsed.data);
+}
+
+/** A call from its JSON fields: the picture's source and the options. */
+function callFromJson(tool: ImageToolName, body: z.output<typeof jsonBodySchema>): ToolCall {
+  const { url, dataUrl, maskUrl, maskDataUrl, cache, ...options } = body;
   if (url !== undefined && dataUrl !== undefined)
     throw new ApiError(400, 'invalid_request', 'Send url or dataUrl, not both.');
   const image = url !== undefined ? source('url', url) : dataUrl !== undefined ? source('dataUrl', dataUrl) : undefined;
