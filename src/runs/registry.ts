@@ -5,7 +5,12 @@ import { imageBatchKind } from './kinds/imageBatch.js';
 import { shortKind } from './kinds/short.js';
 
 /** Every kind of run reelflow serves. A new kind is a file in kinds/ and an entry here. */
-export const RUN_KINDS: readonly RunKind[] = [shortKind, batchKind, imageKind, imageBatchKind] as unknown as readonly RunKind[];
+export const RUN_KINDS: readonly RunKind[] = [
+  shortKind,
+  batchKind,
+  imageKind,
+  imageBatchKind,
+] as unknown as readonly RunKind[];
 
 /** The kind whose IDs start like this one (`short-…`, `batch-…`), if any. */
 export function kindForId(id: string): RunKind | undefined {
