@@ -21,6 +21,7 @@ import { type RunningWorkers, connectTestClient, startTestWorkers } from './supp
 const SERVER = testToken(61);
 const USER = testToken(62);
 const STRANGER = testToken(63);
+const OTHER_USER = testToken(64);
 const ADMIN_KEY = 'admin-key-for-tests-0123456789abcdef';
 
 let client: Client;
@@ -35,7 +36,7 @@ beforeAll(async () => {
   emulator = await startReplicateEmulator({
     latencySeconds: 0.2,
     jitter: 0,
-    tokens: [SERVER, USER],
+    tokens: [SERVER, USER, OTHER_USER],
     concurrencyLimit: 4,
   });
   const replicate = poolConfig([SERVER], emulator.url, 2);
@@ -69,7 +70,7 @@ async function batch(app: typeof locked, body: Record<string, unknown>, headers:
     body: JSON.stringify(body),
   });
   const text = await res.clone().text();
-  for (const token of [USER, STRANGER, SERVER, ADMIN_KEY]) expect(text).not.toContain(token);
+  for (const token of [USER, OTHER_USER, STRANGER, SERVER, ADMIN_KEY]) expect(text).not.toContain(token);
   if (res.status === 202) started.add(((await res.clone().json()) as { id: string }).id);
   return res;
 }
@@ -143,6 +144,36 @@ describe('three-tier auth', () => {
       expect(JSON.stringify(pool)).not.toContain(USER);
     },
   );
+
+  it("a user's runs are that user's alone: another user gets 404s, the admin sees them; equal Idempotency-Keys stay apart", async () => {
+    const key = `shared-key-${Date.now()}`;
+    const mine = await batch(locked, tasks('mine'), { 'x-replicate-token': USER, 'idempotency-key': key });
+    expect(mine.status).toBe(202);
+    const id = ((await mine.json()) as { id: string }).id;
+    const as = (token: string) => ({ headers: { 'x-replicate-token': token } });
+
+    await expectError(await locked.request(`/v1/batches/${id}`, as(OTHER_USER)), 404, 'not_found');
+    await expectError(
+      await locked.request(`/v1/batches/${id}/cancel`, { method: 'POST', ...as(OTHER_USER) }),
+      404,
+      'not_found',
+    );
+    expect((await locked.request(`/v1/batches/${id}`, as(USER))).status).toBe(200);
+    expect((await locked.request(`/v1/batches/${id}`, { headers: { 'x-admin-key': ADMIN_KEY } })).status).toBe(200);
+
+    // The other user's request under the same key is its own run, not a 422 and not the first user's.
+    const theirs = await batch(locked, tasks('theirs'), { 'x-replicate-token': OTHER_USER, 'idempotency-key': key });
+    expect(theirs.status).toBe(202);
+    const theirId = ((await theirs.json()) as { id: string }).id;
+    expect(theirId).not.toBe(id);
+    await client.workflow.getHandle(id).result();
+    await client.workflow.getHandle(theirId).result();
+    // Still running when the other user asked to cancel it: it was not cancelled.
+    expect(((await (await locked.request(`/v1/batches/${id}`, as(USER))).json()) as { status: string }).status).toBe(
+      'completed',
+    );
+    expect(createdBy(OTHER_USER)).toBe(2);
+  });
 
   it('open mode: no credentials use the server pool', async () => {
     const serverBefore = createdBy(SERVER);

@@ -11,9 +11,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { Config } from '../config/index.js';
+import type { RunService } from '../runs/service.js';
 import { fingerprintToken } from '../config/replicate.js';
 import { maskToken, registerSecrets } from '../security/redact.js';
 import { ApiError } from './errors.js';
+import { asAbortedUpload } from './jsonBody.js';
 
 export type Credentials = { tier: 'admin' } | { tier: 'open' } | { tier: 'user'; token: string; key: string };
 
@@ -85,6 +87,15 @@ export function authTiers(
   };
 }
 
+/**
+ * The runs the caller may see: a user token's own runs only (its owner is a fingerprint of the
+ * token, never the token), everything for an admin key and in open mode.
+ */
+export function runsOf(c: { get(key: 'credentials'): Credentials | undefined }, runs: RunService): RunService {
+  const credentials = c.get('credentials');
+  return runs.for(credentials?.tier === 'user' ? `user-${fingerprintToken(credentials.token)}` : undefined);
+}
+
 /** The start option that makes a run use the caller's own token, when the caller gave one. */
 export function userTokenOf(c: { get(key: 'credentials'): Credentials | undefined }): { replicateToken?: string } {
   const credentials = c.get('credentials');
@@ -140,7 +151,13 @@ async function boundedText(request: Request, maxBytes: number): Promise<string |
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let read: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      read = await reader.read();
+    } catch (err) {
+      throw asAbortedUpload(request, err);
+    }
+    const { done, value } = read;
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {

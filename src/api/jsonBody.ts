@@ -34,19 +34,24 @@ export function limitBody(maxBytes: number): MiddlewareHandler {
 /** The client hung up while sending the body: nothing to answer, nothing started, not our failure. */
 export const REQUEST_ABORTED = 'request_aborted';
 
+/** A failed body read as `request_aborted` when the client hung up; any other error as it was. */
+export function asAbortedUpload(request: Request, err: unknown): unknown {
+  if (request.signal.aborted || (err as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET') {
+    return new ApiError(
+      400,
+      REQUEST_ABORTED,
+      'The connection closed before the request body arrived; nothing was started.',
+    );
+  }
+  return err;
+}
+
 export async function readJson(request: Request): Promise<unknown> {
   let text: string;
   try {
     text = await request.text();
   } catch (err) {
-    if (request.signal.aborted || (err as NodeJS.ErrnoException).code === 'ECONNRESET') {
-      throw new ApiError(
-        400,
-        REQUEST_ABORTED,
-        'The connection closed before the request body arrived; nothing was started.',
-      );
-    }
-    throw err;
+    throw asAbortedUpload(request, err);
   }
   try {
     return JSON.parse(text) as unknown;

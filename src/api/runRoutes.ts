@@ -10,7 +10,7 @@ import { ApiError, methodNotAllowed } from './errors.js';
 import { idempotencyKeyOf, invalidRequest, limitBody, readJson, requireJson } from './jsonBody.js';
 import { scrubForClients } from './scrub.js';
 import { serveStoredFile } from './serveFile.js';
-import { userTokenOf } from './auth.js';
+import { runsOf, userTokenOf } from './auth.js';
 
 export interface RunRoutesOptions {
   runs: RunService;
@@ -34,19 +34,19 @@ export function runRoutes(kind: RunKind, { runs, config, storage, taskQueue }: R
     const idempotencyKey = idempotencyKeyOf(c.req.header('idempotency-key'));
     const parsed = kind.requestSchema.safeParse(body);
     if (!parsed.success) throw invalidRequest(parsed.error);
-    const started = await runs.start(kind, parsed.data, { idempotencyKey, taskQueue, ...userTokenOf(c) });
+    const started = await runsOf(c, runs).start(kind, parsed.data, { idempotencyKey, taskQueue, ...userTokenOf(c) });
     const links = linksOf(kind, started.id, started.webUiUrl);
     c.header('Location', links.self);
     return c.json({ id: started.id, status: started.status, links }, 202);
   });
 
   routes.get('/:id', async function getRun(c) {
-    const state = await runs.get(kind, c.req.param('id'));
+    const state = await runsOf(c, runs).get(kind, c.req.param('id'));
     return c.json(publicState(kind, state, scrub));
   });
 
   routes.post('/:id/cancel', async function cancelRun(c) {
-    const { id } = await runs.cancel(kind, c.req.param('id'));
+    const { id } = await runsOf(c, runs).cancel(kind, c.req.param('id'));
     return c.json({ id, status: 'cancelling' }, 202);
   });
 
@@ -55,7 +55,7 @@ export function runRoutes(kind: RunKind, { runs, config, storage, taskQueue }: R
     const id = c.req.param('id');
     const parsed = raiseBudgetSchema.safeParse(await readJson(c.req.raw));
     if (!parsed.success) throw invalidRequest(parsed.error);
-    const state = await runs.get(kind, id, 'if-running');
+    const state = await runsOf(c, runs).get(kind, id, 'if-running');
     if (state.status !== 'running') {
       throw new ApiError(409, 'already_finished', `${kind.name} "${id}" already finished (${state.status}).`);
     }
@@ -67,7 +67,7 @@ export function runRoutes(kind: RunKind, { runs, config, storage, taskQueue }: R
       );
     }
     try {
-      const budget = await runs.raiseBudget(id, parsed.data.maxUsd);
+      const budget = await runsOf(c, runs).raiseBudget(kind, id, parsed.data.maxUsd);
       return c.json({ id, budget });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
@@ -82,7 +82,7 @@ export function runRoutes(kind: RunKind, { runs, config, storage, taskQueue }: R
     routes.get(route.path, async function getFile(c) {
       const params = c.req.param() as Record<string, string>;
       const id = params.id!;
-      const { state, file } = await runs.file(kind, route, id, params, scrub);
+      const { state, file } = await runsOf(c, runs).file(kind, route, id, params, scrub);
       return serveStoredFile(c, storage, file, {
         etag: state.runId,
         ranges: route.ranges,

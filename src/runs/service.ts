@@ -2,7 +2,6 @@ import {
   type Client,
   type WorkflowExecutionDescription,
   WorkflowExecutionAlreadyStartedError,
-  WorkflowFailedError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import type { BudgetState } from '../domain/budget.js';
@@ -27,7 +26,7 @@ import {
   type StoredFile,
   capitalized,
 } from './kind.js';
-import { completedResult } from './results.js';
+import { completedResult, failureOf, isUnknownSearchAttribute } from './results.js';
 import { type RunState, type RunStatus, endedBadly, runStatusOf } from './status.js';
 
 export { completedResult, storedFileMissing } from './results.js';
@@ -53,6 +52,8 @@ export interface StartOptions {
    * in the workflow's input, which the payload codec encrypts.
    */
   replicateToken?: string;
+  /** Who started it (see `RunService.for`): kept in the memo; only that owner sees the run again. */
+  owner?: string;
 }
 
 /**
@@ -74,7 +75,14 @@ export class RunService {
   constructor(
     private readonly client: Client,
     private readonly config: Config,
+    /** Set: only runs started with this owner exist (a user's token sees only its own work). */
+    private readonly viewer?: string,
   ) {}
+
+  /** This service as one owner sees it (`undefined`: everyone's); another owner's run is a 404. */
+  for(owner: string | undefined): RunService {
+    return owner === this.viewer ? this : new RunService(this.client, this.config, owner);
+  }
 
   /**
    * Starts a run. An Idempotency-Key maps to one workflow ID, and a retry is recognised by the
@@ -100,7 +108,9 @@ export class RunService {
   ): Promise<StartedRun> {
     const input = options.replicateToken ? ({ ...given, replicateToken: options.replicateToken } as In) : given;
     const fingerprint = requestFingerprint(input);
-    const key = options.idempotencyKey;
+    const owner = options.owner ?? this.viewer;
+    // Two owners' equal Idempotency-Keys are two different requests, so two different runs.
+    const key = options.idempotencyKey && owner ? `${owner}:${options.idempotencyKey}` : options.idempotencyKey;
     const parts = options.idParts ?? kind.idParts(input);
     const workflowId = key ? idForIdempotencyKey(kind.name, key) : newRunId(kind.name, ...parts);
     const presented = kind.present(input);
@@ -109,7 +119,7 @@ export class RunService {
         taskQueue: options.taskQueue ?? this.config.taskQueue,
         workflowId,
         args: [input],
-        memo: { requestFingerprint: fingerprint },
+        memo: { requestFingerprint: fingerprint, ...(owner ? { owner } : {}) },
         staticSummary: presented.summary,
         staticDetails: presented.details,
         typedSearchAttributes: [
@@ -196,7 +206,8 @@ export class RunService {
   }
 
   /** Raises a run's budget cap (its raiseBudget update); returns the ledger after. */
-  async raiseBudget(id: string, maxUsd: number): Promise<BudgetState> {
+  async raiseBudget(kind: RunKind, id: string, maxUsd: number): Promise<BudgetState> {
+    await this.describe(kind, id);
     return this.client.workflow.getHandle(id).executeUpdate(raiseBudgetUpdate, { args: [{ maxUsd }] });
   }
 
@@ -252,6 +263,7 @@ export class RunService {
       throw err;
     }
     if (description.type !== kind.workflow.name) throw new RunNotFoundError(kind.name, id);
+    if (this.viewer !== undefined && description.memo?.owner !== this.viewer) throw new RunNotFoundError(kind.name, id);
     return description;
   }
 
@@ -285,25 +297,5 @@ export class RunService {
       status: runStatusOf(description.status.name),
       webUiUrl: webUiLink(this.config, workflowId),
     };
-  }
-}
-
-function isUnknownSearchAttribute(err: unknown): boolean {
-  return err instanceof Error && /search attribute .*(not defined|not found|unknown)/i.test(err.message);
-}
-
-/** The root cause of a failed run, as `{type, message}`: what a person needs to act on. */
-async function failureOf(client: Client, id: string): Promise<{ type: string; message: string }> {
-  try {
-    await client.workflow.getHandle(id).result();
-    return { type: 'Unknown', message: 'The run ended without a result.' };
-  } catch (err) {
-    if (err instanceof WorkflowFailedError) {
-      type Cause = { message?: string; type?: string; cause?: unknown } | undefined;
-      let cause = err.cause as Cause;
-      while (cause?.cause) cause = cause.cause as Cause;
-      return { type: cause?.type ?? err.cause?.name ?? 'WorkflowFailed', message: cause?.message ?? err.message };
-    }
-    return { type: 'Unknown', message: err instanceof Error ? err.message : String(err) };
   }
 }

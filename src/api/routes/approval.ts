@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { planApprovalSchema } from '../../domain/planApproval.js';
 import { approvePlan, rejectPlan } from '../../runs/approval.js';
 import type { RunService } from '../../runs/service.js';
+import { runsOf } from '../auth.js';
 import { methodNotAllowed } from '../errors.js';
 import { invalidRequest, limitBody, readJson, requireJson } from '../jsonBody.js';
 
@@ -28,13 +29,13 @@ export function approvalRoutes({
     const id = c.req.param('id');
     const parsed = planApprovalSchema.safeParse(await readJson(c.req.raw));
     if (!parsed.success) throw invalidRequest(parsed.error);
-    const approved = await approvePlan(client, runs, id, parsed.data);
+    const approved = await approvePlan(client, runsOf(c, runs), id, parsed.data);
     return c.json({ id, status: 'approved', ...approved });
   });
 
   routes.post('/:id/reject', async function reject(c) {
     const id = c.req.param('id');
-    await rejectPlan(runs, id);
+    await rejectPlan(runsOf(c, runs), id);
     return c.json({ id, status: 'cancelling' }, 202);
   });
 

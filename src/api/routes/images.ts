@@ -17,7 +17,7 @@ import { imageBatchKind } from '../../runs/kinds/imageBatch.js';
 import type { RunService } from '../../runs/service.js';
 import type { Storage } from '../../storage/index.js';
 import { ReplicateErrorTypes } from '../../replicate/errors.js';
-import { userTokenOf } from '../auth.js';
+import { runsOf, userTokenOf } from '../auth.js';
 import { ApiError } from '../errors.js';
 import { type PictureSource, imageIntake } from '../imageIntake.js';
 import { invalidRequest, limitBody, readJson } from '../jsonBody.js';
@@ -104,7 +104,7 @@ export function imageRoutes({ client, runs, config, storage, taskQueue }: ImageR
         ...(call.cache === false ? { cache: false } : {}),
       });
     }
-    const started = await runs.start(imageBatchKind, { tasks }, { taskQueue, ...userTokenOf(c) });
+    const started = await runsOf(c, runs).start(imageBatchKind, { tasks }, { taskQueue, ...userTokenOf(c) });
     const links = linksOf(imageBatchKind, started.id, started.webUiUrl);
     c.header('Location', links.self);
     return c.json({ id: started.id, status: started.status, links }, 202);
@@ -131,7 +131,7 @@ export function imageRoutes({ client, runs, config, storage, taskQueue }: ImageR
       call.image ? { field: 'image', source: call.image, keepAlpha: shape.keepAlpha } : undefined,
       call.mask ? { field: 'mask', source: call.mask } : undefined,
     );
-    const started = await runs.start(
+    const started = await runsOf(c, runs).start(
       imageKind,
       {
         tool: call.tool,
@@ -159,7 +159,7 @@ export function imageRoutes({ client, runs, config, storage, taskQueue }: ImageR
     if (outcome instanceof WorkflowFailedError && rootType(outcome) === ReplicateErrorTypes.InvalidInput) {
       throw new ApiError(400, 'invalid_parameter', scrub(rootMessage(outcome)), { id: started.id });
     }
-    return c.json(publicState(imageKind, await runs.get(imageKind, started.id), scrub), 200);
+    return c.json(publicState(imageKind, await runsOf(c, runs).get(imageKind, started.id), scrub), 200);
   });
 
   return routes;

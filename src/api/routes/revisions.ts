@@ -3,7 +3,7 @@ import { shortKind } from '../../runs/kinds/short.js';
 import { revisionEditSchema, startRetry, startRevision } from '../../runs/revisions.js';
 import type { RunService } from '../../runs/service.js';
 import type { Storage } from '../../storage/index.js';
-import { userTokenOf } from '../auth.js';
+import { runsOf, userTokenOf } from '../auth.js';
 import { methodNotAllowed } from '../errors.js';
 import { invalidRequest, limitBody, readJson, requireJson } from '../jsonBody.js';
 import { linksOf } from '../runRoutes.js';
@@ -29,7 +29,7 @@ export function revisionRoutes({ runs, storage, taskQueue, maxBodyBytes }: Revis
   routes.post('/:id/scenes/:n/regenerate', requireJson, limitBody(maxBodyBytes), async function regenerate(c) {
     const parsed = revisionEditSchema.safeParse(await readJson(c.req.raw));
     if (!parsed.success) throw invalidRequest(parsed.error);
-    const started = await startRevision(runs, c.req.param('id'), c.req.param('n'), parsed.data, {
+    const started = await startRevision(runsOf(c, runs), c.req.param('id'), c.req.param('n'), parsed.data, {
       taskQueue,
       ...userTokenOf(c),
     });
@@ -39,7 +39,7 @@ export function revisionRoutes({ runs, storage, taskQueue, maxBodyBytes }: Revis
   });
 
   routes.post('/:id/retry', async function retry(c) {
-    const started = await startRetry(runs, storage, c.req.param('id'), { taskQueue, ...userTokenOf(c) });
+    const started = await startRetry(runsOf(c, runs), storage, c.req.param('id'), { taskQueue, ...userTokenOf(c) });
     const links = linksOf(shortKind, started.id, started.webUiUrl);
     c.header('Location', links.self);
     return c.json({ id: started.id, status: started.status, parent: started.parent, links }, 202);
