@@ -310,6 +310,19 @@ const SCENARIOS: Scenario[] = [
       replicateToken: USER_TOKEN,
     },
   },
+  {
+    // The same with its user key worker kept alive while the call waits (patched 'user-key-keepalive').
+    workflowType: 'imageTool',
+    name: 'user-key-keepalive',
+    workflowId: 'image-upscale-recorded-user-key-keepalive',
+    uploads: { 'uploads/33333333333333333333333333333333/image.png': '#3366cc' },
+    input: {
+      tool: 'upscale',
+      imageRef: 'uploads/33333333333333333333333333333333/image.png',
+      options: { scale: 2 },
+      replicateToken: USER_TOKEN,
+    },
+  },
 ];
 
 const { values, positionals } = parseArgs({ options: { as: { type: 'string' } }, allowPositionals: true });

@@ -5,11 +5,8 @@
  * process (`reelflow worker`), so the kill takes its Temporal connections down with it.
  */
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ShortResult } from '../src/domain/result.js';
 import { decodePayload } from '../src/temporal/dataConverter.js';
 import { getShortProgressQuery, raiseBudgetUpdate } from '../src/workflows/definitions.js';
@@ -18,14 +15,14 @@ import { probe } from './support/media.js';
 import { historyText } from './support/history.js';
 import { type PoolFixture, replicateShort, startPoolFixture, uniqueStory } from './support/replicate.js';
 import { connectTestClient, tempDataDir } from './support/temporal.js';
+import { type WorkerChild, killAll, startReelflowWorker, workerProcessEnv } from './support/workerProcess.js';
 
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEYS = 3;
 const SLOTS = 2;
 
 let client: Client;
 let fixture: PoolFixture;
-const children: { child: ChildProcess; output: string[] }[] = [];
+const children: WorkerChild[] = [];
 
 beforeAll(async () => {
   client = await connectTestClient();
@@ -35,62 +32,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const { child } of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
-  }
+  await killAll(children);
   await fixture?.emulator.close();
   await client?.connection.close();
 });
 
-function workerEnv(taskQueue: string, dataDir: string): NodeJS.ProcessEnv {
-  // Nothing from the developer's own setup may leak in (keys, queues, data dir).
-  const base = Object.fromEntries(
-    Object.entries(process.env).filter(
-      ([name]) => !/^(REPLICATE_|REELFLOW_|TEMPORAL_|WORKER_|DATA_DIR|RENDER_)/.test(name),
-    ),
-  );
-  const env: NodeJS.ProcessEnv = {
-    ...base,
-    TEMPORAL_ADDRESS: inject('temporalAddress'),
-    REELFLOW_TASK_QUEUE: taskQueue,
-    DATA_DIR: dataDir,
-    REPLICATE_BASE_URL: fixture.emulator.url,
-    REPLICATE_KEY_CONCURRENCY: String(SLOTS),
-    RENDER_PRESET: 'ultrafast',
-    RENDER_CONCURRENCY: '1',
-    LOG_LEVEL: 'warn',
-  };
-  fixture.tokens.forEach((token, i) => (env[`REPLICATE_API_TOKEN_${i + 1}`] = token));
-  return env;
-}
-
-/** Starts `reelflow worker` and resolves once its workers are polling. */
-async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [path.join(REPO, 'bin/reelflow.js'), 'worker'], {
-    cwd: REPO,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output: string[] = [];
-  children.push({ child, output });
-  child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
-  child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
-  await vi.waitFor(
-    () => {
-      if (child.exitCode !== null) throw new Error(`worker exited with ${child.exitCode}:\n${output.join('')}`);
-      expect(output.join(''), 'the worker process to start').toContain('reelflow worker: queues');
-    },
-    { timeout: 60_000 },
-  );
-  const log = output.join('');
-  // The pool is announced with masked keys only.
-  expect(log).toContain(`Replicate pool: ${KEYS} keys`);
-  for (const token of fixture.tokens) expect(log).not.toContain(token);
-  return child;
-}
+const workerEnv = (taskQueue: string, dataDir: string) => workerProcessEnv(fixture, SLOTS, taskQueue, dataDir);
+const startWorkerProcess = (env: NodeJS.ProcessEnv) => startReelflowWorker(env, children, fixture.tokens);
 
 describe('durable Replicate predictions', () => {
   it(

@@ -1,5 +1,12 @@
 import { TimeoutType } from '@temporalio/common';
-import { ActivityFailure, TimeoutFailure, patched, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  CancellationScope,
+  TimeoutFailure,
+  patched,
+  proxyActivities,
+  sleep,
+} from '@temporalio/workflow';
 import type { UserKeyActivities } from '../activities/userKey.js';
 import { nonRetryableErrorTypes } from '../domain/errors.js';
 
@@ -9,6 +16,13 @@ import { nonRetryableErrorTypes } from '../domain/errors.js';
  * (`replicateToken`), new commands.
  */
 export const USER_KEY = 'user-replicate-key';
+/**
+ * While any of a run's calls waits on the user's queue, its worker is ensured every KEEPALIVE, so
+ * the retry of an attempt whose worker process died is picked up (and resumes its checkpointed
+ * prediction) instead of timing out unscheduled and being made again as a new, paying call.
+ */
+export const USER_KEY_KEEPALIVE = 'user-key-keepalive';
+const KEEPALIVE = '20 seconds';
 
 export interface UserKey {
   token: string;
@@ -29,26 +43,54 @@ export async function userKeyFor(input: { replicateToken?: string }): Promise<Us
 
 /**
  * The activities, each call preceded by making sure a worker serves the user's queue (the one that
- * started it may have stopped, idle, or died with its process), and made again when no worker took
- * it within its schedule-to-start timeout.
+ * started it may have stopped, idle, or died with its process) and kept served while it waits
+ * (keptAlive), and made again when no worker took it within its schedule-to-start timeout.
  */
 export function viaUserKey<T extends object>(activities: T, user: UserKey): T {
   return new Proxy(activities, {
     get(target, name) {
       const call = (target as Record<string | symbol, (...args: unknown[]) => Promise<unknown>>)[name]!;
       return async (...args: unknown[]) => {
-        for (let attempt = 1; ; attempt++) {
-          await ensureUserKeyWorker({ token: user.token });
-          try {
-            return await call(...args);
-          } catch (err) {
-            if (attempt < 3 && notPickedUp(err)) continue;
-            throw err;
+        const attempts = async () => {
+          for (let attempt = 1; ; attempt++) {
+            await ensureUserKeyWorker({ token: user.token });
+            try {
+              return await call(...args);
+            } catch (err) {
+              if (attempt < 3 && notPickedUp(err)) continue;
+              throw err;
+            }
           }
-        }
+        };
+        return patched(USER_KEY_KEEPALIVE) ? keptAlive(user, attempts) : attempts();
       };
     },
   });
+}
+
+/** One keep-alive loop per user key and run, however many calls wait on it at once. */
+const keepers = new WeakMap<UserKey, { waiting: number; scope?: CancellationScope }>();
+
+async function keptAlive<T>(user: UserKey, work: () => Promise<T>): Promise<T> {
+  let keeper = keepers.get(user);
+  if (!keeper) keepers.set(user, (keeper = { waiting: 0 }));
+  if (keeper.waiting++ === 0) {
+    const scope = new CancellationScope();
+    keeper.scope = scope;
+    scope
+      .run(async () => {
+        for (;;) {
+          await sleep(KEEPALIVE);
+          await ensureUserKeyWorker({ token: user.token });
+        }
+      })
+      .catch(() => undefined); // cancelled when the last call settles, or with the run
+  }
+  try {
+    return await work();
+  } finally {
+    if (--keeper.waiting === 0) keeper.scope?.cancel();
+  }
 }
 
 function notPickedUp(err: unknown): boolean {
