@@ -8,6 +8,14 @@ import { HARDWARE, PRICING_PAGE, defined } from './input.js';
 import { SDXL } from './images.js';
 import type { CatalogModel, GenerationRequest } from './types.js';
 
+/** Billed by the second on a T4: the hardware the model pages name, as remembered, not re-read here. */
+const ON_T4 = {
+  per: 'hardware-second',
+  usd: HARDWARE.t4.usd,
+  hardware: HARDWARE.t4.name,
+  source: `${PRICING_PAGE}: gpu-t4 $0.000225/s. Estimate: the T4 is the hardware the model page names as remembered, not re-read here`,
+} as const;
+
 export const IMAGE_TOOLS = ['remove-background', 'upscale', 'restore-face', 'generate', 'inpaint', 'colorize'] as const;
 export type ImageToolName = (typeof IMAGE_TOOLS)[number];
 
@@ -62,12 +70,7 @@ export const UPSCALE: ImageToolModel = {
   output: 'single',
   // Estimate: a few seconds on a T4 for a megapixel at 4×.
   typicalSeconds: 6,
-  price: {
-    per: 'hardware-second',
-    usd: HARDWARE.t4.usd,
-    hardware: HARDWARE.t4.name,
-    source: `${PRICING_PAGE}: gpu-t4 $0.000225/s. Estimate: the T4 is the hardware the model page names as remembered, not re-read here`,
-  },
+  price: ON_T4,
 };
 
 /** tencentarc/gfpgan (version 9283608c…, seed 002's): img*, version (v1.4), scale (default 2). One PNG URL. */
@@ -80,12 +83,7 @@ export const RESTORE_FACE: ImageToolModel = {
   input: (r) => ({ img: need(r.imageUrl, 'image'), version: 'v1.4', scale: r.scale ?? 2 }),
   output: 'single',
   typicalSeconds: 4,
-  price: {
-    per: 'hardware-second',
-    usd: HARDWARE.t4.usd,
-    hardware: HARDWARE.t4.name,
-    source: `${PRICING_PAGE}: gpu-t4 $0.000225/s. Estimate: the T4 is the hardware the model page names as remembered, not re-read here`,
-  },
+  price: ON_T4,
 };
 
 /** stability-ai/sdxl, as a tool: prompt*, negative_prompt, width/height for the aspect, seed. */

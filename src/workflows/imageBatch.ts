@@ -20,6 +20,7 @@ import {
   type ImageBatchResult,
   imageBatchInputSchema,
 } from '../domain/batch.js';
+import { countedTask } from './batchTask.js';
 import { getBatchProgressQuery } from './definitions.js';
 import { parseWorkflowInput } from './input.js';
 import { DEFAULT_REPLICATE_MODEL, replicateActivities } from './replicateActivities.js';
@@ -63,9 +64,9 @@ export async function imageBatch(input: BatchRequest & { replicateToken?: string
 
   const { generateImage } = replicateActivities(await userKeyFor({ replicateToken }));
   publishStage('running');
-  const runTask = async (task: BatchTask, taskIndex: number) => {
-    try {
-      const result = await withinBudget(ledger, `Task ${taskIndex}`, estimateUsd, () =>
+  const runTask = (task: BatchTask, taskIndex: number) =>
+    countedTask(progress, () =>
+      withinBudget(ledger, `Task ${taskIndex}`, estimateUsd, () =>
         generateImage({
           batchKey: workflowInfo().workflowId,
           taskIndex,
@@ -76,16 +77,8 @@ export async function imageBatch(input: BatchRequest & { replicateToken?: string
           download,
           ...(cache === false ? { cache: false } : {}),
         }),
-      );
-      progress.succeeded++;
-      return result;
-    } catch (err) {
-      progress.failed++;
-      throw err;
-    } finally {
-      progress.running--;
-    }
-  };
+      ),
+    );
   // Each task is settled as soon as it is scheduled, so a fast failure (or a cancellation during the
   // tick below) is never an unhandled rejection while later tasks are still being scheduled.
   const running: Promise<PromiseSettledResult<Awaited<ReturnType<typeof generateImage>>>>[] = [];

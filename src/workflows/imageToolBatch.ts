@@ -3,6 +3,7 @@ import type { ImageToolActivities } from '../activities/imageTools.js';
 import type { BatchProgress } from '../domain/batch.js';
 import { sumCosts } from '../domain/cost.js';
 import { type ImageToolBatchInput, type ImageToolBatchResult, imageToolBatchInputSchema } from '../domain/imageTool.js';
+import { countedTask } from './batchTask.js';
 import { getBatchProgressQuery } from './definitions.js';
 import { parseWorkflowInput } from './input.js';
 import { onReplicateQueue } from './replicateActivities.js';
@@ -29,25 +30,18 @@ export async function imageToolBatch(rawInput: ImageToolBatchInput): Promise<Ima
 
   const id = workflowInfo().workflowId;
   const settled = await Promise.allSettled(
-    input.tasks.map(async (task, i) => {
-      try {
-        const result = await runImageTool({
+    input.tasks.map((task, i) =>
+      countedTask(progress, () =>
+        runImageTool({
           runKey: `${id}/${i}`,
           tool: task.tool,
           ...(task.imageRef ? { imageRef: task.imageRef } : {}),
           ...(task.maskRef ? { maskRef: task.maskRef } : {}),
           options: task.options,
           ...(task.cache === false ? { cache: false } : {}),
-        });
-        progress.succeeded++;
-        return result;
-      } catch (err) {
-        progress.failed++;
-        throw err;
-      } finally {
-        progress.running--;
-      }
-    }),
+        }),
+      ),
+    ),
   );
   const successful = settled.flatMap((s, i) => (s.status === 'fulfilled' ? [{ task_index: i, ...s.value }] : []));
   const failed = settled.flatMap((s, i) =>
