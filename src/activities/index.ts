@@ -8,6 +8,8 @@ import { createOpenAiSpeechProvider } from '../providers/openaiSpeech.js';
 import type { NarrationProvider, VisualProvider } from '../providers/types.js';
 import type { Storage } from '../storage/index.js';
 import { type SafeFetcher, createSafeFetcher } from '../net/safeFetch.js';
+import { createMergeActivities } from './longVideo/merge.js';
+import { createPrepareActivities } from './longVideo/prepare.js';
 import { createNarrationActivities } from './narration.js';
 import { type PlanDeps, createPlanActivities } from './plan.js';
 import { createRenderActivities } from './render.js';
@@ -48,6 +50,8 @@ export function createPipelineActivities(deps: ActivityDeps) {
       defaultProvider: deps.defaultNarrationProvider ?? 'espeak',
     }),
     ...createSoundtrackActivities({ storage: deps.storage, tools: deps.tools, fetcher: deps.fetcher }),
+    ...createPrepareActivities({ storage: deps.storage, tools: deps.tools, fetcher: deps.fetcher }),
+    ...createMergeActivities({ storage: deps.storage }),
     // Light: finding an already-rendered segment needs no render slot (see renderSegments.ts).
     findRenderedSegment: createSegmentActivities({
       storage: deps.storage,

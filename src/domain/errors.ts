@@ -16,6 +16,10 @@ export const ErrorTypes = {
   VideoFailed: 'VideoFailed',
   /** The music bed could not be made, fetched or decoded (retried; a refused URL is InvalidInput). */
   MusicFailed: 'MusicFailed',
+  /** A long video's source URL did not answer or broke off (retried; a refused URL is InvalidInput). */
+  SourceUnavailable: 'SourceUnavailable',
+  /** A long video's chunk failed for good in a `strict` run (otherwise the video completes without it). */
+  ChunkFailed: 'ChunkFailed',
   /** The plan waited for its approval longer than the run allowed (nothing was paid for). */
   ApprovalTimedOut: 'ApprovalTimedOut',
   /** A prediction would have taken the run past its budget cap (`onExceed: "fail"`); it was not started. */

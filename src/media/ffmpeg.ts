@@ -157,14 +157,14 @@ export function causeLines(stderr: string): string[] {
   return [...all.slice(0, MAX_CAUSES / 2), '…', ...all.slice(-MAX_CAUSES / 2)];
 }
 
-interface ToolRun {
+export interface ToolRun {
   code: number | null;
   stdout: string;
   stderr: string;
 }
 
 /** Runs ffmpeg or ffprobe to completion; a non-zero exit is reported in `code`, not thrown. */
-function runTool(file: string, args: string[], signal?: AbortSignal): Promise<ToolRun> {
+export function runTool(file: string, args: string[], signal?: AbortSignal): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
     execFile(file, args, { signal, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       const code = (err as { code?: unknown } | null)?.code;

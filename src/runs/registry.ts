@@ -3,6 +3,7 @@ import { batchKind } from './kinds/batch.js';
 import { imageKind } from './kinds/image.js';
 import { imageBatchKind } from './kinds/imageBatch.js';
 import { shortKind } from './kinds/short.js';
+import { videoKind } from './kinds/video.js';
 
 /** Every kind of run reelflow serves. A new kind is a file in kinds/ and an entry here. */
 export const RUN_KINDS: readonly RunKind[] = [
@@ -10,6 +11,7 @@ export const RUN_KINDS: readonly RunKind[] = [
   batchKind,
   imageKind,
   imageBatchKind,
+  videoKind,
 ] as unknown as readonly RunKind[];
 
 /** The kind whose IDs start like this one (`short-…`, `batch-…`), if any. */

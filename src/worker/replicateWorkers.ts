@@ -5,6 +5,7 @@ import { replicateQueueFor } from '../domain/taskQueues.js';
 import { type ReplicateActivityDeps, createReplicateActivities } from '../activities/replicate.js';
 import { createReplicateAudioActivities } from '../activities/replicateAudio.js';
 import { createReplicateVideoActivities } from '../activities/replicateVideo.js';
+import { createTranscribeActivities } from '../activities/longVideo/transcribe.js';
 import { createImageToolActivities } from '../activities/imageTools.js';
 import { createReplicatePool } from '../replicate/client.js';
 import { KeyStatsRecorder } from '../replicate/keyStats.js';
@@ -121,5 +122,6 @@ export function replicateActivitiesFor(deps: ReplicateActivityDeps) {
     ...createReplicateAudioActivities(deps),
     ...createReplicateVideoActivities(deps),
     ...createImageToolActivities(deps),
+    ...createTranscribeActivities(deps),
   };
 }

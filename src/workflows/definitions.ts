@@ -1,4 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { LongVideoProgress } from '../domain/longVideo.js';
 import type { BatchProgress } from '../domain/batch.js';
 import type { BudgetState } from '../domain/budget.js';
 import type { ImageToolProgress } from '../domain/imageTool.js';
@@ -19,6 +20,9 @@ export const getImageToolProgressQuery = defineQuery<ImageToolProgress>('getImag
 
 /** Live counts of an image batch. */
 export const getBatchProgressQuery = defineQuery<BatchProgress>('getBatchProgress');
+
+/** A long video's stage and every chunk's state. */
+export const getLongVideoProgressQuery = defineQuery<LongVideoProgress>('getLongVideoProgress');
 
 /**
  * Approves a short's plan while it waits in `awaiting-approval`, optionally with edited scenes (one

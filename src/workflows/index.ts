@@ -3,3 +3,4 @@ export { imageBatch } from './imageBatch.js';
 export { imageTool } from './imageTool.js';
 export { imageToolBatch } from './imageToolBatch.js';
 export { shortVideo } from './shortVideo.js';
+export { longVideo } from './longVideo.js';

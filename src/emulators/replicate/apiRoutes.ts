@@ -24,6 +24,8 @@ function fileFields(model: EmulatedModel, input: Record<string, unknown>): { ima
   const set = (f: string) => input[f] !== undefined && input[f] !== null && input[f] !== '';
   const media = model.media;
   if (media.kind === 'video') return { image: media.video.imageFields.find(set) };
+  if (media.kind === 'transcript')
+    return { image: set(media.transcript.audioField) ? media.transcript.audioField : undefined };
   if (media.kind !== 'tool') return {};
   const mask = media.tool.maskField;
   return { image: media.tool.imageFields.find(set), ...(mask && set(mask) ? { mask } : {}) };

@@ -4,6 +4,7 @@
  * ranges from each model's API page, replicate.com/{owner}/{name}/api) and its real output shape.
  */
 import { TOOL_MODELS } from './builtinToolModels.js';
+import { TRANSCRIBE_MODELS } from './builtinTranscribeModels.js';
 import { VIDEO_MODELS } from './builtinVideoModels.js';
 import type { EmulatedModelSpec, MediaProfile, MusicProfile, SpeechProfile } from './models.js';
 
@@ -99,4 +100,5 @@ export const BUILTIN_MODELS: readonly EmulatedModelSpec[] = [
   ...IMAGE_AND_AUDIO_MODELS,
   ...VIDEO_MODELS,
   ...TOOL_MODELS,
+  ...TRANSCRIBE_MODELS,
 ];

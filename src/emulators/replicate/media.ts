@@ -38,6 +38,8 @@ export function outputNames(model: EmulatedModel, input: Record<string, unknown>
       return [`out-0.${musicRequest(media.music, input).format}`];
     case 'video':
       return ['out-0.mp4'];
+    case 'transcript':
+      return [];
   }
 }
 
@@ -52,7 +54,7 @@ export function outputMetrics(
 ): Record<string, number> {
   const media = model.media;
   if (media.kind === 'image') return { image_count: files };
-  if (media.kind === 'tool') return {};
+  if (media.kind === 'tool' || media.kind === 'transcript') return {};
   if (!model.official) return {};
   if (media.kind === 'video') {
     const { fps, frames } = videoTiming(media.video, input);
@@ -112,5 +114,7 @@ export async function renderOutput(
         renderVideo(ws, { profile: media.video, input, scale: ctx.videoScale, ...(bytes ? { image: bytes } : {}) }),
       );
     }
+    case 'transcript':
+      throw new Error('a transcript has no output files');
   }
 }

@@ -8,7 +8,7 @@
  */
 
 /** What a model's outputs are: solid PNGs, espeak-ng speech, an instrumental bed, or an MP4. */
-export type OutputKind = 'image' | 'speech' | 'music' | 'video' | 'tool';
+export type OutputKind = 'image' | 'speech' | 'music' | 'video' | 'tool' | 'transcript';
 
 /** One input field's schema rule, checked like Replicate's (pydantic) validation. */
 export interface FieldRule {
@@ -70,6 +70,8 @@ export interface ToolProfile {
 export type MediaProfile =
   | { kind: 'image' }
   | { kind: 'tool'; tool: ToolProfile }
+  /** Speech recognition: JSON output (no files) heard from the audio file in `audioField`. */
+  | { kind: 'transcript'; transcript: { audioField: string } }
   | { kind: 'speech'; speech: SpeechProfile }
   | { kind: 'music'; music: MusicProfile }
   | { kind: 'video'; video: VideoProfile };
@@ -130,6 +132,8 @@ export function genericProfile(kind: OutputKind): MediaProfile {
           variant: { field: 'model_version', default: 'stereo' },
         },
       };
+    case 'transcript':
+      return { kind, transcript: { audioField: 'audio_file' } };
     case 'tool':
       return { kind, tool: { op: 'upscale', imageFields: ['image'], scaleField: 'scale', defaultScale: 2 } };
     case 'video':

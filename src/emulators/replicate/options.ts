@@ -11,6 +11,7 @@ export const KIND_LATENCY_SECONDS: Readonly<Record<OutputKind, number>> = Object
   speech: 1.5,
   music: 4,
   video: 6,
+  transcript: 2,
 });
 
 export interface ReplicateEmulatorOptions {

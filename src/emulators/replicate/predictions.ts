@@ -11,6 +11,7 @@ import type { EmulatedModel } from './models.js';
 import type { ResolvedOptions } from './options.js';
 import { drawLatencyMs, type Rng } from './random.js';
 import { MediaTools } from './tools.js';
+import { Vocabulary, transcribe } from './transcribe.js';
 import type { WebhookEvent } from './webhooks.js';
 
 /** Told of every transition with the webhook events it stands for; delivery is the listener's business. */
@@ -43,6 +44,8 @@ export interface PredictionRecord {
   inputFile?: InputFile;
   /** An inpainting model's mask. */
   maskFile?: InputFile;
+  /** A model whose output is JSON (speech recognition): that output, once made. */
+  jsonOutput?: unknown;
 }
 
 /** An output file as served: its bytes and content type. */
@@ -80,6 +83,7 @@ export class PredictionStore {
   /** Each output file is made once, on first request, then served from here: "<id>/<name>" → bytes. */
   private readonly media = new Map<string, Promise<Buffer>>();
   private readonly render: RenderContext;
+  private readonly vocabulary: Vocabulary;
 
   constructor(
     private readonly opts: ResolvedOptions,
@@ -92,6 +96,7 @@ export class PredictionStore {
       imageSize: opts.imageSize,
       videoScale: opts.videoScale,
     };
+    this.vocabulary = new Vocabulary(this.render.tools);
   }
 
   create(args: CreateArgs): PredictionRecord {
@@ -150,7 +155,9 @@ export class PredictionStore {
     if (rec.status !== 'starting' && rec.status !== 'processing') return;
     this.start(rec); // zero-length "processing" if both timers fire in the same tick
     const { outcome } = rec;
-    if (outcome.kind === 'succeed') {
+    if (outcome.kind === 'succeed' && rec.spec.kind === 'transcript') {
+      void this.finishTranscript(rec);
+    } else if (outcome.kind === 'succeed') {
       rec.outputFiles = outputNames(rec.spec, rec.input);
       const n = rec.outputFiles.length;
       const what = rec.spec.kind === 'image' ? `${n} image(s)` : rec.spec.kind === 'video' ? 'video' : 'audio';
@@ -162,6 +169,23 @@ export class PredictionStore {
     } else {
       rec.error = outcome.error;
       rec.logs += outcome.logs;
+      this.terminate(rec, 'failed');
+    }
+  }
+
+  /** Recognition runs when the latency is over; the prediction succeeds once its JSON is made. */
+  private async finishTranscript(rec: PredictionRecord): Promise<void> {
+    try {
+      if (!rec.inputFile) throw new Error('ValueError: audio_file is required');
+      const output = await transcribe(this.render.tools, this.vocabulary, await rec.inputFile.load());
+      if (rec.status !== 'processing') return; // cancelled meanwhile
+      rec.jsonOutput = output;
+      rec.logs += `Transcribed ${(output as { segments: unknown[] }).segments.length} segment(s)\n`;
+      this.terminate(rec, 'succeeded');
+    } catch (err) {
+      if (rec.status !== 'processing') return;
+      rec.error = err instanceof Error ? err.message : String(err);
+      rec.logs += `${rec.error}\n`;
       this.terminate(rec, 'failed');
     }
   }
@@ -223,7 +247,8 @@ export class PredictionStore {
   toJson(rec: PredictionRecord): Record<string, unknown> {
     const api = `${rec.origin}${this.opts.basePath}/predictions/${rec.id}`;
     const urls = rec.outputFiles.map((f) => `${rec.origin}/files/${rec.id}/${f}`);
-    const output = rec.status !== 'succeeded' ? null : rec.singleOutput ? urls[0] : urls;
+    const files = rec.singleOutput ? urls[0] : urls;
+    const output = rec.status !== 'succeeded' ? null : rec.jsonOutput !== undefined ? rec.jsonOutput : files;
     const metrics: Record<string, number> = {};
     if (rec.status === 'succeeded' && rec.startedAt !== undefined && rec.completedAt !== undefined) {
       metrics.predict_time = (rec.completedAt - rec.startedAt) / 1000;

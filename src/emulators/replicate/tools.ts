@@ -14,11 +14,15 @@ const PARALLEL = 2;
 export interface ToolPaths {
   ffmpeg: string;
   espeak: string;
+  /** Default: `ffprobe` on PATH. */
+  ffprobe?: string;
 }
 
 /** A job's scratch directory: write inputs, run tools, read the output. */
 export interface Workspace {
   dir: string;
+  ffmpegPath: string;
+  ffprobePath: string;
   path(name: string): string;
   write(name: string, data: Buffer | string): Promise<string>;
   read(name: string): Promise<Buffer>;
@@ -49,9 +53,11 @@ export class MediaTools {
 
   private workspace(dir: string): Workspace {
     const path = (name: string) => join(dir, name);
-    const tools = { ffmpeg: this.paths.ffmpeg, ffprobe: 'ffprobe' };
+    const tools = { ffmpeg: this.paths.ffmpeg, ffprobe: this.paths.ffprobe ?? 'ffprobe' };
     return {
       dir,
+      ffmpegPath: tools.ffmpeg,
+      ffprobePath: tools.ffprobe,
       path,
       write: async (name, data) => {
         await writeFile(path(name), data);

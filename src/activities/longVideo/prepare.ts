@@ -1,0 +1,144 @@
+/**
+ * The first step of a long video, on the main queue: take the source in (fetched through the safe
+ * fetcher, or an upload already in storage), check it is a recording ffmpeg can read with the
+ * streams the task needs, and cut its audio into chunks at silences near every `chunkSec`, by
+ * stream copy. Idempotent: the plan is written last, and a retry that finds it returns it.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { ErrorTypes, failure } from '../../domain/errors.js';
+import type { LongVideoPlan, LongVideoTask } from '../../domain/longVideo.js';
+import { detectSilences } from '../../media/chunks/silence.js';
+import { planCuts, splitByCopy } from '../../media/chunks/split.js';
+import { type MediaTools, type ProbeResult, probeMedia } from '../../media/ffmpeg.js';
+import { verifyAudio } from '../../media/verify.js';
+import { SafeFetchError, type SafeFetcher } from '../../net/safeFetch.js';
+import type { Storage } from '../../storage/index.js';
+import { ffmpegFailure } from '../failures.js';
+import { withHeartbeat } from '../heartbeat.js';
+
+export interface PrepareLongVideoInput {
+  runKey: string;
+  source: { url?: string; ref?: string };
+  chunkSec: number;
+  task: LongVideoTask;
+}
+
+export const longVideoKeys = {
+  source: (runKey: string) => `videos/${runKey}/source`,
+  plan: (runKey: string) => `videos/${runKey}/plan.json`,
+  chunk: (runKey: string, index: number, ext: string) => `videos/${runKey}/chunks/${pad(index)}.${ext}`,
+  chunkTranscript: (runKey: string, index: number) => `videos/${runKey}/transcripts/${pad(index)}.json`,
+  transcript: (runKey: string, ext: 'json' | 'srt' | 'vtt') => `videos/${runKey}/transcript.${ext}`,
+};
+
+const pad = (n: number) => String(n).padStart(3, '0');
+
+/** Audio copied out as it is: AAC in an M4A, MP3 as MP3, anything else in Matroska. */
+function audioExtension(codec: string): string {
+  if (codec === 'aac') return 'm4a';
+  if (codec === 'mp3') return 'mp3';
+  return 'mka';
+}
+
+export function createPrepareActivities({
+  storage,
+  tools,
+  fetcher,
+}: {
+  storage: Storage;
+  tools: MediaTools;
+  fetcher: SafeFetcher;
+}) {
+  async function prepareLongVideo(input: PrepareLongVideoInput): Promise<LongVideoPlan> {
+    const planRef = longVideoKeys.plan(input.runKey);
+    if (await storage.exists(planRef)) return JSON.parse((await storage.read(planRef)).toString('utf8'));
+    const ctx = Context.current();
+    const began = Date.now();
+    const sourceRef = input.source.ref ?? longVideoKeys.source(input.runKey);
+    try {
+      return await withHeartbeat(async (progress) => {
+        if (input.source.url !== undefined && !(await storage.exists(sourceRef))) {
+          await fetchSource(input.source.url, sourceRef);
+        }
+        progress(0.2);
+        const file = storage.localPath(sourceRef);
+        const probe = await readable(file);
+        const audio = probe.streams.find((s) => s.type === 'audio');
+        if (!audio) {
+          throw failure(
+            ErrorTypes.InvalidInput,
+            'The video has no audio track, so there is nothing to transcribe; send a video with sound.',
+          );
+        }
+        const silences = await detectSilences(tools, file, probe.durationSec, { signal: ctx.cancellationSignal });
+        progress(0.6);
+        const cuts = planCuts(probe.durationSec, input.chunkSec, silences);
+        const dir = storage.localPath(`videos/${input.runKey}/split-${ctx.info.attempt}`);
+        await rm(dir, { recursive: true, force: true });
+        await mkdir(dir, { recursive: true });
+        try {
+          const ext = audioExtension(audio.codec);
+          const pieces = await splitByCopy(tools, file, {
+            cuts,
+            dir,
+            ext,
+            stream: 'a',
+            signal: ctx.cancellationSignal,
+          });
+          const chunks = [];
+          for (const [index, piece] of pieces.entries()) {
+            const ref = longVideoKeys.chunk(input.runKey, index, ext);
+            await storage.put(ref, (temp) => rename(piece.file, temp), verifyAudio(tools));
+            chunks.push({ index, ref, startSec: piece.startSec, endSec: piece.endSec });
+          }
+          const plan: LongVideoPlan = {
+            durationSec: probe.durationSec,
+            hasVideo: probe.streams.some((s) => s.type === 'video'),
+            chunks,
+            splitSeconds: (Date.now() - began) / 1000,
+          };
+          await storage.write(planRef, JSON.stringify(plan));
+          return plan;
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      });
+    } catch (err) {
+      throw ffmpegFailure(err, ctx, ErrorTypes.InvalidInput, planRef, 'Preparing the video failed');
+    }
+  }
+
+  async function readable(file: string): Promise<ProbeResult> {
+    const probe = await probeMedia(tools, file).catch(() => undefined);
+    if (!probe || probe.sizeBytes === 0 || !(probe.durationSec > 0) || probe.streams.length === 0) {
+      throw failure(
+        ErrorTypes.InvalidInput,
+        'The file is not a video or recording ffmpeg can read (empty, truncated, or another kind of file).',
+      );
+    }
+    return probe;
+  }
+
+  async function fetchSource(url: string, ref: string): Promise<void> {
+    const signal = Context.current().cancellationSignal;
+    const staged = await storage.stage(ref);
+    try {
+      await fetcher.download(url, staged.tempPath, { accept: ['video', 'audio'], signal });
+      await staged.commit(async () => undefined); // checked whole by the probe that follows
+    } catch (err) {
+      await staged.discard();
+      if (err instanceof SafeFetchError) {
+        throw ApplicationFailure.create({
+          type: err.retryable ? ErrorTypes.SourceUnavailable : ErrorTypes.InvalidInput,
+          nonRetryable: !err.retryable,
+          message: `The video at "url" could not be fetched: ${err.message}`,
+          details: [{ reason: err.code }],
+        });
+      }
+      throw err;
+    }
+  }
+
+  return { prepareLongVideo };
+}

@@ -1,0 +1,107 @@
+/**
+ * POST /v1/videos: a long video by `{"url"}` (checked now against the SSRF rules, fetched by the
+ * worker through the same safe fetcher) or as a multipart upload (`file`, checked by its first
+ * bytes, stored under uploads/<id>/ before anything starts). The run itself, its status and its
+ * transcript files are the video kind's generic routes (runs/kinds/video.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Config } from '../../config/index.js';
+import { SafeFetchError, createSafeFetcher, sniff } from '../../net/safeFetch.js';
+import type { RunService } from '../../runs/service.js';
+import { videoKind } from '../../runs/kinds/video.js';
+import type { Storage } from '../../storage/index.js';
+import { runsOf, userTokenOf } from '../auth.js';
+import { ApiError } from '../errors.js';
+import { idempotencyKeyOf, invalidRequest, limitBody, readJson } from '../jsonBody.js';
+import { linksOf } from '../runRoutes.js';
+
+/** Uploads bigger than this must come by URL (the body is held in memory while it is checked). */
+export const VIDEO_UPLOAD_MAX_BYTES = 512 * 1024 * 1024;
+
+export function videoRoutes({
+  runs,
+  config,
+  storage,
+  taskQueue,
+}: {
+  runs: RunService;
+  config: Config;
+  storage: Storage;
+  taskQueue?: string;
+}) {
+  const routes = new Hono();
+  const fetcher = createSafeFetcher(config.providers.fetch);
+
+  routes.post('/', limitBody(VIDEO_UPLOAD_MAX_BYTES), async function startVideo(c) {
+    const type = (c.req.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+    let body: Record<string, unknown>;
+    if (type === 'multipart/form-data') {
+      const form = await c.req.parseBody();
+      const file = form.file;
+      if (!(file instanceof File)) {
+        throw new ApiError(400, 'invalid_request', 'Send the video as a multipart file field named "file".');
+      }
+      const { file: _file, ...fields } = form;
+      body = { ...numbersIn(fields), ref: await storeUpload(file) };
+    } else if (type === 'application/json' || type.endsWith('+json')) {
+      body = (await readJson(c.req.raw)) as Record<string, unknown>;
+    } else {
+      throw new ApiError(
+        415,
+        'unsupported_media_type',
+        'Send JSON ({"url": "https://…"}) or a multipart/form-data upload with the video in "file".',
+      );
+    }
+    if (body && typeof body === 'object' && 'ref' in body && type !== 'multipart/form-data') {
+      throw new ApiError(400, 'invalid_request', 'Give the video as "url", or upload it as multipart "file".');
+    }
+    const parsed = videoKind.requestSchema.safeParse(body);
+    if (!parsed.success) throw invalidRequest(parsed.error);
+    if (parsed.data.url !== undefined) await checkUrl(parsed.data.url);
+    const started = await runsOf(c, runs).start(videoKind, parsed.data, {
+      idempotencyKey: idempotencyKeyOf(c.req.header('idempotency-key')),
+      taskQueue,
+      ...userTokenOf(c),
+    });
+    const links = linksOf(videoKind, started.id, started.webUiUrl);
+    c.header('Location', links.self);
+    return c.json({ id: started.id, status: started.status, links }, 202);
+  });
+
+  async function checkUrl(url: string): Promise<void> {
+    try {
+      await fetcher.check(url);
+    } catch (err) {
+      if (err instanceof SafeFetchError) throw new ApiError(400, 'url_refused', `url: ${err.message}`);
+      throw err;
+    }
+  }
+
+  async function storeUpload(file: File): Promise<string> {
+    const bytes = Buffer.from(await file.arrayBuffer());
+    if (bytes.length === 0) throw new ApiError(400, 'invalid_video', 'file: the upload is empty (0 bytes).');
+    let format: string;
+    try {
+      format = sniff(bytes.subarray(0, 512), ['video', 'audio']).format;
+    } catch {
+      throw new ApiError(400, 'invalid_video', 'file: this is not a video or audio file (judged by its first bytes).');
+    }
+    const ref = `uploads/${randomUUID().replace(/-/g, '')}/source.${format.replace(/[^a-z0-9]/g, '') || 'bin'}`;
+    await storage.write(ref, bytes);
+    return ref;
+  }
+
+  return routes;
+}
+
+/** Form fields arrive as text: numbers and booleans as the schema wants them. */
+function numbersIn(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(fields).map(([k, v]) => {
+      if (typeof v !== 'string') return [k, v];
+      if (v === 'true' || v === 'false') return [k, v === 'true'];
+      return [k, k === 'chunkMinutes' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v];
+    }),
+  );
+}

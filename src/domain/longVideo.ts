@@ -1,0 +1,101 @@
+/**
+ * Long videos (POST /v1/videos): a video or recording of up to a few hours, cut into chunks that
+ * run on the key pool at once, their results merged into one timeline. Pure schemas and types:
+ * workflows import this file too.
+ */
+import { z } from 'zod';
+import { replicateTokenSchema } from './fields.js';
+
+export const LONG_VIDEO_TASKS = ['transcribe'] as const;
+export type LongVideoTask = (typeof LONG_VIDEO_TASKS)[number];
+
+/** victor-upmeet/whisperx, by version (a community model): word timings, language detection. */
+export const DEFAULT_TRANSCRIBE_MODEL =
+  'victor-upmeet/whisperx:84d2ad2d6194fe98a17d2b60bef1c7f910c46b2f6fd38996ca457afd9c8abfcb';
+
+const fields = z.object({
+  /** Fetched through the SSRF-safe fetcher. */
+  url: z.string().url().max(4096).optional(),
+  /** A file already in storage (an upload through the API): `uploads/<id>/<name>`. */
+  ref: z
+    .string()
+    .regex(/^uploads\/[0-9a-f]{32}\/[A-Za-z0-9._-]{1,100}$/, 'ref must name an upload (uploads/<id>/<name>)')
+    .optional(),
+  task: z.enum(LONG_VIDEO_TASKS).default('transcribe'),
+  chunkMinutes: z.number().min(1).max(60).default(20),
+  /** The spoken language (ISO 639-1), when known; detected otherwise. */
+  language: z
+    .string()
+    .regex(/^[a-z]{2}$/, 'language must be a two-letter code such as "en" or "ru"')
+    .optional(),
+  /** Fail the whole video when a chunk fails for good (otherwise it completes with that chunk marked). */
+  strict: z.boolean().default(false),
+  model: z.string().min(3).max(200).optional(),
+});
+
+const onlyOneSource = (v: { url?: string; ref?: string }) => (v.url === undefined) !== (v.ref === undefined);
+const SOURCE_MESSAGE = 'give the video as exactly one of "url" or an upload';
+
+export const longVideoRequestSchema = fields.strict().refine(onlyOneSource, { message: SOURCE_MESSAGE });
+export type LongVideoRequest = z.output<typeof longVideoRequestSchema>;
+
+export const longVideoInputSchema = fields
+  .extend({ model: z.string().min(3).max(200), replicateToken: replicateTokenSchema.optional() })
+  .strict()
+  .refine(onlyOneSource, { message: SOURCE_MESSAGE });
+export type LongVideoInput = z.output<typeof longVideoInputSchema>;
+
+export interface LongVideoChunk {
+  index: number;
+  /** The chunk's own file in storage (the audio, copied out without re-encoding). */
+  ref: string;
+  startSec: number;
+  endSec: number;
+}
+
+export interface LongVideoPlan {
+  durationSec: number;
+  hasVideo: boolean;
+  chunks: LongVideoChunk[];
+  /** How long probing, finding silence and cutting took (seconds of this worker's time). */
+  splitSeconds: number;
+}
+
+export type ChunkStatus = 'pending' | 'running' | 'succeeded' | 'failed';
+
+export interface ChunkProgress {
+  index: number;
+  startSec: number;
+  endSec: number;
+  status: ChunkStatus;
+  error?: string;
+}
+
+export interface LongVideoProgress {
+  stage: 'queued' | 'preparing' | 'chunks' | 'merging' | 'completed' | 'failed' | 'cancelled';
+  task: LongVideoTask;
+  durationSec?: number;
+  chunks: ChunkProgress[];
+}
+
+export interface ChunkTranscribed {
+  /** The chunk's transcript (times from the chunk's start) in storage. */
+  ref: string;
+  language: string;
+  words: number;
+  /** The key that made it (masked), absent when it was already in storage. */
+  key?: string;
+  costUsd?: number;
+}
+
+export interface LongVideoResult {
+  task: LongVideoTask;
+  durationSec: number;
+  language: string;
+  words: number;
+  chunks: ChunkProgress[];
+  /** "3 chunks: 3 successful, 0 failed" */
+  summary: string;
+  files: { json: string; srt: string; vtt: string };
+  costUsd?: number;
+}

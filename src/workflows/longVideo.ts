@@ -1,0 +1,136 @@
+import {
+  ApplicationFailure,
+  CancellationScope,
+  isCancellation,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { PipelineActivities } from '../activities/index.js';
+import type { TranscribeChunkInput } from '../activities/longVideo/transcribe.js';
+import type { ChunkTranscribed } from '../domain/longVideo.js';
+import { ErrorTypes, nonRetryableErrorTypes } from '../domain/errors.js';
+import {
+  type LongVideoInput,
+  type LongVideoProgress,
+  type LongVideoResult,
+  longVideoInputSchema,
+} from '../domain/longVideo.js';
+import { getLongVideoProgressQuery } from './definitions.js';
+import { parseWorkflowInput } from './input.js';
+import { onReplicateQueue } from './replicateActivities.js';
+import { rootMessage } from './sceneSteps.js';
+import { publishStage } from './stageAttribute.js';
+import { userKeyFor, viaUserKey } from './userKey.js';
+
+const { prepareLongVideo, mergeTranscript } = proxyActivities<PipelineActivities>({
+  // Fetching and cutting an hour of video: minutes at worst, heartbeating throughout.
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes },
+});
+
+/**
+ * A long video (POST /v1/videos): its audio cut into chunks at silences (stream copy), every chunk
+ * transcribed at once on the key pool (all chunks of all running videos share its slots; each
+ * chunk's retries are its own), then one timeline merged from them. A chunk that fails for good
+ * is marked failed and the video completes without it, or the video fails with `strict`.
+ * Cancelling cancels every chunk's prediction upstream (the activities see the cancellation).
+ */
+export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResult> {
+  const input = parseWorkflowInput('longVideo', longVideoInputSchema, rawInput);
+  const progress: LongVideoProgress = { stage: 'preparing', task: input.task, chunks: [] };
+  setHandler(getLongVideoProgressQuery, () => ({ ...progress, chunks: progress.chunks.map((c) => ({ ...c })) }));
+  const id = workflowInfo().workflowId;
+  const stage = (s: LongVideoProgress['stage']) => {
+    progress.stage = s;
+    publishStage(s);
+  };
+  try {
+    stage('preparing');
+    const plan = await prepareLongVideo({
+      runKey: id,
+      source: input.url !== undefined ? { url: input.url } : { ref: input.ref! },
+      chunkSec: input.chunkMinutes * 60,
+      task: input.task,
+    });
+    progress.durationSec = plan.durationSec;
+    progress.chunks = plan.chunks.map((c) => ({
+      index: c.index,
+      startSec: c.startSec,
+      endSec: c.endSec,
+      status: 'pending',
+    }));
+    log.info(
+      `${id}: ${plan.chunks.length} chunks of ${plan.durationSec.toFixed(0)} s, cut in ${plan.splitSeconds.toFixed(1)} s`,
+    );
+
+    stage('chunks');
+    const user = await userKeyFor(input);
+    const activities = proxyActivities<{ transcribeChunk(input: TranscribeChunkInput): Promise<ChunkTranscribed> }>({
+      ...onReplicateQueue(user),
+      startToCloseTimeout: '30 minutes',
+    });
+    const { transcribeChunk } = user ? viaUserKey(activities, user) : activities;
+    const settled = await Promise.allSettled(
+      plan.chunks.map(async (chunk) => {
+        const state = progress.chunks[chunk.index]!;
+        state.status = 'running';
+        try {
+          const done = await transcribeChunk({
+            runKey: id,
+            videoId: id,
+            index: chunk.index,
+            chunkRef: chunk.ref,
+            startSec: chunk.startSec,
+            endSec: chunk.endSec,
+            model: input.model,
+            ...(input.language ? { language: input.language } : {}),
+          });
+          state.status = 'succeeded';
+          return done;
+        } catch (err) {
+          if (isCancellation(err)) throw err;
+          state.status = 'failed';
+          state.error = rootMessage(err);
+          throw err;
+        }
+      }),
+    );
+    if (CancellationScope.current().consideredCancelled) throw settled.find((s) => s.status === 'rejected')?.reason;
+    const made = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = progress.chunks.filter((c) => c.status === 'failed');
+    const summary = `${plan.chunks.length} chunks: ${made.length} successful, ${failed.length} failed`;
+    log.info(`${id}: ${summary}`);
+    if (failed.length > 0 && (input.strict || made.length === 0)) {
+      throw ApplicationFailure.create({
+        type: ErrorTypes.ChunkFailed,
+        nonRetryable: true,
+        message: `${summary}; chunk ${failed[0]!.index} failed: ${failed[0]!.error}`,
+      });
+    }
+
+    stage('merging');
+    const merged = await mergeTranscript({
+      runKey: id,
+      durationSec: plan.durationSec,
+      chunkRefs: made.map((m) => m.ref),
+    });
+    stage('completed');
+    const costs = made.flatMap((m) => (m.costUsd !== undefined ? [m.costUsd] : []));
+    return {
+      task: input.task,
+      durationSec: plan.durationSec,
+      language: merged.language,
+      words: merged.words,
+      chunks: progress.chunks,
+      summary,
+      files: merged.files,
+      ...(costs.length ? { costUsd: Math.round(costs.reduce((a, b) => a + b, 0) * 1e6) / 1e6 } : {}),
+    };
+  } catch (err) {
+    stage(isCancellation(err) ? 'cancelled' : 'failed');
+    throw err;
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * Long videos on a real Temporal server, real ffmpeg and the Replicate emulator's WhisperX: an
+ * hour of generated video that says known words at known times, cut into 3 chunks at silences by
+ * stream copy, each chunk transcribed on the key pool, merged into one timeline. The emulator hears
+ * the words from the audio, so every time in the transcript is the audio's own.
+ */
+import type { Client } from '@temporalio/client';
+import { createServer, type Server } from 'node:http';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/api/app.js';
+import { parseConfig } from '../src/config/index.js';
+import type { Transcript } from '../src/domain/transcript.js';
+import { createSafeFetcher } from '../src/net/safeFetch.js';
+import { LocalStorage } from '../src/storage/index.js';
+import { expectError, terminateAll } from './support/api.js';
+import { type PoolFixture, startPoolFixture } from './support/replicate.js';
+import { type SpokenWord, distinctWords, makeSpokenVideo } from './support/spokenVideo.js';
+import { type RunningWorkers, connectTestClient, startTestWorkers, tempDataDir } from './support/temporal.js';
+
+const KEYS = 3;
+const SLOTS = 1;
+const WHISPERX = 'victor-upmeet/whisperx';
+
+let client: Client;
+let fixture: PoolFixture;
+let workers: RunningWorkers;
+let app: ReturnType<typeof createApp>;
+let files: Server;
+let base: string;
+let said: SpokenWord[];
+const started = new Set<string>();
+
+beforeAll(async () => {
+  const dir = await tempDataDir();
+  const words = await distinctWords();
+  expect(words.length, 'enough words the emulator tells apart').toBeGreaterThanOrEqual(8);
+  // A word every ~97 s, and two on each side of both nominal boundaries (20:00 and 40:00).
+  const times = [...Array.from({ length: 37 }, (_, i) => 5 + i * 97.3), 1196.5, 1202.0, 2397.0, 2403.5].sort(
+    (a, b) => a - b,
+  );
+  said = await makeSpokenVideo(
+    path.join(dir, 'hour.mp4'),
+    3600,
+    times.map((at, i) => ({ word: words[i % words.length]!, at })),
+  );
+  await makeSpokenVideo(path.join(dir, 'silent-film.mp4'), 20, [], { audio: false });
+  files = createServer((req, res) => {
+    const name = path.basename(req.url ?? '');
+    const file = path.join(dir, name);
+    stat(file).then(
+      (s) => {
+        res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': s.size });
+        createReadStream(file).pipe(res);
+      },
+      () => res.writeHead(404).end(),
+    );
+  });
+  await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(files.address() as { port: number }).port}`;
+
+  client = await connectTestClient();
+  fixture = await startPoolFixture(KEYS, SLOTS, { latencySeconds: 1, jitter: 0.2 });
+  const fetch = { allow: ['127.0.0.1'], maxBytes: 512 * 1024 * 1024, timeoutMs: 60_000 };
+  workers = await startTestWorkers({ replicate: fixture.replicate, deps: { fetcher: createSafeFetcher(fetch) } });
+  const config = parseConfig({ ...process.env, DATA_DIR: workers.dataDir, FETCH_ALLOW: '127.0.0.1' });
+  app = createApp({
+    client,
+    config: { ...config, replicate: fixture.replicate },
+    storage: new LocalStorage(workers.dataDir),
+    taskQueue: workers.taskQueue,
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await terminateAll(client, started);
+  await workers?.stop();
+  await fixture?.emulator.close();
+  files?.close();
+  await client?.connection.close();
+});
+
+async function startVideo(body: unknown) {
+  const res = await app.request('/v1/videos', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status === 202) started.add(((await res.clone().json()) as { id: string }).id);
+  return res;
+}
+
+const whisperCreates = () => fixture.emulator.stats().creates.filter((c) => c.model === WHISPERX);
+
+describe('long videos', () => {
+  it(
+    'an hour in 3 chunks: every known word once, at its true time ± 0.5 s; SRT and VTT from the same timeline',
+    { timeout: 300_000 },
+    async () => {
+      const before = whisperCreates().length;
+      const res = await startVideo({ url: `${base}/hour.mp4`, chunkMinutes: 20 });
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: string };
+      expect(id).toMatch(/^video-transcribe-20min-/);
+      await client.workflow.getHandle(id).result();
+
+      const state = (await (await app.request(`/v1/videos/${id}`)).json()) as {
+        status: string;
+        result: { summary: string; chunks: { status: string; startSec: number; endSec: number }[]; words: number };
+      };
+      expect(state.status).toBe('completed');
+      expect(state.result.summary).toBe('3 chunks: 3 successful, 0 failed');
+      const chunks = state.result.chunks;
+      expect(chunks.map((c) => c.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+      // Contiguous, covering the hour, each cut moved onto the silence near its nominal time.
+      expect(chunks[0]!.startSec).toBe(0);
+      for (let i = 1; i < chunks.length; i++) expect(chunks[i]!.startSec).toBeCloseTo(chunks[i - 1]!.endSec, 1);
+      expect(Math.abs(chunks[1]!.startSec - 1200)).toBeLessThan(60);
+      expect(chunks[2]!.endSec).toBeGreaterThan(3599);
+      // One prediction per chunk, never two keys' worth on one key.
+      expect(whisperCreates().length - before).toBe(3);
+      for (const t of Object.values(fixture.emulator.stats().tokens)) expect(t.peakInFlight).toBeLessThanOrEqual(SLOTS);
+
+      const transcript = (await (await app.request(`/v1/videos/${id}/transcript.json`)).json()) as Transcript;
+      const heard = transcript.segments.flatMap((s) => s.words);
+      expect(heard).toHaveLength(said.length);
+      expect(state.result.words).toBe(said.length);
+      for (const word of said) {
+        const matches = heard.filter((h) => h.word === word.word && Math.abs(h.start - word.start) <= 0.5);
+        expect(matches, `"${word.word}" at ${word.start.toFixed(1)} s`).toHaveLength(1);
+      }
+      expect(transcript.language).toBe('en');
+
+      const srt = await (await app.request(`/v1/videos/${id}/transcript.srt`)).text();
+      expect(srt.split('\n\n').filter(Boolean)).toHaveLength(transcript.segments.length);
+      expect(srt).toMatch(/^1\n00:00:0\d,\d{3} --> 00:00:0\d,\d{3}\n\w+/);
+      const vtt = await (await app.request(`/v1/videos/${id}/transcript.vtt`)).text();
+      expect(vtt.startsWith('WEBVTT\n\n')).toBe(true);
+      expect(vtt).toContain(' --> 00:20:0');
+    },
+  );
+
+  it('bad input gets a clear error and starts nothing', async () => {
+    const before = whisperCreates().length;
+    await expectError(await startVideo({ url: 'http://169.254.169.254/latest/video.mp4' }), 400, 'url_refused');
+    await expectError(await startVideo({ url: 'file:///etc/passwd' }), 400, 'url_refused');
+    await expectError(await startVideo({}), 400, 'invalid_request');
+    await expectError(await startVideo({ url: `${base}/hour.mp4`, chunkMinutes: 0 }), 400, 'invalid_request');
+    const upload = async (bytes: Buffer, name: string) => {
+      const form = new FormData();
+      form.append('file', new Blob([bytes]), name);
+      return app.request('/v1/videos', { method: 'POST', body: form });
+    };
+    await expectError(await upload(Buffer.alloc(0), 'empty.mp4'), 400, 'invalid_video');
+    await expectError(await upload(Buffer.from('just some text, not a film'), 'notes.mp4'), 400, 'invalid_video');
+    expect(whisperCreates().length).toBe(before);
+  });
+
+  it('a video without sound and an unreachable URL fail with errors that say so, paying for nothing', async () => {
+    const before = whisperCreates().length;
+    const failureOf = async (body: unknown) => {
+      const res = await startVideo(body);
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: string };
+      await client.workflow
+        .getHandle(id)
+        .result()
+        .catch(() => undefined);
+      const state = (await (await app.request(`/v1/videos/${id}`)).json()) as {
+        status: string;
+        error: { type: string; message: string };
+      };
+      expect(state.status).toBe('failed');
+      return state.error;
+    };
+    const silent = await failureOf({ url: `${base}/silent-film.mp4` });
+    expect(silent.type).toBe('InvalidInput');
+    expect(silent.message).toMatch(/no audio track/);
+    const gone = await failureOf({ url: 'http://127.0.0.1:9/gone.mp4' });
+    expect(gone.type).toBe('SourceUnavailable');
+    expect(gone.message).toMatch(/could not be fetched/);
+    expect(whisperCreates().length).toBe(before);
+  }, 120_000);
+});
