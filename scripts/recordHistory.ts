@@ -19,7 +19,8 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
+import { execFile } from 'node:child_process';
 import { activityDepsFromConfig } from '../src/activities/index.js';
 import { parseConfig } from '../src/config/index.js';
 import { startElevenLabsEmulator } from '../src/emulators/elevenlabs/index.js';
@@ -28,302 +29,12 @@ import { startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { LocalStorage } from '../src/storage/index.js';
 import { dataConverterFor } from '../src/temporal/dataConverter.js';
 import { createWorkers, runWorkers } from '../src/worker/createWorkers.js';
-import type { PlanApproval } from '../src/domain/planApproval.js';
 import { approvePlanUpdate, getShortProgressQuery } from '../src/workflows/definitions.js';
 import { setTimeout } from 'node:timers/promises';
+import { SCENARIOS, USER_TOKEN } from './historyScenarios.js';
 
 const OUT_DIR = path.resolve('test/fixtures/histories');
 const TOKEN = `r8_record${'x'.repeat(27)}`;
-/** A user's own token (the second auth tier), for the user-key scenario; an emulator token, nothing real. */
-const USER_TOKEN = `r8_recorduser${'x'.repeat(23)}`;
-
-interface Scenario {
-  workflowType: string;
-  name: string;
-  workflowId: string;
-  input: Record<string, unknown>;
-  /** Runs the key workers against the emulator. */
-  replicate?: boolean;
-  /** A plan fault the LLM emulator answers with while this scenario runs. */
-  llmFault?: string;
-  /** Sent as the plan's approval once the run waits for it (shorts with `approval`). */
-  approve?: PlanApproval;
-  /** A short made first (not recorded), whose plan this scenario's `revision` revises. */
-  parent?: { workflowId: string; input: Record<string, unknown> };
-  /** Pictures stored before the run, as the API's intake stores them (ref → a solid colour). */
-  uploads?: Record<string, string>;
-}
-
-const STORY = 'The fox woke up. It ran to the river. It slept in the sun. The moon rose. An owl called twice.';
-
-const SCENARIOS: Scenario[] = [
-  {
-    workflowType: 'shortVideo',
-    name: 'offline',
-    workflowId: 'short-en-recorded-offline',
-    input: { story: 'The fox woke up. It ran to the river. It slept in the sun.', sceneCount: 3, aspect: '1:1' },
-  },
-  {
-    workflowType: 'shortVideo',
-    name: 'replicate',
-    workflowId: 'short-en-recorded-replicate',
-    replicate: true,
-    input: {
-      story: 'The fox woke up. It ran to the river. It slept in the sun.',
-      sceneCount: 3,
-      aspect: '1:1',
-      provider: 'replicate',
-      model: 'black-forest-labs/flux-schnell',
-      fps: 12,
-      captions: false,
-      transition: { type: 'cut', duration: 0 },
-    },
-  },
-  {
-    // The LLM plans (five acts), ElevenLabs speaks beside the images, a generated bed under it all.
-    workflowType: 'shortVideo',
-    name: 'llm-elevenlabs-music',
-    workflowId: 'short-en-recorded-llm-elevenlabs-music',
-    input: {
-      story: STORY,
-      sceneCount: 5,
-      aspect: '1:1',
-      fps: 12,
-      planner: 'llm',
-      structure: 'five-act',
-      narration: { provider: 'elevenlabs' },
-      music: { source: 'generated', volume: 0.3 },
-      captions: { style: 'karaoke' },
-      transition: { type: 'cut', duration: 0 },
-    },
-  },
-  {
-    // The LLM answers garbage: the offline splitter plans instead, and says why.
-    workflowType: 'shortVideo',
-    name: 'llm-fallback',
-    workflowId: 'short-en-recorded-llm-fallback',
-    llmFault: 'plan-garbage',
-    input: {
-      story: STORY,
-      sceneCount: 3,
-      aspect: '1:1',
-      fps: 12,
-      planner: 'auto',
-      transition: { type: 'cut', duration: 0 },
-    },
-  },
-  {
-    // Images, voices and music all on the key pool.
-    workflowType: 'shortVideo',
-    name: 'replicate-audio',
-    workflowId: 'short-en-recorded-replicate-audio',
-    replicate: true,
-    input: {
-      story: STORY,
-      sceneCount: 3,
-      aspect: '1:1',
-      fps: 12,
-      provider: 'replicate',
-      model: 'black-forest-labs/flux-schnell',
-      narration: { provider: 'replicate', model: 'minimax/speech-02-turbo' },
-      music: {
-        source: 'replicate',
-        model: 'meta/musicgen:671ac645ce5e552cc63a54a2bbff63fcf798043055d2dac5fc9e36a837eedcfb',
-      },
-      captions: false,
-      transition: { type: 'cut', duration: 0 },
-    },
-  },
-  {
-    // An animated still, a text-to-video clip and a still in one short (patched 'video-scenes').
-    workflowType: 'shortVideo',
-    name: 'video-scenes',
-    workflowId: 'short-en-recorded-video-scenes',
-    replicate: true,
-    input: {
-      story: 'The fox woke up. It ran to the river. It slept in the sun.',
-      sceneCount: 3,
-      aspect: '9:16',
-      fps: 12,
-      provider: 'replicate',
-      model: 'black-forest-labs/flux-schnell',
-      visuals: ['image-to-video', 'video', 'image'],
-      videoModel: 'kwaivgi/kling-v2.5-turbo-pro',
-      clipFit: 'loop',
-      captions: true,
-      transition: { type: 'crossfade', duration: 0.3 },
-    },
-  },
-  {
-    // Waits for its plan's approval, which edits scene 2 (patched 'plan-approval').
-    workflowType: 'shortVideo',
-    name: 'plan-approval',
-    workflowId: 'short-en-recorded-plan-approval',
-    input: {
-      story: 'The fox woke up. It ran to the river. It slept in the sun.',
-      sceneCount: 3,
-      aspect: '1:1',
-      fps: 12,
-      captions: false,
-      transition: { type: 'cut', duration: 0 },
-      approval: { timeoutSeconds: 600 },
-    },
-    approve: { scenes: [{}, { narration: 'It ran to the silver river.' }, {}] },
-  },
-  {
-    // Images on the key pool inside a budget ledger (patched 'budget-ledger').
-    workflowType: 'shortVideo',
-    name: 'budget',
-    workflowId: 'short-en-recorded-budget',
-    replicate: true,
-    input: {
-      story: 'The fox woke up. It ran to the river. It slept in the sun.',
-      sceneCount: 3,
-      aspect: '1:1',
-      provider: 'replicate',
-      model: 'black-forest-labs/flux-schnell',
-      fps: 12,
-      captions: false,
-      transition: { type: 'cut', duration: 0 },
-      budget: { maxUsd: 1, onExceed: 'pause' },
-    },
-  },
-  {
-    workflowType: 'imageBatch',
-    name: 'budget',
-    workflowId: 'batch-recorded-budget',
-    replicate: true,
-    input: {
-      tasks: [{ prompt: 'A red car' }, { prompt: 'A blue boat' }, { prompt: 'A green tree' }],
-      model: 'black-forest-labs/flux-schnell',
-      budget: { maxUsd: 1, onExceed: 'fail' },
-    },
-  },
-  {
-    // A revision of a finished short: its plan with scene 2 edited instead of planning (patched 'plan-revision').
-    workflowType: 'shortVideo',
-    name: 'plan-revision',
-    workflowId: 'short-en-recorded-plan-revision',
-    parent: {
-      workflowId: 'short-en-recorded-revision-parent',
-      input: {
-        story: 'The fox woke up. It ran to the river. It slept in the sun.',
-        sceneCount: 3,
-        aspect: '1:1',
-        fps: 12,
-        captions: false,
-        transition: { type: 'cut', duration: 0 },
-      },
-    },
-    input: {
-      story: 'The fox woke up. It ran to the river. It slept in the sun.',
-      sceneCount: 3,
-      aspect: '1:1',
-      fps: 12,
-      captions: false,
-      transition: { type: 'cut', duration: 0 },
-      revision: {
-        parentId: 'short-en-recorded-revision-parent',
-        planRef: 'runs/short-en-recorded-revision-parent/plan.json',
-        scene: 1,
-        edit: { narration: 'It ran to the silver river.' },
-      },
-    },
-  },
-  {
-    // A short rendered as segments and joined (patched 'segmented-render'), as revisions render.
-    workflowType: 'shortVideo',
-    name: 'segmented-render',
-    workflowId: 'short-en-recorded-segmented-render',
-    input: {
-      story: 'The owl looked out. The moon rose over the hill. The owl flew home.',
-      sceneCount: 3,
-      aspect: '1:1',
-      fps: 12,
-      captions: true,
-      transition: { type: 'crossfade', duration: 0.5 },
-      render: 'segmented',
-    },
-  },
-  {
-    // More tasks than the first wave (50), so the tick between the waves is in the history.
-    workflowType: 'imageBatch',
-    name: 'two-waves',
-    workflowId: 'batch-recorded-two-waves',
-    replicate: true,
-    input: {
-      tasks: Array.from({ length: 55 }, (_, i) => ({ prompt: `A lighthouse at dusk, study ${i + 1}` })),
-      model: 'black-forest-labs/flux-schnell',
-      download: true,
-    },
-  },
-  {
-    workflowType: 'imageBatch',
-    name: 'url-mode',
-    workflowId: 'batch-recorded-url-mode',
-    replicate: true,
-    input: {
-      tasks: [{ prompt: 'A red car', output_filename: 'red_car.png' }, { prompt: 'A blue boat' }],
-      model: 'black-forest-labs/flux-schnell',
-      modelInput: { num_outputs: 2 },
-      download: false,
-    },
-  },
-  {
-    // One image tool call on the key pool: a 2× upscale of a stored picture.
-    workflowType: 'imageTool',
-    name: 'upscale',
-    workflowId: 'image-upscale-recorded',
-    replicate: true,
-    uploads: { 'uploads/0123456789abcdef0123456789abcdef/image.png': '#3366cc' },
-    input: {
-      tool: 'upscale',
-      imageRef: 'uploads/0123456789abcdef0123456789abcdef/image.png',
-      options: { scale: 2 },
-      source: 'recorded.png',
-    },
-  },
-  {
-    // Two tool calls in one batch run (upscale and colorize), each on the key pool on its own.
-    workflowType: 'imageToolBatch',
-    name: 'two-tools',
-    workflowId: 'toolbatch-recorded-two-tools',
-    replicate: true,
-    uploads: { 'uploads/11111111111111111111111111111111/image.png': '#808080' },
-    input: {
-      tasks: [
-        { tool: 'upscale', imageRef: 'uploads/11111111111111111111111111111111/image.png', options: { scale: 2 } },
-        { tool: 'colorize', imageRef: 'uploads/11111111111111111111111111111111/image.png', options: {} },
-      ],
-    },
-  },
-  {
-    // A call made with a user's own Replicate token (patched 'user-replicate-key'): its own key worker.
-    workflowType: 'imageTool',
-    name: 'user-key',
-    workflowId: 'image-upscale-recorded-user-key',
-    uploads: { 'uploads/22222222222222222222222222222222/image.png': '#cc6633' },
-    input: {
-      tool: 'upscale',
-      imageRef: 'uploads/22222222222222222222222222222222/image.png',
-      options: { scale: 2 },
-      replicateToken: USER_TOKEN,
-    },
-  },
-  {
-    // The same with its user key worker kept alive while the call waits (patched 'user-key-keepalive').
-    workflowType: 'imageTool',
-    name: 'user-key-keepalive',
-    workflowId: 'image-upscale-recorded-user-key-keepalive',
-    uploads: { 'uploads/33333333333333333333333333333333/image.png': '#3366cc' },
-    input: {
-      tool: 'upscale',
-      imageRef: 'uploads/33333333333333333333333333333333/image.png',
-      options: { scale: 2 },
-      replicateToken: USER_TOKEN,
-    },
-  },
-];
 
 const { values, positionals } = parseArgs({ options: { as: { type: 'string' } }, allowPositionals: true });
 // Positionals name workflow types or single scenarios.
@@ -380,6 +91,14 @@ try {
         .png()
         .toBuffer();
       await new LocalStorage(dataDir).write(ref, png);
+    }
+    for (const [ref, seconds] of Object.entries(scenario.recordings ?? {})) {
+      const file = new LocalStorage(dataDir).localPath(ref);
+      await mkdir(path.dirname(file), { recursive: true });
+      await promisify(execFile)('ffmpeg', [
+        ...['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=f=440:d=${seconds}`],
+        ...['-af', "volume='if(lt(mod(t,7),0.6),1,0)':eval=frame", '-c:a', 'aac', '-ar', '16000', file],
+      ]);
     }
     if (scenario.parent) {
       await env.client.workflow.execute(scenario.workflowType, {
