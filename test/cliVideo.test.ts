@@ -1,77 +1,83 @@
 /**
- * The issue's "done" check, as a person runs it: the real `reelflow make --visuals image-to-video`
- * process against the Replicate emulator and a real Temporal server. Its scenes are moving clips,
- * and the one scene whose clip the emulator refuses is a still, and the summary says so.
+ * `reelflow video transcribe` as a user runs it: a real CLI process uploading a file that speaks
+ * known words, against a worker on its own queue and the Replicate emulator's WhisperX. The SRT
+ * lands where -o says with the words at their times; a file that is not a video is refused.
  */
-import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type ReplicateEmulator, startReplicateEmulator } from '../src/emulators/replicate/index.js';
-import { grayFrame, meanDifference, probe } from './support/media.js';
-import { reelflow } from './support/cli.js';
-import { testToken } from './support/replicate.js';
-import { tempDataDir } from './support/temporal.js';
+import { REPO_ROOT } from '../src/temporal/cliPath.js';
+import { type PoolFixture, startPoolFixture } from './support/replicate.js';
+import { distinctWords, makeSpokenVideo } from './support/spokenVideo.js';
+import { type RunningWorkers, startTestWorkers, tempDataDir } from './support/temporal.js';
 
-const TOKEN = testToken(1);
-const STORY = 'A kite rose over the dunes. A silver fish leapt from the sea. The lighthouse blinked at dusk.';
-
-let emulator: ReplicateEmulator;
+const BIN = path.join(REPO_ROOT, 'bin/reelflow.js');
+let pool: PoolFixture;
+let workers: RunningWorkers;
+let tmp: string;
+let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  emulator = await startReplicateEmulator({ tokens: [TOKEN], latencyByKind: { image: 0.3, video: 0.8 } });
-  // Only scene 2's animation is refused (its prompt is the only one about the silver fish).
-  emulator.setFaults({ rejectInputIncludes: 'silver fish', rejectModel: 'kwaivgi/kling-v2.1' });
+  pool = await startPoolFixture(2, 1, { latencySeconds: 0.5 });
+  workers = await startTestWorkers({ replicate: pool.replicate });
+  tmp = await tempDataDir();
+  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REPLICATE_')));
+  env = {
+    ...base,
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    REELFLOW_TASK_QUEUE: workers.taskQueue,
+    DATA_DIR: workers.dataDir,
+    REPLICATE_BASE_URL: pool.emulator.url,
+    REPLICATE_KEY_CONCURRENCY: '1',
+    REPLICATE_API_TOKEN_1: pool.tokens[0]!,
+    REPLICATE_API_TOKEN_2: pool.tokens[1]!,
+  };
 });
 
 afterAll(async () => {
-  await emulator?.close();
+  await workers?.stop();
+  await pool?.emulator.close();
 });
 
-describe('reelflow make --visuals image-to-video', () => {
-  it(
-    'makes a short of moving clips; the scene whose clip failed is a still, and the summary says so',
-    { timeout: 180_000 },
-    async () => {
-      const dataDir = await tempDataDir();
-      const out = `${dataDir}/out/moving.mp4`;
-      const result = await reelflow(
-        [
-          'make',
-          '--story',
-          STORY,
-          '--scenes',
-          '3',
-          '--aspect',
-          '1:1',
-          '--fps',
-          '12',
-          '--no-captions',
-          '--transition',
-          'cut',
-          '--visuals',
-          'image-to-video',
-          '--out',
-          out,
-        ],
-        {
-          TEMPORAL_ADDRESS: inject('temporalAddress'),
-          REELFLOW_TASK_QUEUE: `cli-video-${randomUUID()}`,
-          DATA_DIR: dataDir,
-          RENDER_PRESET: 'ultrafast',
-          REPLICATE_API_TOKEN: TOKEN,
-          REPLICATE_BASE_URL: emulator.url,
-          LOG_LEVEL: 'warn',
-        },
-      );
-      expect(result.code, result.stderr).toBe(0);
-      expect(result.stdout).toContain('scenes      2 clips · 1 still');
-      expect(result.stdout).toMatch(/scene 2 shows its still: the clip failed \(ReplicateInvalidInput: .*422/);
-      expect(`${result.stdout}${result.stderr}`).not.toContain(TOKEN);
+function reelflow(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env, cwd: tmp, timeout: 120_000 }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
 
-      const info = await probe(out);
-      expect(info.streams.find((s) => s.type === 'video')).toMatchObject({ width: 1080, height: 1080 });
-      // Scene 1 moves: two of its frames a second apart differ.
-      const [a, b] = [await grayFrame(out, 0.2), await grayFrame(out, 1.2)];
-      expect(meanDifference(a, b)).toBeGreaterThan(2);
-    },
-  );
+describe('reelflow video transcribe', () => {
+  it('uploads a file, shows chunk progress, and saves the merged SRT where -o says', { timeout: 180_000 }, async () => {
+    const words = await distinctWords();
+    const input = path.join(tmp, 'talk.mp4');
+    await makeSpokenVideo(input, 300, [
+      { word: words[0]!, at: 30 },
+      { word: words[3]!, at: 118 },
+      { word: words[5]!, at: 181.5 },
+      { word: words[7]!, at: 290 },
+    ]);
+    const out = path.join(tmp, 'talk.srt');
+    const res = await reelflow(['video', 'transcribe', input, '--chunk-minutes', '2', '-o', out]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stderr).toMatch(/\d\/3 chunks/);
+    expect(res.stdout).toContain('3 chunks: 3 successful, 0 failed · 4 words, language en');
+    const srt = await readFile(out, 'utf8');
+    const cues = srt.trim().split('\n\n');
+    expect(cues.map((c) => c.split('\n')[2])).toEqual([words[0], words[3], words[5], words[7]]);
+    expect(cues[1]).toMatch(/^2\n00:01:5[78],\d{3} --> /);
+    expect(cues[3]).toMatch(/^4\n00:04:(49,[5-9]|50,[0-4])\d\d --> /);
+  });
+
+  it('refuses a file that is not a video, saying why, with no prediction', async () => {
+    const before = pool.emulator.stats().totals.created;
+    const fake = path.join(tmp, 'notes.mp4');
+    await writeFile(fake, 'meeting notes, not a film');
+    const res = await reelflow(['video', 'transcribe', fake]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/not a video or audio file/);
+    expect(pool.emulator.stats().totals.created).toBe(before);
+    expect((await reelflow(['video', 'summarise', fake])).code).toBe(2);
+  });
 });

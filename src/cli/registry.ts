@@ -17,6 +17,10 @@ export const commands: Record<string, CommandEntry> = {
     summary: 'Run an image tool (upscale, remove-background, inpaint, …) on Replicate and save it',
     load: async () => (await import('./commands/image.js')).image,
   },
+  video: {
+    summary: 'Transcribe a long video in chunks on the key pool and save the SRT',
+    load: async () => (await import('./commands/video.js')).video,
+  },
   regenerate: {
     summary: 'Make a completed short again with one scene changed',
     load: async () => (await import('./commands/regenerate.js')).regenerate,

@@ -10,8 +10,15 @@ export function batchProgressLine(progress: BatchProgress | undefined): string {
   return `${done}/${progress.total} done · ${progress.failed} failed`;
 }
 
-/** One redrawn line on a terminal; elsewhere a line per change, at most one a second. */
 export function createBatchProgressView(stream: NodeJS.WriteStream = process.stderr): RunView<BatchState> {
+  return createProgressLineView((state) => batchProgressLine(state?.progress), stream);
+}
+
+/** One redrawn line on a terminal; elsewhere a line per change, at most one a second. */
+export function createProgressLineView<S extends { status: string }>(
+  lineOf: (state: S | undefined) => string,
+  stream: NodeJS.WriteStream = process.stderr,
+): RunView<S> {
   let shown = '';
   let pending = '';
   let printedAt = 0;
@@ -25,7 +32,7 @@ export function createBatchProgressView(stream: NodeJS.WriteStream = process.std
   return {
     update(status) {
       const closed = status && status.status !== 'running';
-      pending = `${closed ? (status.status === 'completed' ? '✓' : '✗') : '…'} ${batchProgressLine(status?.progress)}`;
+      pending = `${closed ? (status.status === 'completed' ? '✓' : '✗') : '…'} ${lineOf(status)}`;
       if (pending === shown) return;
       if (tty) {
         draw(pending);

@@ -1,0 +1,159 @@
+import type { Client } from '@temporalio/client';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createApp } from '../../api/app.js';
+import type { Config } from '../../config/index.js';
+import type { LongVideoProgress } from '../../domain/longVideo.js';
+import { replicateQueueFor } from '../../domain/taskQueues.js';
+import { type VideoState, videoKind } from '../../runs/kinds/video.js';
+import { RunService } from '../../runs/service.js';
+import { LocalStorage } from '../../storage/index.js';
+import type { Command } from '../command.js';
+import { defineCommand } from '../defineCommand.js';
+import { CliError, EXIT_INTERRUPTED, UsageError } from '../errors.js';
+import { bar } from '../format.js';
+import { withLocalStack } from '../localStack.js';
+import { poolWorkersPolling } from '../temporalSetup.js';
+import { createProgressLineView } from '../views/batchProgress.js';
+import { waitForRun } from '../waitForRun.js';
+
+const OPTIONS = {
+  out: { type: 'string', short: 'o' },
+  format: { type: 'string' },
+  'chunk-minutes': { type: 'string' },
+  language: { type: 'string' },
+  strict: { type: 'boolean' },
+  json: { type: 'boolean' },
+} as const;
+
+const USAGE = `Usage: reelflow video transcribe <file|url> [options]
+
+Transcribes a long video or recording on the Replicate key pool: its audio is cut into chunks at
+silences (stream copy, no re-encoding), every chunk is transcribed at once (WhisperX, word
+timings, language detected), and one timeline is merged from them. A file is uploaded to the
+service; an http(s) URL is fetched by its SSRF-safe fetcher. Starts a local Temporal dev server
+and an in-process worker when none are running. Needs Replicate keys (or \`reelflow emulator\`).
+
+Options:
+  -o, --out <path>           Where to save the transcript (default ./out/<run id>.<format>)
+  --format <srt|vtt|json>    The transcript's format (default srt)
+  --chunk-minutes <n>        Minutes per chunk, 1 to 60 (default 20)
+  --language <code>          The spoken language (en, ru, zh, ko, ja, …); detected when unset
+  --strict                   Fail when a chunk fails for good (default: finish without it)
+  --json                     Print the result as JSON
+  -h, --help                 Show this help
+
+Exit codes: 0 saved, 1 the run failed or was refused, 2 bad usage, 130 cancelled.
+`;
+
+type Flags = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+const FORMATS = ['srt', 'vtt', 'json'] as const;
+
+export const video: Command = defineCommand({
+  name: 'video',
+  usage: USAGE,
+  options: OPTIONS,
+  positionals: 'rest',
+  async run({ values, positionals, config }) {
+    const [task, source, ...extra] = positionals;
+    if (task !== 'transcribe')
+      throw new UsageError('the task is "transcribe": reelflow video transcribe <file|url>', 'video');
+    if (!source) throw new UsageError('name the video: a file or an http(s) URL', 'video');
+    if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`, 'video');
+    const flags = values as Flags;
+    const format = (flags.format ?? 'srt') as (typeof FORMATS)[number];
+    if (!FORMATS.includes(format)) throw new UsageError(`--format is one of ${FORMATS.join(', ')}`, 'video');
+    return transcribe(source, flags, format, config);
+  },
+});
+
+async function transcribe(source: string, flags: Flags, format: (typeof FORMATS)[number], loadConfig: () => Config) {
+  const body = await requestBody(source, flags);
+  const config = loadConfig();
+  if (config.replicate.keys.length === 0) {
+    throw new CliError(
+      'Long videos are transcribed on Replicate, and no Replicate keys are configured.',
+      'Set REPLICATE_API_TOKEN (or REPLICATE_API_TOKEN_1..N); `reelflow emulator` runs a local stand-in.',
+    );
+  }
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const stack = {
+    log,
+    noun: 'video',
+    queuesPolled: (client: Client) => poolWorkersPolling(client, config),
+    describeQueues: `task queues "${config.taskQueue}" and "${replicateQueueFor(config.taskQueue)}"`,
+  };
+  return withLocalStack(config, stack, async ({ client, interrupt, workerWatch }) => {
+    // The API's own route, in process: the same checks and errors as POST /v1/videos.
+    const storage = new LocalStorage(config.dataDir);
+    const app = createApp({ client, config, storage });
+    const res = await app.request('/v1/videos', { method: 'POST', ...body });
+    const answer = (await res.json()) as { id?: string; error?: { code: string; message: string } };
+    if (res.status !== 202 || !answer.id) {
+      process.stderr.write(`reelflow: ${answer.error?.message ?? `the service answered ${res.status}`}\n`);
+      return 1;
+    }
+    log(`Started ${answer.id}`);
+    const runs = new RunService(client, config);
+    const view = createProgressLineView<VideoState>((state) => videoProgressLine(state?.progress));
+    const { status, cancelRequested } = await waitForRun(runs, videoKind, answer.id, {
+      view,
+      interrupt,
+      cancellingNote: `reelflow: asking Temporal to cancel ${answer.id}; every chunk's prediction is cancelled too…`,
+      ...workerWatch(view),
+    });
+    view.finish();
+    if (cancelRequested) return EXIT_INTERRUPTED;
+    if (status.status !== 'completed' || !status.result) {
+      process.stderr.write(
+        `reelflow: ${status.id} ended ${status.status}${status.error ? `: ${status.error.message}` : ''}\n`,
+      );
+      return 1;
+    }
+    const r = status.result;
+    const out = path.resolve(flags.out ?? path.join('out', `${status.id}.${format}`));
+    await mkdir(path.dirname(out), { recursive: true });
+    await copyFile(storage.localPath(r.files[format]), out);
+    if (flags.json) {
+      const { files: _files, ...rest } = r;
+      process.stdout.write(`${JSON.stringify({ id: status.id, out, ...rest })}\n`);
+    } else {
+      process.stdout.write(
+        `Saved ${out} · ${r.summary} · ${r.words} words, language ${r.language}` +
+          `${r.costUsd !== undefined ? ` · $${r.costUsd}` : ''}\n`,
+      );
+    }
+    return 0;
+  });
+}
+
+/** "[██████░░░░] 2/3 chunks · 1 running · 0 failed", or the stage before the chunks exist. */
+export function videoProgressLine(progress: LongVideoProgress | undefined): string {
+  if (!progress) return 'waiting for a worker to pick up the video…';
+  const total = progress.chunks.length;
+  if (total === 0) return `${progress.stage}: probing and cutting the video into chunks…`;
+  const count = (s: string) => progress.chunks.filter((c) => c.status === s).length;
+  const done = count('succeeded') + count('failed');
+  return `${bar((done / total) * 100, 20)} ${done}/${total} chunks · ${count('running')} running · ${count('failed')} failed · ${progress.stage}`;
+}
+
+/** A file goes up as a multipart upload, a URL as JSON. */
+async function requestBody(
+  source: string,
+  flags: Flags,
+): Promise<{ body: FormData | string; headers?: Record<string, string> }> {
+  const fields: Record<string, string | number | boolean> = {};
+  if (flags['chunk-minutes'] !== undefined) fields.chunkMinutes = Number(flags['chunk-minutes']);
+  if (flags.language) fields.language = flags.language;
+  if (flags.strict) fields.strict = true;
+  if (/^https?:\/\//i.test(source)) {
+    return { body: JSON.stringify({ url: source, ...fields }), headers: { 'content-type': 'application/json' } };
+  }
+  const bytes = await readFile(source).catch(() => {
+    throw new UsageError(`cannot read the video file ${source}`, 'video');
+  });
+  const form = new FormData();
+  form.append('file', new Blob([bytes]), path.basename(source));
+  for (const [k, v] of Object.entries(fields)) form.append(k, String(v));
+  return { body: form };
+}
