@@ -46,6 +46,8 @@ export interface PredictionRecord {
   maskFile?: InputFile;
   /** A model whose output is JSON (speech recognition): that output, once made. */
   jsonOutput?: unknown;
+  /** The recognition, started with the prediction so it is done when the latency is over. */
+  listening?: Promise<unknown>;
 }
 
 /** An output file as served: its bytes and content type. */
@@ -128,6 +130,11 @@ export class PredictionStore {
       ...(args.maskFile ? { maskFile: args.maskFile } : {}),
     };
     this.records.set(rec.id, rec);
+    if (model.kind === 'transcript' && rec.outcome.kind === 'succeed' && rec.inputFile) {
+      const audio = rec.inputFile;
+      rec.listening = audio.load().then((bytes) => transcribe(this.render.tools, this.vocabulary, bytes));
+      rec.listening.catch(() => undefined); // reported when the prediction finishes
+    }
     const startMs = Math.round(latencyMs * this.opts.startingFraction);
     rec.timers.push(
       this.timer(startMs, () => this.start(rec)),
@@ -176,8 +183,8 @@ export class PredictionStore {
   /** Recognition runs when the latency is over; the prediction succeeds once its JSON is made. */
   private async finishTranscript(rec: PredictionRecord): Promise<void> {
     try {
-      if (!rec.inputFile) throw new Error('ValueError: audio_file is required');
-      const output = await transcribe(this.render.tools, this.vocabulary, await rec.inputFile.load());
+      if (!rec.listening) throw new Error('ValueError: audio_file is required');
+      const output = await rec.listening;
       if (rec.status !== 'processing') return; // cancelled meanwhile
       rec.jsonOutput = output;
       rec.logs += `Transcribed ${(output as { segments: unknown[] }).segments.length} segment(s)\n`;
