@@ -1,19 +1,13 @@
-import type { Client } from '@temporalio/client';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createApp } from '../../api/app.js';
 import { IMAGE_TOOLS } from '../../catalog/tools.js';
 import type { Config } from '../../config/index.js';
-import { replicateQueueFor } from '../../domain/taskQueues.js';
 import { type ImageState, imageKind } from '../../runs/kinds/image.js';
-import { RunService } from '../../runs/service.js';
-import { LocalStorage } from '../../storage/index.js';
 import type { Command } from '../command.js';
 import { defineCommand } from '../defineCommand.js';
-import { CliError, EXIT_INTERRUPTED, UsageError } from '../errors.js';
-import { withLocalStack } from '../localStack.js';
-import { poolWorkersPolling } from '../temporalSetup.js';
-import { type RunView, waitForRun } from '../waitForRun.js';
+import { UsageError } from '../errors.js';
+import { poolRunThroughApi } from '../poolRunThroughApi.js';
+import type { RunView } from '../waitForRun.js';
 
 const OPTIONS = {
   out: { type: 'string', short: 'o' },
@@ -74,58 +68,28 @@ export const image: Command = defineCommand({
 
 async function runTool(tool: string, source: string | undefined, flags: Flags, loadConfig: () => Config) {
   const body = await requestBody(source, flags);
-  const config = loadConfig();
-  if (config.replicate.keys.length === 0) {
-    throw new CliError(
-      'Image tools run on Replicate, and no Replicate keys are configured.',
-      'Set REPLICATE_API_TOKEN (or REPLICATE_API_TOKEN_1..N); `reelflow emulator` runs a local stand-in.',
-    );
-  }
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  const stack = {
-    log,
+  return poolRunThroughApi(loadConfig(), {
+    kind: imageKind,
     noun: 'image',
-    queuesPolled: (client: Client) => poolWorkersPolling(client, config),
-    describeQueues: `task queues "${config.taskQueue}" and "${replicateQueueFor(config.taskQueue)}"`,
-  };
-  return withLocalStack(config, stack, async ({ client, interrupt, workerWatch }) => {
-    // The API's own intake, in process: the same checks, compression and errors as POST /v1/images/:tool.
-    const storage = new LocalStorage(config.dataDir);
-    const app = createApp({ client, config, storage });
-    const res = await app.request(`/v1/images/${tool}`, { method: 'POST', body });
-    const answer = (await res.json()) as { id?: string; error?: { code: string; message: string } };
-    if (res.status !== 202 || !answer.id) {
-      process.stderr.write(`reelflow: ${answer.error?.message ?? `the service answered ${res.status}`}\n`);
-      return 1;
-    }
-    log(`Started ${answer.id} · ${tool}`);
-    const runs = new RunService(client, config);
-    const view = statusLineView();
-    const { status, cancelRequested } = await waitForRun(runs, imageKind, answer.id, {
-      view,
-      interrupt,
-      cancellingNote: `reelflow: asking Temporal to cancel ${answer.id}; its prediction is cancelled too…`,
-      ...workerWatch(view),
-    });
-    view.finish();
-    if (cancelRequested) return EXIT_INTERRUPTED;
-    if (status.status !== 'completed' || !status.result) {
-      process.stderr.write(
-        `reelflow: ${status.id} ended ${status.status}${status.error ? `: ${status.error.message}` : ''}\n`,
-      );
-      return 1;
-    }
-    const first = status.result.outputs[0]!;
-    const out = path.resolve(flags.out ?? path.join('out', `${status.id}${path.extname(first.filename)}`));
-    await mkdir(path.dirname(out), { recursive: true });
-    await copyFile(storage.localPath(first.ref), out);
-    if (flags.json) process.stdout.write(`${JSON.stringify({ id: status.id, out, ...summary(status) })}\n`);
-    else
-      process.stdout.write(
-        `Saved ${out} · ${first.width}×${first.height} ${first.contentType}${first.hasAlpha ? ' with alpha' : ''}` +
-          `${status.result.cost?.usd !== undefined ? ` · $${status.result.cost.usd}` : ''}${status.result.cached ? ' (cached)' : ''}\n`,
-      );
-    return 0;
+    needsKeys: 'Image tools run on Replicate',
+    path: `/v1/images/${tool}`,
+    request: { body },
+    view: statusLineView(),
+    startedLine: (id) => `Started ${id} · ${tool}`,
+    cancellingNote: (id) => `reelflow: asking Temporal to cancel ${id}; its prediction is cancelled too…`,
+    async done(status, storage) {
+      const first = status.result.outputs[0]!;
+      const out = path.resolve(flags.out ?? path.join('out', `${status.id}${path.extname(first.filename)}`));
+      await mkdir(path.dirname(out), { recursive: true });
+      await copyFile(storage.localPath(first.ref), out);
+      if (flags.json) process.stdout.write(`${JSON.stringify({ id: status.id, out, ...summary(status) })}\n`);
+      else
+        process.stdout.write(
+          `Saved ${out} · ${first.width}×${first.height} ${first.contentType}${first.hasAlpha ? ' with alpha' : ''}` +
+            `${status.result.cost?.usd !== undefined ? ` · $${status.result.cost.usd}` : ''}${status.result.cached ? ' (cached)' : ''}\n`,
+        );
+      return 0;
+    },
   });
 }
 

@@ -1,21 +1,14 @@
-import type { Client } from '@temporalio/client';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createApp } from '../../api/app.js';
 import type { Config } from '../../config/index.js';
 import type { LongVideoProgress } from '../../domain/longVideo.js';
-import { replicateQueueFor } from '../../domain/taskQueues.js';
 import { type VideoState, videoKind } from '../../runs/kinds/video.js';
-import { RunService } from '../../runs/service.js';
-import { LocalStorage } from '../../storage/index.js';
 import type { Command } from '../command.js';
 import { defineCommand } from '../defineCommand.js';
-import { CliError, EXIT_INTERRUPTED, UsageError } from '../errors.js';
+import { UsageError } from '../errors.js';
+import { poolRunThroughApi } from '../poolRunThroughApi.js';
 import { bar } from '../format.js';
-import { withLocalStack } from '../localStack.js';
-import { poolWorkersPolling } from '../temporalSetup.js';
 import { createProgressLineView } from '../views/batchProgress.js';
-import { waitForRun } from '../waitForRun.js';
 
 const OPTIONS = {
   out: { type: 'string', short: 'o' },
@@ -68,62 +61,32 @@ export const video: Command = defineCommand({
 });
 
 async function transcribe(source: string, flags: Flags, format: (typeof FORMATS)[number], loadConfig: () => Config) {
-  const body = await requestBody(source, flags);
-  const config = loadConfig();
-  if (config.replicate.keys.length === 0) {
-    throw new CliError(
-      'Long videos are transcribed on Replicate, and no Replicate keys are configured.',
-      'Set REPLICATE_API_TOKEN (or REPLICATE_API_TOKEN_1..N); `reelflow emulator` runs a local stand-in.',
-    );
-  }
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  const stack = {
-    log,
+  const request = await requestBody(source, flags);
+  return poolRunThroughApi(loadConfig(), {
+    kind: videoKind,
     noun: 'video',
-    queuesPolled: (client: Client) => poolWorkersPolling(client, config),
-    describeQueues: `task queues "${config.taskQueue}" and "${replicateQueueFor(config.taskQueue)}"`,
-  };
-  return withLocalStack(config, stack, async ({ client, interrupt, workerWatch }) => {
-    // The API's own route, in process: the same checks and errors as POST /v1/videos.
-    const storage = new LocalStorage(config.dataDir);
-    const app = createApp({ client, config, storage });
-    const res = await app.request('/v1/videos', { method: 'POST', ...body });
-    const answer = (await res.json()) as { id?: string; error?: { code: string; message: string } };
-    if (res.status !== 202 || !answer.id) {
-      process.stderr.write(`reelflow: ${answer.error?.message ?? `the service answered ${res.status}`}\n`);
-      return 1;
-    }
-    log(`Started ${answer.id}`);
-    const runs = new RunService(client, config);
-    const view = createProgressLineView<VideoState>((state) => videoProgressLine(state?.progress));
-    const { status, cancelRequested } = await waitForRun(runs, videoKind, answer.id, {
-      view,
-      interrupt,
-      cancellingNote: `reelflow: asking Temporal to cancel ${answer.id}; every chunk's prediction is cancelled too…`,
-      ...workerWatch(view),
-    });
-    view.finish();
-    if (cancelRequested) return EXIT_INTERRUPTED;
-    if (status.status !== 'completed' || !status.result) {
-      process.stderr.write(
-        `reelflow: ${status.id} ended ${status.status}${status.error ? `: ${status.error.message}` : ''}\n`,
-      );
-      return 1;
-    }
-    const r = status.result;
-    const out = path.resolve(flags.out ?? path.join('out', `${status.id}.${format}`));
-    await mkdir(path.dirname(out), { recursive: true });
-    await copyFile(storage.localPath(r.files[format]), out);
-    if (flags.json) {
-      const { files: _files, ...rest } = r;
-      process.stdout.write(`${JSON.stringify({ id: status.id, out, ...rest })}\n`);
-    } else {
-      process.stdout.write(
-        `Saved ${out} · ${r.summary} · ${r.words} words, language ${r.language}` +
-          `${r.costUsd !== undefined ? ` · $${r.costUsd}` : ''}\n`,
-      );
-    }
-    return 0;
+    needsKeys: 'Long videos are transcribed on Replicate',
+    path: '/v1/videos',
+    request,
+    view: createProgressLineView<VideoState>((state) => videoProgressLine(state?.progress)),
+    startedLine: (id) => `Started ${id}`,
+    cancellingNote: (id) => `reelflow: asking Temporal to cancel ${id}; every chunk's prediction is cancelled too…`,
+    async done(status, storage) {
+      const r = status.result;
+      const out = path.resolve(flags.out ?? path.join('out', `${status.id}.${format}`));
+      await mkdir(path.dirname(out), { recursive: true });
+      await copyFile(storage.localPath(r.files[format]), out);
+      if (flags.json) {
+        const { files: _files, ...rest } = r;
+        process.stdout.write(`${JSON.stringify({ id: status.id, out, ...rest })}\n`);
+      } else {
+        process.stdout.write(
+          `Saved ${out} · ${r.summary} · ${r.words} words, language ${r.language}` +
+            `${r.costUsd !== undefined ? ` · $${r.costUsd}` : ''}\n`,
+        );
+      }
+      return 0;
+    },
   });
 }
 
