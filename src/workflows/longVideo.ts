@@ -4,6 +4,7 @@ import {
   isCancellation,
   log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -46,6 +47,7 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
   const stage = (s: LongVideoProgress['stage']) => {
     progress.stage = s;
     publishStage(s);
+    publishDetails(progress);
   };
   try {
     stage('preparing');
@@ -77,6 +79,7 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
       plan.chunks.map(async (chunk) => {
         const state = progress.chunks[chunk.index]!;
         state.status = 'running';
+        publishDetails(progress);
         try {
           const done = await transcribeChunk({
             runKey: id,
@@ -89,11 +92,13 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
             ...(input.language ? { language: input.language } : {}),
           });
           state.status = 'succeeded';
+          publishDetails(progress);
           return done;
         } catch (err) {
           if (isCancellation(err)) throw err;
           state.status = 'failed';
           state.error = rootMessage(err);
+          publishDetails(progress);
           throw err;
         }
       }),
@@ -133,4 +138,22 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
     stage(isCancellation(err) ? 'cancelled' : 'failed');
     throw err;
   }
+}
+
+/** The Web UI's view of the run: its stage and a row per chunk (metadata only, not a command). */
+function publishDetails(progress: LongVideoProgress): void {
+  const clock = (t: number) => `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, '0')}`;
+  const done = progress.chunks.filter((c) => c.status === 'succeeded').length;
+  const rows = progress.chunks.map(
+    (c) =>
+      `| ${c.index} | ${clock(c.startSec)}–${clock(c.endSec)} | ${c.status} | ${(c.error ?? '').replace(/\|/g, '/').slice(0, 120)} |`,
+  );
+  setCurrentDetails(
+    [
+      `**Stage:** ${progress.stage}${progress.chunks.length ? ` · chunks ${done}/${progress.chunks.length} done` : ''}`,
+      rows.length ? ['', '| chunk | from–to | state | error |', '|---|---|---|---|', ...rows].join('\n') : '',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
 }
