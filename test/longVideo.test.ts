@@ -47,6 +47,11 @@ beforeAll(async () => {
     times.map((at, i) => ({ word: words[i % words.length]!, at })),
   );
   await makeSpokenVideo(path.join(dir, 'silent-film.mp4'), 20, [], { audio: false });
+  await makeSpokenVideo(
+    path.join(dir, 'three-minutes.mp4'),
+    180,
+    [15, 75, 135].map((at, i) => ({ word: words[i]!, at })),
+  );
   files = createServer((req, res) => {
     const name = path.basename(req.url ?? '');
     const file = path.join(dir, name);
@@ -182,5 +187,42 @@ describe('long videos', () => {
     expect(gone.type).toBe('SourceUnavailable');
     expect(gone.message).toMatch(/could not be fetched/);
     expect(whisperCreates().length).toBe(before);
+  }, 120_000);
+
+  it('a chunk that fails with E6716 is retried alone; one that fails for good fails a strict video, naming it', async () => {
+    const before = whisperCreates().length;
+    fixture.emulator.setFaults({ transientFailFirstN: 1 });
+    try {
+      const res = await startVideo({ url: `${base}/three-minutes.mp4`, chunkMinutes: 1 });
+      const { id } = (await res.json()) as { id: string };
+      const result = (await client.workflow.getHandle(id).result()) as { summary: string; words: number };
+      expect(result.summary).toBe('3 chunks: 3 successful, 0 failed');
+      expect(result.words).toBe(3);
+      // Three chunks, one of them predicted twice (its E6716), the others once.
+      expect(whisperCreates().length - before).toBe(4);
+    } finally {
+      fixture.emulator.setFaults({}, 'replace');
+    }
+
+    fixture.emulator.setFaults({ modelErrorModels: [WHISPERX] });
+    try {
+      const res = await startVideo({ url: `${base}/three-minutes.mp4`, chunkMinutes: 1, strict: true });
+      const { id } = (await res.json()) as { id: string };
+      await client.workflow
+        .getHandle(id)
+        .result()
+        .catch(() => undefined);
+      const state = (await (await app.request(`/v1/videos/${id}`)).json()) as {
+        status: string;
+        error: { type: string; message: string };
+        progress: { chunks: { status: string; error?: string }[] };
+      };
+      expect(state.status).toBe('failed');
+      expect(state.error.type).toBe('ChunkFailed');
+      expect(state.error.message).toMatch(/^3 chunks: 0 successful, 3 failed; chunk \d failed: /);
+      expect(state.progress.chunks.map((c) => c.status)).toEqual(['failed', 'failed', 'failed']);
+    } finally {
+      fixture.emulator.setFaults({}, 'replace');
+    }
   }, 120_000);
 });
