@@ -24,6 +24,8 @@ export interface Scenario {
   uploads?: Record<string, string>;
   /** Recordings to store first: ref → seconds of tone bursts (a "word" every 7 s) as AAC. */
   recordings?: Record<string, number>;
+  /** Videos to store first: ref → seconds of picture that changes from dark to bright halfway. */
+  videos?: Record<string, number>;
 }
 
 const STORY = 'The fox woke up. It ran to the river. It slept in the sun. The moon rose. An owl called twice.';
@@ -305,6 +307,20 @@ export const SCENARIOS: Scenario[] = [
     input: {
       ref: 'uploads/44444444444444444444444444444444/source.m4a',
       task: 'transcribe',
+      chunkMinutes: 1,
+      strict: false,
+      model: 'victor-upmeet/whisperx:84d2ad2d6194fe98a17d2b60bef1c7f910c46b2f6fd38996ca457afd9c8abfcb',
+    },
+  },
+  {
+    // The scenes of a video in two chunks (patched 'long-video-scenes'): found locally, nothing predicted.
+    workflowType: 'longVideo',
+    name: 'scenes-two-chunks',
+    workflowId: 'video-scenes-recorded',
+    videos: { 'uploads/55555555555555555555555555555555/source.mp4': 100 },
+    input: {
+      ref: 'uploads/55555555555555555555555555555555/source.mp4',
+      task: 'scenes',
       chunkMinutes: 1,
       strict: false,
       model: 'victor-upmeet/whisperx:84d2ad2d6194fe98a17d2b60bef1c7f910c46b2f6fd38996ca457afd9c8abfcb',

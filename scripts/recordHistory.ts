@@ -100,6 +100,16 @@ try {
         ...['-af', "volume='if(lt(mod(t,7),0.6),1,0)':eval=frame", '-c:a', 'aac', '-ar', '16000', file],
       ]);
     }
+    for (const [ref, seconds] of Object.entries(scenario.videos ?? {})) {
+      const file = new LocalStorage(dataDir).localPath(ref);
+      await mkdir(path.dirname(file), { recursive: true });
+      const half = seconds / 2;
+      await promisify(execFile)('ffmpeg', [
+        ...['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=0x202020:s=64x36:r=2:d=${half}`],
+        ...['-f', 'lavfi', '-i', `color=c=0xf0f0f0:s=64x36:r=2:d=${half}`],
+        ...['-filter_complex', '[0][1]concat=n=2:v=1[v]', '-map', '[v]', '-c:v', 'libx264', '-g', '20', file],
+      ]);
+    }
     if (scenario.parent) {
       await env.client.workflow.execute(scenario.workflowType, {
         taskQueue: 'record-history',

@@ -17,12 +17,21 @@ import { createSafeFetcher } from '../src/net/safeFetch.js';
 import { LocalStorage } from '../src/storage/index.js';
 import { expectError, terminateAll } from './support/api.js';
 import { type PoolFixture, startPoolFixture } from './support/replicate.js';
-import { type SpokenWord, distinctWords, makeSpokenVideo } from './support/spokenVideo.js';
+import { type SpokenWord, distinctWords, makeColourVideo, makeSpokenVideo } from './support/spokenVideo.js';
+import sharp from 'sharp';
 import { type RunningWorkers, connectTestClient, startTestWorkers, tempDataDir } from './support/temporal.js';
 
 const KEYS = 3;
 const SLOTS = 1;
 const WHISPERX = 'victor-upmeet/whisperx';
+/** Scenes of plain colour, each far from the next in brightness (ffmpeg's scene score reads luma): changes at 50, 130, 250 and 290 s of 360. */
+const COLOURS = [
+  { colour: '#d02020', sec: 50 },
+  { colour: '#80c0ff', sec: 80 },
+  { colour: '#106010', sec: 120 },
+  { colour: '#e0e020', sec: 40 },
+  { colour: '#101010', sec: 70 },
+];
 
 let client: Client;
 let fixture: PoolFixture;
@@ -52,6 +61,7 @@ beforeAll(async () => {
     180,
     [15, 75, 135].map((at, i) => ({ word: words[i]!, at })),
   );
+  await makeColourVideo(path.join(dir, 'colours.mp4'), COLOURS);
   files = createServer((req, res) => {
     const name = path.basename(req.url ?? '');
     const file = path.join(dir, name);
@@ -224,5 +234,38 @@ describe('long videos', () => {
     } finally {
       fixture.emulator.setFaults({}, 'replace');
     }
+  }, 120_000);
+
+  it('scenes: every colour change found at its time ± 0.5 s across 3 chunks, a still of each, nothing predicted', async () => {
+    const before = fixture.emulator.stats().totals.created;
+    const res = await startVideo({ url: `${base}/colours.mp4`, task: 'scenes', chunkMinutes: 2 });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    expect(id).toMatch(/^video-scenes-2min-/);
+    await client.workflow.getHandle(id).result();
+    const state = (await (await app.request(`/v1/videos/${id}`)).json()) as {
+      result: {
+        summary: string;
+        scenes: { startSec: number; endSec: number; still: string }[];
+        files: { json: string };
+      };
+    };
+    expect(state.result.summary).toBe('3 chunks: 3 successful, 0 failed');
+    const starts = state.result.scenes.map((sc) => sc.startSec);
+    const truth = [0, 50, 130, 250, 290];
+    expect(starts).toHaveLength(truth.length);
+    starts.forEach((t, i) => expect(Math.abs(t - truth[i]!), `scene ${i} at ${t}`).toBeLessThanOrEqual(0.5));
+    expect(state.result.scenes.at(-1)!.endSec).toBeCloseTo(360, 0);
+    for (const [i, scene] of state.result.scenes.entries()) {
+      const still = await app.request(scene.still);
+      expect(still.headers.get('content-type')).toBe('image/jpeg');
+      const { channels } = await sharp(Buffer.from(await still.arrayBuffer())).stats();
+      const want = COLOURS[i]!.colour.match(/[0-9a-f]{2}/g)!.map((h) => parseInt(h, 16));
+      channels.slice(0, 3).forEach((c, k) => expect(Math.abs(c.mean - want[k]!), `still ${i}`).toBeLessThan(24));
+    }
+    const list = (await (await app.request(state.result.files.json)).json()) as { scenes: unknown[] };
+    expect(list.scenes).toHaveLength(truth.length);
+    await expectError(await app.request(`/v1/videos/${id}/transcript.srt`), 404, 'not_found');
+    expect(fixture.emulator.stats().totals.created).toBe(before);
   }, 120_000);
 });

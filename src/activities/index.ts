@@ -10,6 +10,7 @@ import type { Storage } from '../storage/index.js';
 import { type SafeFetcher, createSafeFetcher } from '../net/safeFetch.js';
 import { createMergeActivities } from './longVideo/merge.js';
 import { createPrepareActivities } from './longVideo/prepare.js';
+import { createSceneActivities } from './longVideo/scenes.js';
 import { createNarrationActivities } from './narration.js';
 import { type PlanDeps, createPlanActivities } from './plan.js';
 import { createRenderActivities } from './render.js';
@@ -52,6 +53,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
     ...createSoundtrackActivities({ storage: deps.storage, tools: deps.tools, fetcher: deps.fetcher }),
     ...createPrepareActivities({ storage: deps.storage, tools: deps.tools, fetcher: deps.fetcher }),
     ...createMergeActivities({ storage: deps.storage }),
+    ...createSceneActivities({ storage: deps.storage, tools: deps.tools }),
     // Light: finding an already-rendered segment needs no render slot (see renderSegments.ts).
     findRenderedSegment: createSegmentActivities({
       storage: deps.storage,

@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { replicateTokenSchema } from './fields.js';
 
-export const LONG_VIDEO_TASKS = ['transcribe'] as const;
+/** transcribe: speech on Replicate (WhisperX); scenes: picture changes found locally with ffmpeg, a still each. */
+export const LONG_VIDEO_TASKS = ['transcribe', 'scenes'] as const;
 export type LongVideoTask = (typeof LONG_VIDEO_TASKS)[number];
 
 /** victor-upmeet/whisperx, by version (a community model): word timings, language detection. */
@@ -78,6 +79,19 @@ export interface LongVideoProgress {
   chunks: ChunkProgress[];
 }
 
+export interface FoundScene {
+  index: number;
+  startSec: number;
+  endSec: number;
+  still: string;
+}
+
+export interface ChunkScenes {
+  /** The chunk's scene changes in storage (times from the video's start). */
+  ref: string;
+  changes: number;
+}
+
 export interface ChunkTranscribed {
   /** The chunk's transcript (times from the chunk's start) in storage. */
   ref: string;
@@ -96,6 +110,9 @@ export interface LongVideoResult {
   chunks: ChunkProgress[];
   /** "3 chunks: 3 successful, 0 failed" */
   summary: string;
-  files: { json: string; srt: string; vtt: string };
+  /** transcribe: transcript.json, .srt, .vtt; scenes: scenes.json. */
+  files: { json: string; srt?: string; vtt?: string };
+  /** scenes: every scene with its still (a JPEG in storage). */
+  scenes?: FoundScene[];
   costUsd?: number;
 }

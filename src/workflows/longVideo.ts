@@ -3,6 +3,7 @@ import {
   CancellationScope,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -19,6 +20,7 @@ import {
   longVideoInputSchema,
 } from '../domain/longVideo.js';
 import { getLongVideoProgressQuery } from './definitions.js';
+import { LONG_VIDEO_SCENES, findScenes } from './longVideoScenes.js';
 import { parseWorkflowInput } from './input.js';
 import { onReplicateQueue } from './replicateActivities.js';
 import { rootMessage } from './sceneSteps.js';
@@ -69,6 +71,9 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
     );
 
     stage('chunks');
+    if (input.task === 'scenes' && patched(LONG_VIDEO_SCENES)) {
+      return await findScenes(id, input, plan, progress, () => publishDetails(progress), stage);
+    }
     const user = await userKeyFor(input);
     const activities = proxyActivities<{ transcribeChunk(input: TranscribeChunkInput): Promise<ChunkTranscribed> }>({
       ...onReplicateQueue(user),

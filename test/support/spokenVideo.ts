@@ -119,3 +119,18 @@ export async function makeSpokenVideo(
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** A silent MP4 of plain colour blocks (`#rrggbb`, seconds each): its scene changes are where the colour does. */
+export async function makeColourVideo(file: string, blocks: readonly { colour: string; sec: number }[]): Promise<void> {
+  const inputs = blocks.flatMap((b) => [
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=${b.colour.replace('#', '0x')}:s=64x36:r=2:d=${b.sec}`,
+  ]);
+  const graph = `${blocks.map((_, i) => `[${i}]`).join('')}concat=n=${blocks.length}:v=1[v]`;
+  await run('ffmpeg', [
+    ...['-v', 'error', '-y', ...inputs, '-filter_complex', graph, '-map', '[v]'],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-pix_fmt', 'yuv420p', file],
+  ]);
+}

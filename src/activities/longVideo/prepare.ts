@@ -10,10 +10,10 @@ import { ErrorTypes, failure } from '../../domain/errors.js';
 import type { LongVideoPlan, LongVideoTask } from '../../domain/longVideo.js';
 import { detectSilences } from '../../media/chunks/silence.js';
 import { planCuts, splitByCopy } from '../../media/chunks/split.js';
-import { type MediaTools, type ProbeResult, probeMedia } from '../../media/ffmpeg.js';
+import { type MediaTools, type ProbeResult, decodeMedia, probeMedia } from '../../media/ffmpeg.js';
 import { verifyAudio } from '../../media/verify.js';
 import { SafeFetchError, type SafeFetcher } from '../../net/safeFetch.js';
-import type { Storage } from '../../storage/index.js';
+import { IncompleteAssetError, type Storage } from '../../storage/index.js';
 import { ffmpegFailure } from '../failures.js';
 import { withHeartbeat } from '../heartbeat.js';
 
@@ -65,6 +65,7 @@ export function createPrepareActivities({
         const file = storage.localPath(sourceRef);
         const probe = await readable(file);
         const audio = probe.streams.find((s) => s.type === 'audio');
+        if (input.task === 'scenes') return await cutPicture(input, file, probe, progress, began);
         if (!audio) {
           throw failure(
             ErrorTypes.InvalidInput,
@@ -74,38 +75,71 @@ export function createPrepareActivities({
         const silences = await detectSilences(tools, file, probe.durationSec, { signal: ctx.cancellationSignal });
         progress(0.6);
         const cuts = planCuts(probe.durationSec, input.chunkSec, silences);
-        const dir = storage.localPath(`videos/${input.runKey}/split-${ctx.info.attempt}`);
-        await rm(dir, { recursive: true, force: true });
-        await mkdir(dir, { recursive: true });
-        try {
-          const ext = audioExtension(audio.codec);
-          const pieces = await splitByCopy(tools, file, {
-            cuts,
-            dir,
-            ext,
-            stream: 'a',
-            signal: ctx.cancellationSignal,
-          });
-          const chunks = [];
-          for (const [index, piece] of pieces.entries()) {
-            const ref = longVideoKeys.chunk(input.runKey, index, ext);
-            await storage.put(ref, (temp) => rename(piece.file, temp), verifyAudio(tools));
-            chunks.push({ index, ref, startSec: piece.startSec, endSec: piece.endSec });
-          }
-          const plan: LongVideoPlan = {
-            durationSec: probe.durationSec,
-            hasVideo: probe.streams.some((s) => s.type === 'video'),
-            chunks,
-            splitSeconds: (Date.now() - began) / 1000,
-          };
-          await storage.write(planRef, JSON.stringify(plan));
-          return plan;
-        } finally {
-          await rm(dir, { recursive: true, force: true });
-        }
+        const ext = audioExtension(audio.codec);
+        return await splitInto(input, file, probe, { cuts, ext, stream: 'a', signal: ctx.cancellationSignal }, began);
       });
     } catch (err) {
       throw ffmpegFailure(err, ctx, ErrorTypes.InvalidInput, planRef, 'Preparing the video failed');
+    }
+  }
+
+  /** The picture cut into chunks at keyframes near every `chunkSec`, by stream copy (Matroska holds any codec). */
+  async function cutPicture(
+    input: PrepareLongVideoInput,
+    file: string,
+    probe: ProbeResult,
+    progress: (f: number) => void,
+    began: number,
+  ): Promise<LongVideoPlan> {
+    if (!probe.streams.some((s) => s.type === 'video')) {
+      throw failure(ErrorTypes.InvalidInput, 'The file has no picture, so it has no scenes; send a video.');
+    }
+    const ctx = Context.current();
+    const cuts = planCuts(probe.durationSec, input.chunkSec, []);
+    progress(0.5);
+    return splitInto(input, file, probe, { cuts, ext: 'mkv', stream: 'v', signal: ctx.cancellationSignal }, began);
+  }
+
+  /** Copies the stream out chunk by chunk, stores each checked whole, and writes the plan last. */
+  async function splitInto(
+    input: PrepareLongVideoInput,
+    file: string,
+    probe: ProbeResult,
+    how: { cuts: number[]; ext: string; stream: 'a' | 'v'; signal: AbortSignal },
+    began: number,
+  ): Promise<LongVideoPlan> {
+    const dir = storage.localPath(`videos/${input.runKey}/split-${Context.current().info.attempt}`);
+    await rm(dir, { recursive: true, force: true });
+    await mkdir(dir, { recursive: true });
+    try {
+      const pieces = await splitByCopy(tools, file, { ...how, dir });
+      const verify = how.stream === 'a' ? verifyAudio(tools) : verifyPicture;
+      const chunks = [];
+      for (const [index, piece] of pieces.entries()) {
+        const ref = longVideoKeys.chunk(input.runKey, index, how.ext);
+        await storage.put(ref, (temp) => rename(piece.file, temp), verify);
+        chunks.push({ index, ref, startSec: piece.startSec, endSec: piece.endSec });
+      }
+      const plan: LongVideoPlan = {
+        durationSec: probe.durationSec,
+        hasVideo: probe.streams.some((s) => s.type === 'video'),
+        chunks,
+        splitSeconds: (Date.now() - began) / 1000,
+      };
+      await storage.write(longVideoKeys.plan(input.runKey), JSON.stringify(plan));
+      return plan;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** A picture chunk must decode whole, to at least one frame. */
+  async function verifyPicture(file: string): Promise<void> {
+    const decoded = await decodeMedia(tools, file);
+    if (decoded.errors.length > 0 || decoded.frames < 1) {
+      throw new IncompleteAssetError(
+        `the video chunk does not decode whole: ${decoded.errors.slice(0, 2).join(' | ') || 'no frames'}`,
+      );
     }
   }
 

@@ -75,7 +75,7 @@ async function transcribe(source: string, flags: Flags, format: (typeof FORMATS)
       const r = status.result;
       const out = path.resolve(flags.out ?? path.join('out', `${status.id}.${format}`));
       await mkdir(path.dirname(out), { recursive: true });
-      await copyFile(storage.localPath(r.files[format]), out);
+      await copyFile(storage.localPath(r.files[format]!), out);
       if (flags.json) {
         const { files: _files, ...rest } = r;
         process.stdout.write(`${JSON.stringify({ id: status.id, out, ...rest })}\n`);

@@ -67,16 +67,26 @@ export const videoKind = defineRunKind({
     words: r.words,
     summary: r.summary,
     chunks: r.chunks,
-    files: Object.fromEntries(
-      Object.keys(FILES).map((ext) => [ext, `/v1/videos/${encodeURIComponent(id)}/transcript.${ext}`]),
-    ),
+    files:
+      r.task === 'scenes'
+        ? { json: `/v1/videos/${encodeURIComponent(id)}/scenes.json` }
+        : Object.fromEntries(
+            Object.keys(FILES).map((ext) => [ext, `/v1/videos/${encodeURIComponent(id)}/transcript.${ext}`]),
+          ),
+    ...(r.scenes
+      ? {
+          scenes: r.scenes.map((sc) => ({
+            index: sc.index,
+            startSec: sc.startSec,
+            endSec: sc.endSec,
+            still: `/v1/videos/${encodeURIComponent(id)}/stills/${stillName(sc.index)}`,
+          })),
+        }
+      : {}),
     ...(r.costUsd !== undefined ? { costUsd: r.costUsd } : {}),
   }),
-  extraLinks: (self) => ({
-    srt: `${self}/transcript.srt`,
-    vtt: `${self}/transcript.vtt`,
-    json: `${self}/transcript.json`,
-  }),
+  // Its files depend on the task; the result lists them once the run has made them.
+  extraLinks: () => ({}),
   files: [
     {
       path: '/:id/:file{transcript\\.(?:json|srt|vtt)}',
@@ -85,13 +95,42 @@ export const videoKind = defineRunKind({
       paramsValid: (params: Record<string, string>) => Object.hasOwn(FILES, extOf(params)),
       find(result: LongVideoResult, params: Record<string, string>) {
         const ext = extOf(params) as keyof typeof FILES;
-        return { ref: result.files[ext], filename: `transcript.${ext}`, contentType: FILES[ext] };
+        const ref = result.files[ext];
+        return ref && result.task === 'transcribe'
+          ? { ref, filename: `transcript.${ext}`, contentType: FILES[ext] }
+          : undefined;
       },
       notFoundMessage: (id: string, params: Record<string, string>) =>
         `Video "${id.slice(0, 100)}" has no ${(params.file ?? '').slice(0, 30)}; there are transcript.json, .srt and .vtt.`,
     },
+    {
+      path: '/:id/:file{scenes\\.json}',
+      noun: 'scene list',
+      ranges: false,
+      paramsValid: () => true,
+      find: (result: LongVideoResult) =>
+        result.task === 'scenes'
+          ? { ref: result.files.json, filename: 'scenes.json', contentType: 'application/json' }
+          : undefined,
+      notFoundMessage: (id: string) =>
+        `Video "${id.slice(0, 100)}" was not asked for its scenes; it has no scenes.json.`,
+    },
+    {
+      path: '/:id/stills/:name{[0-9]{3}\\.jpg}',
+      noun: 'still',
+      ranges: true,
+      paramsValid: () => true,
+      find(result: LongVideoResult, params: Record<string, string>) {
+        const scene = result.scenes?.find((sc) => stillName(sc.index) === params.name);
+        return scene ? { ref: scene.still, filename: params.name!, contentType: 'image/jpeg' } : undefined;
+      },
+      notFoundMessage: (id: string, params: Record<string, string>) =>
+        `Video "${id.slice(0, 100)}" has no still ${(params.name ?? '').slice(0, 20)}.`,
+    },
   ],
 });
+
+const stillName = (index: number) => `${String(index).padStart(3, '0')}.jpg`;
 
 const extOf = (params: Record<string, string>) => (params.file ?? '').split('.').pop() ?? '';
 

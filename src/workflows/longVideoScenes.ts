@@ -1,0 +1,89 @@
+import { ApplicationFailure, isCancellation, log, proxyActivities } from '@temporalio/workflow';
+import type { PipelineActivities } from '../activities/index.js';
+import { ErrorTypes, nonRetryableErrorTypes } from '../domain/errors.js';
+import type { LongVideoInput, LongVideoPlan, LongVideoProgress, LongVideoResult } from '../domain/longVideo.js';
+import { rootMessage } from './sceneSteps.js';
+
+/** Runs with `task: "scenes"` take this branch (new input, new commands). */
+export const LONG_VIDEO_SCENES = 'long-video-scenes';
+
+const { detectChunkScenes, mergeScenes } = proxyActivities<PipelineActivities>({
+  // Decoding twenty minutes of picture: a minute or two, heartbeating.
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes },
+});
+
+/**
+ * The scenes of a long video: every picture chunk's scene changes found at once (locally, with
+ * ffmpeg; nothing is paid for), then one list with a still per scene. A chunk that fails for good
+ * is marked failed and its changes are missing, or fails the video with `strict`.
+ */
+export async function findScenes(
+  id: string,
+  input: LongVideoInput,
+  plan: LongVideoPlan,
+  progress: LongVideoProgress,
+  changed: () => void,
+  stage: (s: LongVideoProgress['stage']) => void,
+): Promise<LongVideoResult> {
+  const settled = await Promise.allSettled(
+    plan.chunks.map(async (chunk) => {
+      const state = progress.chunks[chunk.index]!;
+      state.status = 'running';
+      changed();
+      try {
+        const found = await detectChunkScenes({
+          runKey: id,
+          index: chunk.index,
+          chunkRef: chunk.ref,
+          startSec: chunk.startSec,
+        });
+        state.status = 'succeeded';
+        changed();
+        return { ...found, chunk };
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        state.status = 'failed';
+        state.error = rootMessage(err);
+        changed();
+        throw err;
+      }
+    }),
+  );
+  const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
+  if (cancelled?.status === 'rejected') throw cancelled.reason;
+  const made = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = progress.chunks.filter((c) => c.status === 'failed');
+  const summary = `${plan.chunks.length} chunks: ${made.length} successful, ${failed.length} failed`;
+  log.info(`${id}: ${summary}`);
+  if (failed.length > 0 && (input.strict || made.length === 0)) {
+    throw ApplicationFailure.create({
+      type: ErrorTypes.ChunkFailed,
+      nonRetryable: true,
+      message: `${summary}; chunk ${failed[0]!.index} failed: ${failed[0]!.error}`,
+    });
+  }
+  stage('merging');
+  const { scenes, json } = await mergeScenes({
+    runKey: id,
+    durationSec: plan.durationSec,
+    chunks: made.map((m) => ({
+      scenesRef: m.ref,
+      chunkRef: m.chunk.ref,
+      startSec: m.chunk.startSec,
+      endSec: m.chunk.endSec,
+    })),
+  });
+  stage('completed');
+  return {
+    task: 'scenes',
+    durationSec: plan.durationSec,
+    language: 'none',
+    words: 0,
+    chunks: progress.chunks,
+    summary,
+    files: { json },
+    scenes,
+  };
+}
