@@ -5,7 +5,9 @@
  * the words from the audio, so every time in the transcript is the audio's own.
  */
 import type { Client } from '@temporalio/client';
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
+import { promisify } from 'node:util';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -62,6 +64,17 @@ beforeAll(async () => {
     [15, 75, 135].map((at, i) => ({ word: words[i]!, at })),
   );
   await makeColourVideo(path.join(dir, 'colours.mp4'), COLOURS);
+  await promisify(execFile)('ffmpeg', [
+    '-v',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=d=5',
+    '-c:a',
+    'aac',
+    path.join(dir, 'tone.m4a'),
+  ]);
   files = createServer((req, res) => {
     const name = path.basename(req.url ?? '');
     const file = path.join(dir, name);
@@ -173,7 +186,7 @@ describe('long videos', () => {
     expect(whisperCreates().length).toBe(before);
   });
 
-  it('a video without sound and an unreachable URL fail with errors that say so, paying for nothing', async () => {
+  it('a video without sound, scenes of a file without a picture and an unreachable URL fail with errors that say so, paying for nothing', async () => {
     const before = whisperCreates().length;
     const failureOf = async (body: unknown) => {
       const res = await startVideo(body);
@@ -193,6 +206,9 @@ describe('long videos', () => {
     const silent = await failureOf({ url: `${base}/silent-film.mp4` });
     expect(silent.type).toBe('InvalidInput');
     expect(silent.message).toMatch(/no audio track/);
+    const blind = await failureOf({ url: `${base}/tone.m4a`, task: 'scenes' });
+    expect(blind.type).toBe('InvalidInput');
+    expect(blind.message).toMatch(/no picture/);
     const gone = await failureOf({ url: 'http://127.0.0.1:9/gone.mp4' });
     expect(gone.type).toBe('SourceUnavailable');
     expect(gone.message).toMatch(/could not be fetched/);
