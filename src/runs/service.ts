@@ -27,34 +27,12 @@ import {
   capitalized,
 } from './kind.js';
 import { completedResult, failureOf, isUnknownSearchAttribute } from './results.js';
-import { type RunState, type RunStatus, endedBadly, runStatusOf } from './status.js';
+import type { StartOptions, StartedRun } from './startOptions.js';
+import { type RunState, endedBadly, runStatusOf } from './status.js';
 
 export { completedResult, storedFileMissing } from './results.js';
 
-export interface StartedRun {
-  id: string;
-  runId: string;
-  /** False when an Idempotency-Key matched a run that already existed. */
-  created: boolean;
-  /** The run's status now: a retried POST may find it already finished. */
-  status: RunStatus;
-  webUiUrl: string;
-}
-
-export interface StartOptions {
-  idempotencyKey?: string;
-  /** Task queue for the run; defaults to `config.taskQueue` (tests use their own). */
-  taskQueue?: string;
-  /** The new ID's readable parts, instead of the kind's own (a revision names its parent). */
-  idParts?: string[];
-  /**
-   * A user's own Replicate token (checked by the API): the run predicts with it alone. It travels
-   * in the workflow's input, which the payload codec encrypts.
-   */
-  replicateToken?: string;
-  /** Who started it (see `RunService.for`): kept in the memo; only that owner sees the run again. */
-  owner?: string;
-}
+export type { StartOptions, StartedRun } from './startOptions.js';
 
 /**
  * `live` asks a worker for progress while the run works or after it ended badly (the only place

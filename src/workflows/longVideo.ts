@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   CancellationScope,
   isCancellation,
   log,
@@ -12,13 +11,14 @@ import {
 import type { PipelineActivities } from '../activities/index.js';
 import type { TranscribeChunkInput } from '../activities/longVideo/transcribe.js';
 import type { ChunkTranscribed } from '../domain/longVideo.js';
-import { ErrorTypes, nonRetryableErrorTypes } from '../domain/errors.js';
+import { nonRetryableErrorTypes } from '../domain/errors.js';
 import {
   type LongVideoInput,
   type LongVideoProgress,
   type LongVideoResult,
   longVideoInputSchema,
 } from '../domain/longVideo.js';
+import { chunkOutcome } from './chunkOutcome.js';
 import { getLongVideoProgressQuery } from './definitions.js';
 import { LONG_VIDEO_SCENES, findScenes } from './longVideoScenes.js';
 import { parseWorkflowInput } from './input.js';
@@ -109,17 +109,7 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
       }),
     );
     if (CancellationScope.current().consideredCancelled) throw settled.find((s) => s.status === 'rejected')?.reason;
-    const made = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-    const failed = progress.chunks.filter((c) => c.status === 'failed');
-    const summary = `${plan.chunks.length} chunks: ${made.length} successful, ${failed.length} failed`;
-    log.info(`${id}: ${summary}`);
-    if (failed.length > 0 && (input.strict || made.length === 0)) {
-      throw ApplicationFailure.create({
-        type: ErrorTypes.ChunkFailed,
-        nonRetryable: true,
-        message: `${summary}; chunk ${failed[0]!.index} failed: ${failed[0]!.error}`,
-      });
-    }
+    const { made, summary } = chunkOutcome(id, settled, progress, input.strict);
 
     stage('merging');
     const merged = await mergeTranscript({

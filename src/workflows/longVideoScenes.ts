@@ -1,7 +1,8 @@
-import { ApplicationFailure, isCancellation, log, proxyActivities } from '@temporalio/workflow';
+import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities/index.js';
-import { ErrorTypes, nonRetryableErrorTypes } from '../domain/errors.js';
+import { nonRetryableErrorTypes } from '../domain/errors.js';
 import type { LongVideoInput, LongVideoPlan, LongVideoProgress, LongVideoResult } from '../domain/longVideo.js';
+import { chunkOutcome } from './chunkOutcome.js';
 import { rootMessage } from './sceneSteps.js';
 
 /** Runs with `task: "scenes"` take this branch (new input, new commands). */
@@ -53,17 +54,7 @@ export async function findScenes(
   );
   const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
   if (cancelled?.status === 'rejected') throw cancelled.reason;
-  const made = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
-  const failed = progress.chunks.filter((c) => c.status === 'failed');
-  const summary = `${plan.chunks.length} chunks: ${made.length} successful, ${failed.length} failed`;
-  log.info(`${id}: ${summary}`);
-  if (failed.length > 0 && (input.strict || made.length === 0)) {
-    throw ApplicationFailure.create({
-      type: ErrorTypes.ChunkFailed,
-      nonRetryable: true,
-      message: `${summary}; chunk ${failed[0]!.index} failed: ${failed[0]!.error}`,
-    });
-  }
+  const { made, summary } = chunkOutcome(id, settled, progress, input.strict);
   stage('merging');
   const { scenes, json } = await mergeScenes({
     runKey: id,
