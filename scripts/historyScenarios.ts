@@ -3,6 +3,7 @@
  * shipped (a patch's new branch gets its own), each a real run against the emulators.
  */
 import type { PlanApproval } from '../src/domain/planApproval.js';
+import { VIDEO_SCENARIOS } from './historyScenariosVideo.js';
 
 /** A user's own token (the second auth tier), for the user-key scenario; an emulator token, nothing real. */
 export const USER_TOKEN = `r8_recorduser${'x'.repeat(23)}`;
@@ -18,14 +19,16 @@ export interface Scenario {
   llmFault?: string;
   /** Sent as the plan's approval once the run waits for it (shorts with `approval`). */
   approve?: PlanApproval;
-  /** A short made first (not recorded), whose plan this scenario's `revision` revises. */
-  parent?: { workflowId: string; input: Record<string, unknown> };
+  /** A run made first (not recorded): a short whose plan `revision` revises, a video whose transcript is cut. */
+  parent?: { workflowId: string; input: Record<string, unknown>; workflowType?: string };
   /** Pictures stored before the run, as the API's intake stores them (ref → a solid colour). */
   uploads?: Record<string, string>;
   /** Recordings to store first: ref → seconds of tone bursts (a "word" every 7 s) as AAC. */
   recordings?: Record<string, number>;
   /** Videos to store first: ref → seconds of picture that changes from dark to bright halfway. */
   videos?: Record<string, number>;
+  /** Videos with sound to store first: ref → seconds of a picture with tone bursts (as `recordings`). */
+  talkingVideos?: Record<string, number>;
 }
 
 const STORY = 'The fox woke up. It ran to the river. It slept in the sun. The moon rose. An owl called twice.';
@@ -297,33 +300,5 @@ export const SCENARIOS: Scenario[] = [
       replicateToken: USER_TOKEN,
     },
   },
-  {
-    // A long recording in two chunks on the key pool, one merged transcript.
-    workflowType: 'longVideo',
-    name: 'transcribe-two-chunks',
-    workflowId: 'video-transcribe-recorded',
-    replicate: true,
-    recordings: { 'uploads/44444444444444444444444444444444/source.m4a': 100 },
-    input: {
-      ref: 'uploads/44444444444444444444444444444444/source.m4a',
-      task: 'transcribe',
-      chunkMinutes: 1,
-      strict: false,
-      model: 'victor-upmeet/whisperx:84d2ad2d6194fe98a17d2b60bef1c7f910c46b2f6fd38996ca457afd9c8abfcb',
-    },
-  },
-  {
-    // The scenes of a video in two chunks (patched 'long-video-scenes'): found locally, nothing predicted.
-    workflowType: 'longVideo',
-    name: 'scenes-two-chunks',
-    workflowId: 'video-scenes-recorded',
-    videos: { 'uploads/55555555555555555555555555555555/source.mp4': 100 },
-    input: {
-      ref: 'uploads/55555555555555555555555555555555/source.mp4',
-      task: 'scenes',
-      chunkMinutes: 1,
-      strict: false,
-      model: 'victor-upmeet/whisperx:84d2ad2d6194fe98a17d2b60bef1c7f910c46b2f6fd38996ca457afd9c8abfcb',
-    },
-  },
+  ...VIDEO_SCENARIOS,
 ];

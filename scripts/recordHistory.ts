@@ -18,9 +18,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
-import { parseArgs, promisify } from 'node:util';
-import { execFile } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { activityDepsFromConfig } from '../src/activities/index.js';
 import { parseConfig } from '../src/config/index.js';
 import { startElevenLabsEmulator } from '../src/emulators/elevenlabs/index.js';
@@ -31,6 +29,7 @@ import { dataConverterFor } from '../src/temporal/dataConverter.js';
 import { createWorkers, runWorkers } from '../src/worker/createWorkers.js';
 import { approvePlanUpdate, getShortProgressQuery } from '../src/workflows/definitions.js';
 import { setTimeout } from 'node:timers/promises';
+import { storeFixtures } from './historyFixtures.js';
 import { SCENARIOS, USER_TOKEN } from './historyScenarios.js';
 
 const OUT_DIR = path.resolve('test/fixtures/histories');
@@ -86,32 +85,9 @@ try {
   const running = runWorkers(workers, controller.signal);
   for (const scenario of chosen) {
     llm.setFaults(scenario.llmFault ? { plan: scenario.llmFault as never } : {}, 'replace');
-    for (const [ref, colour] of Object.entries(scenario.uploads ?? {})) {
-      const png = await sharp({ create: { width: 32, height: 24, channels: 3, background: colour } })
-        .png()
-        .toBuffer();
-      await new LocalStorage(dataDir).write(ref, png);
-    }
-    for (const [ref, seconds] of Object.entries(scenario.recordings ?? {})) {
-      const file = new LocalStorage(dataDir).localPath(ref);
-      await mkdir(path.dirname(file), { recursive: true });
-      await promisify(execFile)('ffmpeg', [
-        ...['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=f=440:d=${seconds}`],
-        ...['-af', "volume='if(lt(mod(t,7),0.6),1,0)':eval=frame", '-c:a', 'aac', '-ar', '16000', file],
-      ]);
-    }
-    for (const [ref, seconds] of Object.entries(scenario.videos ?? {})) {
-      const file = new LocalStorage(dataDir).localPath(ref);
-      await mkdir(path.dirname(file), { recursive: true });
-      const half = seconds / 2;
-      await promisify(execFile)('ffmpeg', [
-        ...['-v', 'error', '-y', '-f', 'lavfi', '-i', `color=c=0x202020:s=64x36:r=2:d=${half}`],
-        ...['-f', 'lavfi', '-i', `color=c=0xf0f0f0:s=64x36:r=2:d=${half}`],
-        ...['-filter_complex', '[0][1]concat=n=2:v=1[v]', '-map', '[v]', '-c:v', 'libx264', '-g', '20', file],
-      ]);
-    }
+    await storeFixtures(scenario, new LocalStorage(dataDir));
     if (scenario.parent) {
-      await env.client.workflow.execute(scenario.workflowType, {
+      await env.client.workflow.execute(scenario.parent.workflowType ?? scenario.workflowType, {
         taskQueue: 'record-history',
         workflowId: scenario.parent.workflowId,
         args: [scenario.parent.input],

@@ -8,6 +8,7 @@ import { createOpenAiSpeechProvider } from '../providers/openaiSpeech.js';
 import type { NarrationProvider, VisualProvider } from '../providers/types.js';
 import type { Storage } from '../storage/index.js';
 import { type SafeFetcher, createSafeFetcher } from '../net/safeFetch.js';
+import { createHighlightActivities } from './highlights/moments.js';
 import { createMergeActivities } from './longVideo/merge.js';
 import { createPrepareActivities } from './longVideo/prepare.js';
 import { createSceneActivities } from './longVideo/scenes.js';
@@ -54,6 +55,7 @@ export function createPipelineActivities(deps: ActivityDeps) {
     ...createPrepareActivities({ storage: deps.storage, tools: deps.tools, fetcher: deps.fetcher }),
     ...createMergeActivities({ storage: deps.storage }),
     ...createSceneActivities({ storage: deps.storage, tools: deps.tools }),
+    ...createHighlightActivities({ storage: deps.storage, tools: deps.tools, llm: deps.llm }),
     // Light: finding an already-rendered segment needs no render slot (see renderSegments.ts).
     findRenderedSegment: createSegmentActivities({
       storage: deps.storage,

@@ -12,6 +12,7 @@ import { approvalRoutes } from './routes/approval.js';
 import { codecRoutes } from './routes/codec.js';
 import { estimateRoutes } from './routes/estimate.js';
 import { healthRoutes } from './routes/health.js';
+import { videoShortsRoutes } from './routes/videoShorts.js';
 import { videoRoutes } from './routes/videos.js';
 import { imageRoutes } from './routes/images.js';
 import { revisionRoutes } from './routes/revisions.js';
@@ -52,6 +53,7 @@ export function createApp({
   app.route('/v1/images', imageRoutes({ client, runs, config, storage, taskQueue }));
   // Before the videos kind's own routes: POST /v1/videos checks the URL or takes the upload in.
   app.route('/v1/videos', videoRoutes({ runs, config, storage, taskQueue }));
+  app.route('/v1/videos', videoShortsRoutes({ runs, taskQueue }));
   for (const kind of RUN_KINDS) app.route(`/v1/${kind.plural}`, runRoutes(kind, { runs, config, storage, taskQueue }));
   app.route('/v1/pool', poolRoutes({ client, config, storage, taskQueue }));
   app.route('/v1/estimate', estimateRoutes({ config }));

@@ -1,12 +1,12 @@
 import { Hono } from 'hono';
 import type { Config } from '../config/index.js';
-import type { RunKind, Scrub } from '../runs/kind.js';
+import { type RunKind, type Scrub, capitalized } from '../runs/kind.js';
 import { type RunService, storedFileMissing } from '../runs/service.js';
 import type { RunState } from '../runs/status.js';
 import type { Storage } from '../storage/index.js';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { raiseBudgetSchema } from '../domain/budget.js';
-import { ApiError, methodNotAllowed } from './errors.js';
+import { ApiError, errorBody, methodNotAllowed } from './errors.js';
 import { idempotencyKeyOf, invalidRequest, limitBody, readJson, requireJson } from './jsonBody.js';
 import { scrubForClients } from './scrub.js';
 import { serveStoredFile } from './serveFile.js';
@@ -29,6 +29,13 @@ export function runRoutes(kind: RunKind, { runs, config, storage, taskQueue }: R
   const routes = new Hono();
   const scrub: Scrub = (text) => scrubForClients(text, config.dataDir);
 
+  if (kind.startedFrom) {
+    const where = kind.startedFrom;
+    routes.all('/', function startedElsewhere(c) {
+      c.header('Allow', '');
+      return c.json(errorBody('method_not_allowed', `${capitalized(kind.name)} runs are started with ${where}.`), 405);
+    });
+  }
   routes.post('/', requireJson, limitBody(kind.maxBodyBytes(config)), async function createRun(c) {
     const body = await readJson(c.req.raw);
     const idempotencyKey = idempotencyKeyOf(c.req.header('idempotency-key'));

@@ -46,6 +46,9 @@ export const longVideoInputSchema = fields
   .refine(onlyOneSource, { message: SOURCE_MESSAGE });
 export type LongVideoInput = z.output<typeof longVideoInputSchema>;
 
+/** Where a video fetched by URL is kept (an upload stays where the API stored it). */
+export const fetchedSourceRef = (runKey: string) => `videos/${runKey}/source`;
+
 export interface LongVideoChunk {
   index: number;
   /** The chunk's own file in storage (the audio, copied out without re-encoding). */
@@ -115,4 +118,7 @@ export interface LongVideoResult {
   /** scenes: every scene with its still (a JPEG in storage). */
   scenes?: FoundScene[];
   costUsd?: number;
+  /** The file the video was read from, and whether it has a picture (absent in runs before shorts). */
+  sourceRef?: string;
+  hasVideo?: boolean;
 }

@@ -65,7 +65,7 @@ export function mergeChunkTranscripts(chunks: readonly ChunkTranscript[], durati
 }
 
 /** Words joined as the script writes them: with spaces, or without for Chinese and Japanese. */
-function joinWords(words: readonly TranscriptWord[]): string {
+export function joinWords(words: readonly Pick<TranscriptWord, 'word'>[]): string {
   const unspaced = /[\u3040-\u30ff\u3400-\u9fff]/;
   return words.reduce((text, w) => {
     if (!text) return w.word;

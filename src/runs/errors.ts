@@ -73,12 +73,13 @@ export class SceneNotFoundError extends RunNotFoundError {
 
 /**
  * A new run asked of a run in the wrong state: a revision needs a completed short (`not_completed`),
- * a retry a failed or cancelled one (`not_failed`).
+ * a retry a failed or cancelled one (`not_failed`), shorts from a long video a completed transcript
+ * (`no_transcript`) of a file with a picture (`no_picture`).
  */
 export class RunNotRevisableError extends Error {
   override name = 'RunNotRevisableError';
   constructor(
-    readonly code: 'not_completed' | 'not_failed',
+    readonly code: 'not_completed' | 'not_failed' | 'no_transcript' | 'no_picture',
     readonly id: string,
     readonly status: RunStatus,
     message: string,

@@ -62,6 +62,8 @@ export interface RunKind<Request = unknown, Input = unknown, Progress = unknown,
   /** Started by reference, so the workflow type and its argument types come from the code itself. */
   workflow(input: Input): Promise<Result>;
   requestSchema: z.ZodType<Request, unknown>;
+  /** Set when runs of this kind start only from another route (which checks and resolves more): POST / is then a 405 saying where. */
+  startedFrom?: string;
   maxBodyBytes(config: Config): number;
   /** Fills what depends on this deployment (provider, model); throws ProviderUnavailableError. */
   toInput(request: Request, config: Config, context?: StartContext): Input;

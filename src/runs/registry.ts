@@ -1,5 +1,6 @@
 import type { RunKind } from './kind.js';
 import { batchKind } from './kinds/batch.js';
+import { highlightsKind } from './kinds/highlights.js';
 import { imageKind } from './kinds/image.js';
 import { imageBatchKind } from './kinds/imageBatch.js';
 import { shortKind } from './kinds/short.js';
@@ -12,6 +13,7 @@ export const RUN_KINDS: readonly RunKind[] = [
   imageKind,
   imageBatchKind,
   videoKind,
+  highlightsKind,
 ] as unknown as readonly RunKind[];
 
 /** The kind whose IDs start like this one (`short-…`, `batch-…`), if any. */

@@ -1,4 +1,5 @@
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { HighlightsProgress } from '../domain/highlights.js';
 import type { LongVideoProgress } from '../domain/longVideo.js';
 import type { BatchProgress } from '../domain/batch.js';
 import type { BudgetState } from '../domain/budget.js';
@@ -33,3 +34,6 @@ export const approvePlanUpdate = defineUpdate<PlanApproved, [PlanApproval]>('app
 
 /** Raises a run's budget cap (a short's or a batch's), e.g. while it waits in `awaiting-budget`. */
 export const raiseBudgetUpdate = defineUpdate<BudgetState, [{ maxUsd: number }]>('raiseBudget');
+
+/** Shorts cut from a long video: the stage and every short's state. */
+export const getHighlightsProgressQuery = defineQuery<HighlightsProgress>('getHighlightsProgress');

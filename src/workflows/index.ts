@@ -4,3 +4,4 @@ export { imageTool } from './imageTool.js';
 export { imageToolBatch } from './imageToolBatch.js';
 export { shortVideo } from './shortVideo.js';
 export { longVideo } from './longVideo.js';
+export { videoHighlights } from './videoHighlights.js';

@@ -16,6 +16,7 @@ import {
   type LongVideoInput,
   type LongVideoProgress,
   type LongVideoResult,
+  fetchedSourceRef,
   longVideoInputSchema,
 } from '../domain/longVideo.js';
 import { chunkOutcome } from './chunkOutcome.js';
@@ -127,6 +128,8 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
       chunks: progress.chunks,
       summary,
       files: merged.files,
+      sourceRef: input.ref ?? fetchedSourceRef(id),
+      hasVideo: plan.hasVideo,
       ...(costs.length ? { costUsd: Math.round(costs.reduce((a, b) => a + b, 0) * 1e6) / 1e6 } : {}),
     };
   } catch (err) {

@@ -66,13 +66,14 @@ async function spoken(dir: string, word: string): Promise<Int16Array> {
 
 /**
  * An MP4 of `durationSec` saying `words` at their times (`at` is where each starts to sound).
- * With `audio: false`, the same picture without a sound track.
+ * With `audio: false`, the same picture without a sound track; `picture` is another lavfi source
+ * (at least `durationSec` long).
  */
 export async function makeSpokenVideo(
   file: string,
   durationSec: number,
   words: readonly { word: string; at: number }[],
-  { audio = true }: { audio?: boolean } = {},
+  { audio = true, picture }: { audio?: boolean; picture?: string } = {},
 ): Promise<SpokenWord[]> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'spoken-'));
   try {
@@ -87,7 +88,7 @@ export async function makeSpokenVideo(
     }
     const raw = path.join(dir, 'speech.raw');
     await writeFile(raw, Buffer.from(pcm.buffer));
-    const picture = ['-f', 'lavfi', '-i', `color=c=black:s=64x36:r=2:d=${durationSec}`];
+    const pictureIn = ['-f', 'lavfi', '-i', picture ?? `color=c=black:s=64x36:r=2:d=${durationSec}`];
     const sound = audio ? ['-f', 's16le', '-ar', String(RATE), '-ac', '1', '-i', raw] : [];
     await run(
       'ffmpeg',
@@ -95,7 +96,7 @@ export async function makeSpokenVideo(
         '-v',
         'error',
         '-y',
-        ...picture,
+        ...pictureIn,
         ...sound,
         '-c:v',
         'libx264',

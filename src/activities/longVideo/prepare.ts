@@ -7,7 +7,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { ErrorTypes, failure } from '../../domain/errors.js';
-import type { LongVideoPlan, LongVideoTask } from '../../domain/longVideo.js';
+import { type LongVideoPlan, type LongVideoTask, fetchedSourceRef } from '../../domain/longVideo.js';
 import { detectSilences } from '../../media/chunks/silence.js';
 import { planCuts, splitByCopy } from '../../media/chunks/split.js';
 import { type MediaTools, type ProbeResult, decodeMedia, probeMedia } from '../../media/ffmpeg.js';
@@ -25,7 +25,7 @@ export interface PrepareLongVideoInput {
 }
 
 export const longVideoKeys = {
-  source: (runKey: string) => `videos/${runKey}/source`,
+  source: fetchedSourceRef,
   plan: (runKey: string) => `videos/${runKey}/plan.json`,
   chunk: (runKey: string, index: number, ext: string) => `videos/${runKey}/chunks/${pad(index)}.${ext}`,
   chunkTranscript: (runKey: string, index: number) => `videos/${runKey}/transcripts/${pad(index)}.json`,

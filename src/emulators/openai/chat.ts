@@ -1,12 +1,14 @@
 /**
  * POST /v1/chat/completions: request checks in OpenAI's words, then the answer. A planning chat
  * (a `<request>` block in a user message) gets the derived plan, shaped by the plan fault if one
- * applies; any other chat gets a short deterministic text.
+ * applies; a moments chat (a `<moments>` block) gets the densest stretches of talk; any other chat
+ * gets a short deterministic text.
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { badRequest } from './errors.js';
 import type { PlanFault } from './faults.js';
+import { answerMoments } from './moments.js';
 import { buildPlan, findPlanRequest, type FoundRequest, type PlanRequest } from './plan.js';
 
 const partSchema = z.looseObject({ type: z.string(), text: z.string().optional() });
@@ -121,6 +123,8 @@ export function answerChat(body: ChatBody, format: FormatType, fault: PlanFault 
   const msgs = body.messages;
   const { found, users, repair } = classify(body);
   const json = format === 'json_object' || format === 'json_schema';
+  const moments = answerMoments(users);
+  if (moments !== undefined) return { content: moments, reasoningTokens: 0 };
   if (!found?.ok) {
     const last = users.at(-1) ?? '';
     const text = found

@@ -1,0 +1,174 @@
+/**
+ * The activities of shorts cut from a long video, on the main queue: the moments picked from the
+ * transcript (by the LLM when one is configured, by the offline picker otherwise or when the LLM
+ * fails for good), and each moment cut out as a one-scene short that the ordinary soundtrack and
+ * render activities finish: its picture (a clip), its sound (the narration), the words said in it
+ * (caption timings) and a plan whose narration is what is said. Idempotent: everything is kept in
+ * storage, checked whole, and a retry finds it.
+ */
+import { Context } from '@temporalio/activity';
+import type OpenAI from 'openai';
+import type { LlmConfig } from '../../config/providers.js';
+import { ErrorTypes, failure } from '../../domain/errors.js';
+import type { Moment, PickedMoments } from '../../domain/highlights.js';
+import { checkMoments, densestStretches, momentWordTimings, wordsOf } from '../../domain/moments.js';
+import type { StoryPlan } from '../../domain/plan.js';
+import type { Language } from '../../domain/shortRequest.js';
+import type { Transcript } from '../../domain/transcript.js';
+import type { NarrationWords } from '../../domain/words.js';
+import { verifyWav } from '../../media/audio/verifyAudio.js';
+import { samplesFor } from '../../media/audio/format.js';
+import { cutMomentPicture, cutMomentSound } from '../../media/chunks/moment.js';
+import type { MediaTools } from '../../media/ffmpeg.js';
+import { verifyClip } from '../../media/verify.js';
+import { pickMomentsWithLlm } from '../../planner/momentPicker.js';
+import { type Storage, runKeys } from '../../storage/index.js';
+import { ffmpegFailure } from '../failures.js';
+import { withHeartbeat } from '../heartbeat.js';
+
+export interface PickMomentsInput {
+  runKey: string;
+  transcriptRef: string;
+  durationSec: number;
+  count: number;
+  lengthSec: number;
+  /** Set when the LLM could not pick: the offline picker picks, and says why. */
+  fallbackReason?: string;
+}
+
+export interface CutMomentInput {
+  /** The short's own run key (its files live under runs/<shortKey>/). */
+  shortKey: string;
+  sourceRef: string;
+  transcriptRef: string;
+  moment: Moment;
+  /** Exactly this long (whole frames at the short's rate). */
+  durationSec: number;
+  language: Language;
+  picker: string;
+}
+
+export interface CutMoment {
+  planRef: string;
+  clipRef: string;
+  narrationRef: string;
+  wordsRef: string;
+}
+
+export const highlightKeys = {
+  moments: (runKey: string) => `highlights/${runKey}/moments.json`,
+  shortKey: (runKey: string, index: number) => `${runKey}-short-${index}`,
+};
+
+export interface HighlightDeps {
+  storage: Storage;
+  tools: MediaTools;
+  llm?: { client: OpenAI; config: LlmConfig };
+}
+
+export function createHighlightActivities({ storage, tools, llm }: HighlightDeps) {
+  async function readTranscript(ref: string): Promise<Transcript> {
+    if (!(await storage.exists(ref))) {
+      throw failure(ErrorTypes.AssetMissing, "The video's transcript is missing from storage; transcribe it again.");
+    }
+    return JSON.parse((await storage.read(ref)).toString('utf8')) as Transcript;
+  }
+
+  async function pickMoments(input: PickMomentsInput): Promise<PickedMoments> {
+    const ref = highlightKeys.moments(input.runKey);
+    if (await storage.exists(ref)) return JSON.parse((await storage.read(ref)).toString('utf8')) as PickedMoments;
+    const transcript = await readTranscript(input.transcriptRef);
+    const words = wordsOf(transcript);
+    if (words.length === 0) {
+      throw failure(
+        ErrorTypes.InvalidInput,
+        'Nothing is said in this video, so there is no moment to cut a short from.',
+      );
+    }
+    const rules = { count: input.count, lengthSec: input.lengthSec, durationSec: input.durationSec };
+    let picked: PickedMoments;
+    if (llm && input.fallbackReason === undefined) {
+      const moments = await withHeartbeat(() =>
+        pickMomentsWithLlm(
+          llm.client,
+          llm.config,
+          { ...rules, transcript, words },
+          Context.current().cancellationSignal,
+        ),
+      );
+      picked = { moments: numbered(moments), picker: `llm:${llm.config.model}` };
+    } else {
+      const offline = checkMoments({ moments: densestStretches(words, rules) }, words, rules);
+      if (!('moments' in offline)) throw new Error(`the offline picker broke its own rules: ${offline.problems[0]}`);
+      picked = {
+        moments: numbered(offline.moments),
+        picker: 'offline',
+        fallbackReason: input.fallbackReason ?? 'no LLM is configured (LLM_BASE_URL): the densest talk was picked',
+      };
+    }
+    await storage.write(ref, JSON.stringify(picked, null, 1));
+    return picked;
+  }
+
+  async function cutMoment(input: CutMomentInput): Promise<CutMoment> {
+    const ctx = Context.current();
+    const key = input.shortKey;
+    const out: CutMoment = {
+      planRef: runKeys.plan(key),
+      clipRef: runKeys.clip(key, 0),
+      narrationRef: runKeys.narration(key, 0),
+      wordsRef: runKeys.narrationWords(key, 0),
+    };
+    const cut = { startSec: input.moment.startSec, durationSec: input.durationSec, signal: ctx.cancellationSignal };
+    const source = storage.localPath(input.sourceRef);
+    if (!(await storage.exists(input.sourceRef))) {
+      throw failure(ErrorTypes.AssetMissing, 'The long video itself is missing from storage; send it again.');
+    }
+    try {
+      await withHeartbeat(async (progress) => {
+        if (!(await storage.exists(out.clipRef))) {
+          await storage.put(out.clipRef, (tmp) => cutMomentPicture(tools, source, tmp, cut), verifyClip(tools));
+        }
+        progress(0.7);
+        if (!(await storage.exists(out.narrationRef))) {
+          const samples = samplesFor(input.durationSec);
+          await storage.put(
+            out.narrationRef,
+            (tmp) => cutMomentSound(tools, source, tmp, cut),
+            verifyWav(tools, { samples }),
+          );
+        }
+      });
+      const words = wordsOf(await readTranscript(input.transcriptRef));
+      const timings: NarrationWords = {
+        source: 'provider',
+        words: momentWordTimings(words, input.moment.startSec, input.moment.startSec + input.durationSec),
+      };
+      await storage.write(out.wordsRef, JSON.stringify(timings));
+      const plan: StoryPlan = {
+        title: input.moment.title,
+        language: input.language,
+        structure: 'scenes',
+        planner: input.picker,
+        characters: [],
+        scenes: [{ index: 0, narration: input.moment.text, imagePrompt: '', motionPrompt: '', mood: 'calm' }],
+      };
+      await storage.write(out.planRef, JSON.stringify(plan));
+      return out;
+    } catch (err) {
+      throw ffmpegFailure(
+        err,
+        ctx,
+        ErrorTypes.InvalidInput,
+        out.clipRef,
+        `Cutting moment ${input.moment.index} failed`,
+      );
+    }
+  }
+
+  return { pickMoments, cutMoment };
+}
+
+function numbered(moments: Omit<Moment, 'index'>[]): Moment[] {
+  return moments.map((m, i) => ({ ...m, index: i + 1 }));
+}

@@ -1,0 +1,219 @@
+/**
+ * Shorts cut from a long video, on a real Temporal server with real ffmpeg: a 16:9 video that
+ * says known words in two busy stretches is transcribed by the emulator's WhisperX, then
+ * POST /v1/videos/:id/shorts asks the (emulated) LLM for its moments and makes a vertical,
+ * captioned, loudness-normalised short of each. Everything checked is measured on the files.
+ */
+import type { Client } from '@temporalio/client';
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../src/api/app.js';
+import { parseConfig } from '../src/config/index.js';
+import { type OpenAiEmulator, startOpenAiEmulator } from '../src/emulators/openai/index.js';
+import { createLlmClient } from '../src/llm/client.js';
+import { measureLoudness } from '../src/media/audio/loudness.js';
+import { type MediaTools, probeMedia } from '../src/media/ffmpeg.js';
+import { LocalStorage } from '../src/storage/index.js';
+import { expectError, terminateAll } from './support/api.js';
+import { type PoolFixture, startPoolFixture } from './support/replicate.js';
+import { type SpokenWord, distinctWords, makeSpokenVideo } from './support/spokenVideo.js';
+import { type RunningWorkers, connectTestClient, startTestWorkers, tempDataDir } from './support/temporal.js';
+
+const run = promisify(execFile);
+const tools: MediaTools = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' };
+const LLM_KEY = 'sk-emulator-highlights';
+/** Two busy stretches (six words from 20 s, five from 80 s) and a few lone words between. */
+const BUSY_A = [20, 22, 24, 26, 28, 30];
+const BUSY_B = [80, 82.5, 85, 87.5, 90];
+const LONE = [5, 50, 110];
+/** 16:9, red on the left, green in the middle, blue on the right: a centre crop to 9:16 is all green. */
+const PICTURE =
+  'color=c=green:s=320x180:r=10:d=120,drawbox=x=0:y=0:w=100:h=180:color=red:t=fill,drawbox=x=220:y=0:w=100:h=180:color=blue:t=fill';
+
+let client: Client;
+let fixture: PoolFixture;
+let llm: OpenAiEmulator;
+let workers: RunningWorkers;
+let app: ReturnType<typeof createApp>;
+let storage: LocalStorage;
+let said: SpokenWord[];
+let videoId: string;
+let sourceFile: string;
+const started = new Set<string>();
+
+beforeAll(async () => {
+  const dir = await tempDataDir();
+  const words = await distinctWords();
+  const times = [...LONE, ...BUSY_A, ...BUSY_B].sort((a, b) => a - b);
+  const file = path.join(dir, 'talk.mp4');
+  sourceFile = file;
+  said = await makeSpokenVideo(
+    file,
+    120,
+    times.map((at, i) => ({ word: words[i % words.length]!, at })),
+    { picture: PICTURE },
+  );
+  client = await connectTestClient();
+  fixture = await startPoolFixture(2, 1, { latencySeconds: 0.2, jitter: 0 });
+  llm = await startOpenAiEmulator({ keys: [LLM_KEY] });
+  const env = { ...process.env, LLM_BASE_URL: llm.url, LLM_API_KEY: LLM_KEY, LLM_MODEL: 'emulator-planner' };
+  const llmConfig = parseConfig(env).providers.llm!;
+  workers = await startTestWorkers({
+    replicate: fixture.replicate,
+    deps: { llm: { client: createLlmClient(llmConfig), config: llmConfig } },
+  });
+  storage = new LocalStorage(workers.dataDir);
+  const config = parseConfig({ ...process.env, DATA_DIR: workers.dataDir });
+  app = createApp({
+    client,
+    config: { ...config, replicate: fixture.replicate },
+    storage,
+    taskQueue: workers.taskQueue,
+  });
+
+  const form = new FormData();
+  form.set('file', new Blob([await readFile(file)], { type: 'video/mp4' }), 'talk.mp4');
+  form.set('chunkMinutes', '1');
+  const res = await app.request('/v1/videos', { method: 'POST', body: form });
+  expect(res.status).toBe(202);
+  videoId = ((await res.json()) as { id: string }).id;
+  started.add(videoId);
+  await client.workflow.getHandle(videoId).result();
+}, 240_000);
+
+afterAll(async () => {
+  await terminateAll(client, started);
+  await workers?.stop();
+  await Promise.all([fixture?.emulator.close(), llm?.close()]);
+  await client?.connection.close();
+});
+
+async function cutShorts(id: string, body: unknown) {
+  const res = await app.request(`/v1/videos/${id}/shorts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (res.status === 202) started.add(((await res.clone().json()) as { id: string }).id);
+  return res;
+}
+
+interface PublicShort {
+  index: number;
+  startSec: number;
+  endSec: number;
+  title: string;
+  reason: string;
+  hook: string;
+  text: string;
+  status: string;
+  video: string;
+  width: number;
+  height: number;
+  durationSec: number;
+}
+
+const chats = () => llm.stats().byEndpoint.chat ?? 0;
+
+describe('shorts from a long video', () => {
+  it(
+    'the two busy stretches become two vertical shorts: whole words, centre crop, captions on the words, −14 LUFS',
+    { timeout: 300_000 },
+    async () => {
+      const chatsBefore = chats();
+      const res = await cutShorts(videoId, { count: 2, lengthSec: 12 });
+      expect(res.status).toBe(202);
+      const { id, video } = (await res.json()) as { id: string; video: string };
+      expect(id).toMatch(/^highlights-2x12s-from-/);
+      expect(video).toBe(videoId);
+      await client.workflow.getHandle(id).result();
+      expect(chats() - chatsBefore, 'one LLM round trip picked the moments').toBe(1);
+
+      const state = (await (await app.request(`/v1/highlights/${id}`)).json()) as {
+        status: string;
+        result: { picker: string; summary: string; shorts: PublicShort[] };
+      };
+      expect(state.status).toBe('completed');
+      expect(state.result.picker).toBe('llm:emulator-planner');
+      expect(state.result.summary).toBe('2 shorts: 2 made, 0 failed');
+      const [first, second] = state.result.shorts;
+      for (const [short, busy] of [
+        [first!, BUSY_A],
+        [second!, BUSY_B],
+      ] as const) {
+        const inside = said.filter((w) => busy.includes(w.start));
+        // Every word of the stretch is in it, whole: it starts just before the first and ends just after the last.
+        expect(short.startSec).toBeLessThanOrEqual(inside[0]!.start);
+        expect(short.startSec).toBeGreaterThan(inside[0]!.start - 0.7);
+        expect(short.endSec).toBeGreaterThanOrEqual(inside.at(-1)!.end - 0.1);
+        expect(short.text.split(' ')).toEqual(inside.map((w) => w.word));
+        expect(short.reason.length).toBeGreaterThan(5);
+        expect(short.hook.length).toBeGreaterThan(5);
+        expect(short.status).toBe('succeeded');
+
+        const mp4 = path.join(workers.dataDir, `short-${short.index}.mp4`);
+        const download = await app.request(short.video);
+        expect(download.status).toBe(200);
+        await writeFile(mp4, Buffer.from(await download.arrayBuffer()));
+        const probe = await probeMedia(tools, mp4);
+        const picture = probe.streams.find((s) => s.type === 'video')!;
+        expect([picture.width, picture.height]).toEqual([1080, 1920]);
+        expect(probe.streams.some((s) => s.type === 'audio')).toBe(true);
+        expect(probe.durationSec).toBeCloseTo(short.endSec - short.startSec, 1);
+
+        // The reframe is a centre crop: the middle (green) third fills the frame edge to edge.
+        const frame = path.join(workers.dataDir, `frame-${short.index}.png`);
+        await run('ffmpeg', ['-v', 'error', '-y', '-ss', '1', '-i', mp4, '-frames:v', '1', frame]);
+        for (const x of [5, 540, 1074]) {
+          const { data } = await sharp(frame).extract({ left: x, top: 400, width: 1, height: 1 }).raw().toBuffer({
+            resolveWithObject: true,
+          });
+          expect(data[1]!, `pixel at x=${x} is green`).toBeGreaterThan(90);
+          expect(Math.max(data[0]!, data[2]!), `pixel at x=${x} is neither red nor blue`).toBeLessThan(60);
+        }
+
+        const loudness = await measureLoudness(tools, mp4);
+        expect(Math.abs(loudness.integratedLufs + 14)).toBeLessThan(1);
+
+        // Captions are timed on the spoken words: each word's page starts when the word does.
+        const ass = (await storage.read(`runs/${id}-short-${short.index}/captions.ass`)).toString('utf8');
+        for (const w of inside) expect(ass).toContain(w.word);
+        const firstCue = /Dialogue: \d+,(\d+):(\d+):(\d+\.\d+),/.exec(ass)!;
+        const cueStart = Number(firstCue[1]) * 3600 + Number(firstCue[2]) * 60 + Number(firstCue[3]);
+        expect(Math.abs(cueStart - (inside[0]!.start - short.startSec))).toBeLessThan(0.25);
+      }
+    },
+  );
+
+  it('bad requests get clear errors and start nothing', { timeout: 120_000 }, async () => {
+    await expectError(await cutShorts(videoId, { count: 0 }), 400, 'invalid_request');
+    await expectError(await cutShorts(videoId, { lengthSec: 600 }), 400, 'invalid_request');
+    await expectError(await cutShorts(videoId, { colour: 'red' }), 400, 'invalid_request');
+    await expectError(await cutShorts('video-transcribe-1min-nosuch', {}), 404, 'not_found');
+    const direct = await app.request('/v1/highlights', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect((await expectError(direct, 405, 'method_not_allowed')).error.message).toContain('/v1/videos/:id/shorts');
+
+    // A video still being transcribed, and one asked for its scenes, have no transcript to pick from.
+    const form = new FormData();
+    form.set('file', new Blob([await readFile(sourceFile)]), 'talk.mp4');
+    form.set('task', 'scenes');
+    const scenes = await app.request('/v1/videos', { method: 'POST', body: form });
+    const scenesId = ((await scenes.json()) as { id: string }).id;
+    started.add(scenesId);
+    const early = await cutShorts(scenesId, {});
+    if (early.status !== 409) throw new Error(`expected a 409, got ${early.status}: ${await early.text()}`);
+    expect(['not_completed', 'no_transcript']).toContain(
+      ((await early.json()) as { error: { code: string } }).error.code,
+    );
+    await client.workflow.getHandle(scenesId).result();
+    await expectError(await cutShorts(scenesId, {}), 409, 'no_transcript');
+  });
+});
