@@ -189,6 +189,36 @@ describe('shorts from a long video', () => {
     },
   );
 
+  it(
+    'an LLM that answers no JSON, even when asked again: the offline picker picks the busiest talk, and says why',
+    { timeout: 300_000 },
+    async () => {
+      llm.setFaults({ plan: 'plan-garbage' }, 'replace');
+      try {
+        const chatsBefore = chats();
+        const res = await cutShorts(videoId, { count: 1, lengthSec: 12, captions: { style: 'karaoke' } });
+        expect(res.status).toBe(202);
+        const { id } = (await res.json()) as { id: string };
+        await client.workflow.getHandle(id).result();
+        expect(chats() - chatsBefore, 'the first answer and one repair round trip').toBe(2);
+        const { result } = (await (await app.request(`/v1/highlights/${id}`)).json()) as {
+          result: { picker: string; fallbackReason: string; shorts: PublicShort[] };
+        };
+        expect(result.picker).toBe('offline');
+        expect(result.fallbackReason).toMatch(/did not pick usable moments/);
+        expect(result.shorts).toHaveLength(1);
+        const words = result.shorts[0]!.text.split(' ');
+        expect(words).toEqual(said.filter((w) => BUSY_A.includes(w.start)).map((w) => w.word));
+        // The hook is the title at the top for the first seconds; karaoke captions highlight each word.
+        const ass = (await storage.read(`runs/${id}-short-1/captions.ass`)).toString('utf8');
+        expect(ass).toMatch(/Dialogue: 1,0:00:00\.00,0:00:03\.00,Title,/);
+        expect(ass).toContain('\\kf');
+      } finally {
+        llm.setFaults({}, 'replace');
+      }
+    },
+  );
+
   it('bad requests get clear errors and start nothing', { timeout: 120_000 }, async () => {
     await expectError(await cutShorts(videoId, { count: 0 }), 400, 'invalid_request');
     await expectError(await cutShorts(videoId, { lengthSec: 600 }), 400, 'invalid_request');

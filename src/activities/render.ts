@@ -57,6 +57,8 @@ export interface RenderShortInput {
    * always renders exactly. The segmented render always does.
    */
   exactFrames?: boolean;
+  /** A line shown at the top from the start, with the captions (a highlight's hook). */
+  title?: { text: string; untilSec: number };
 }
 
 export type RenderedShort = VideoFacts;

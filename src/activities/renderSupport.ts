@@ -85,7 +85,7 @@ export function renderSupport({ storage, tools }: { storage: Storage; tools: Med
         }),
       ),
     );
-    return buildAss(scenes.flat(), layout);
+    return buildAss(scenes.flat(), layout, input.title);
   }
 
   /**

@@ -27,6 +27,8 @@ import { stepRetry } from './shortSteps.js';
 import { publishStage } from './stageAttribute.js';
 
 const retry = { ...stepRetry, maximumAttempts: 3 };
+/** How long a short's hook line stays on screen at the top. */
+const HOOK_SECONDS = 3;
 const { pickMoments, cutMoment, mixSoundtrack } = proxyActivities<PipelineActivities>({
   // An LLM reading an hour of transcript, or a minute of video re-encoded: minutes at worst.
   startToCloseTimeout: '15 minutes',
@@ -122,6 +124,7 @@ export async function videoHighlights(rawInput: HighlightsInput): Promise<Highli
             scenes: [{ clipRef: cut.clipRef, narrationRef: cut.narrationRef, wordsRef: cut.wordsRef, fit: 'hold' }],
             soundtrackRef: sound.soundtrackRef,
             exactFrames: true,
+            title: { text: moment.hook, untilSec: Math.min(HOOK_SECONDS, timeline.totalSec) },
           });
           set('succeeded');
           return {

@@ -124,7 +124,8 @@ export function answerChat(body: ChatBody, format: FormatType, fault: PlanFault 
   const { found, users, repair } = classify(body);
   const json = format === 'json_object' || format === 'json_schema';
   const moments = answerMoments(users);
-  if (moments !== undefined) return { content: moments, reasoningTokens: 0 };
+  // A moments chat honours plan-garbage too (a model that will not answer in JSON at all).
+  if (moments !== undefined) return { content: fault === 'plan-garbage' ? GARBAGE : moments, reasoningTokens: 0 };
   if (!found?.ok) {
     const last = users.at(-1) ?? '';
     const text = found

@@ -1,5 +1,13 @@
 /** The ASS subtitle file that ffmpeg's libass burns in. */
-import { BOTTOM_MARGIN, type CaptionLayout, SIDE_MARGIN, captionFont, fontSizeFor } from './layout.js';
+import {
+  BOTTOM_MARGIN,
+  type CaptionLayout,
+  SIDE_MARGIN,
+  captionFont,
+  fontSizeFor,
+  lineWidthEm,
+  wrapText,
+} from './layout.js';
 import type { CaptionCue } from './cues.js';
 
 /** ASS colours are &HAABBGGRR. */
@@ -9,13 +17,25 @@ const HIGHLIGHT = '&H001FD2FF';
 const OUTLINE = '&H00101010';
 const SHADOW = '&H80000000';
 
-export function buildAss(cues: CaptionCue[], layout: CaptionLayout): string {
+/** A line shown at the top from the start (a highlight's hook), larger than the captions. */
+export interface TitleCue {
+  text: string;
+  untilSec: number;
+}
+
+/** The title's size relative to the captions', and its distance from the top (of the height). */
+const TITLE_SCALE = 1.2;
+const TOP_MARGIN = 0.12;
+const TITLE_LINES = 3;
+
+export function buildAss(cues: CaptionCue[], layout: CaptionLayout, title?: TitleCue): string {
   const size = fontSizeFor(layout);
   const marginH = Math.round(layout.width * SIDE_MARGIN);
   const marginV = Math.round(layout.height * BOTTOM_MARGIN);
   // A dark outline and a soft shadow keep white and highlighted text readable on light and dark pictures.
-  const style = (name: string, primary: string, secondary: string) =>
-    `Style: ${name},${captionFont(layout.language)},${size},${primary},${secondary},${OUTLINE},${SHADOW},-1,0,0,0,100,100,0,0,1,${Math.max(2, Math.round(size / 14))},${Math.max(1, Math.round(size / 30))},2,${marginH},${marginH},${marginV},1`;
+  const style = (name: string, primary: string, secondary: string, px = size, alignment = 2, margin = marginV) =>
+    `Style: ${name},${captionFont(layout.language)},${px},${primary},${secondary},${OUTLINE},${SHADOW},-1,0,0,0,100,100,0,0,1,${Math.max(2, Math.round(px / 14))},${Math.max(1, Math.round(px / 30))},${alignment},${marginH},${marginH},${margin},1`;
+  const titleSize = Math.round(size * TITLE_SCALE);
   const header = [
     '[Script Info]',
     'ScriptType: v4.00+',
@@ -29,6 +49,8 @@ export function buildAss(cues: CaptionCue[], layout: CaptionLayout): string {
     style('Caption', WHITE, WHITE),
     // Karaoke: a syllable is drawn in the secondary colour until its time, then filled with the primary.
     style('Karaoke', HIGHLIGHT, WHITE),
+    // The title: top centre (alignment 8), in the highlight colour, clear of the captions below.
+    style('Title', HIGHLIGHT, HIGHLIGHT, titleSize, 8, Math.round(layout.height * TOP_MARGIN)),
     '',
     '[Events]',
     'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text',
@@ -37,6 +59,10 @@ export function buildAss(cues: CaptionCue[], layout: CaptionLayout): string {
     (c) =>
       `Dialogue: 0,${assTime(c.startSec)},${assTime(c.endSec)},${c.karaoke ? 'Karaoke' : 'Caption'},,0,0,0,,${c.karaoke ? karaokeText(c) : escapeAss(c.text)}`,
   );
+  if (title && title.text.trim()) {
+    const lines = wrapText(title.text.trim(), layout.language, lineWidthEm(layout) / TITLE_SCALE).slice(0, TITLE_LINES);
+    events.push(`Dialogue: 1,${assTime(0)},${assTime(title.untilSec)},Title,,0,0,0,,${escapeAss(lines.join('\n'))}`);
+  }
   return [...header, ...events, ''].join('\n');
 }
 
