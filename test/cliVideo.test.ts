@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { probeMedia } from '../src/media/ffmpeg.js';
 import { REPO_ROOT } from '../src/temporal/cliPath.js';
 import { type PoolFixture, startPoolFixture } from './support/replicate.js';
 import { distinctWords, makeSpokenVideo } from './support/spokenVideo.js';
@@ -17,6 +18,8 @@ let pool: PoolFixture;
 let workers: RunningWorkers;
 let tmp: string;
 let env: NodeJS.ProcessEnv;
+/** The run the first test transcribed, which `video shorts` cuts. */
+let transcribed: string | undefined;
 
 beforeAll(async () => {
   pool = await startPoolFixture(2, 1, { latencySeconds: 0.5 });
@@ -61,6 +64,7 @@ describe('reelflow video transcribe', () => {
     const out = path.join(tmp, 'talk.srt');
     const res = await reelflow(['video', 'transcribe', input, '--chunk-minutes', '2', '-o', out]);
     expect(res.code, res.stderr).toBe(0);
+    transcribed = /Started (video-\S+)/.exec(res.stderr)?.[1];
     expect(res.stderr).toMatch(/\d\/3 chunks/);
     expect(res.stdout).toContain('3 chunks: 3 successful, 0 failed · 4 words, language en');
     const srt = await readFile(out, 'utf8');
@@ -69,6 +73,44 @@ describe('reelflow video transcribe', () => {
     expect(cues[1]).toMatch(/^2\n00:01:5[78],\d{3} --> /);
     expect(cues[3]).toMatch(/^4\n00:04:(49,[5-9]|50,[0-4])\d\d --> /);
   });
+
+  it(
+    '`video shorts` cuts the transcribed video into vertical MP4s (no LLM here: the offline picker)',
+    { timeout: 180_000 },
+    async () => {
+      expect(transcribed, 'the first test transcribed a video').toBeDefined();
+      const dir = path.join(tmp, 'shorts');
+      const res = await reelflow([
+        'video',
+        'shorts',
+        transcribed!,
+        '--count',
+        '2',
+        '--length',
+        '8',
+        '-o',
+        dir,
+        '--json',
+      ]);
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stderr).toMatch(/\d\/2 shorts/);
+      const result = JSON.parse(res.stdout) as {
+        picker: string;
+        fallbackReason: string;
+        shorts: { out: string; text: string; startSec: number }[];
+      };
+      expect(result.picker).toBe('offline');
+      expect(result.fallbackReason).toMatch(/no LLM is configured/);
+      expect(result.shorts.map((s) => s.out)).toEqual([1, 2].map((n) => expect.stringContaining(`-${n}.mp4`)));
+      for (const short of result.shorts) {
+        const { streams } = await probeMedia({ ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' }, short.out);
+        expect(streams.find((x) => x.type === 'video')).toMatchObject({ width: 1080, height: 1920 });
+      }
+      const missing = await reelflow(['video', 'shorts', 'video-transcribe-2min-nosuch']);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/video-transcribe-2min-nosuch/);
+    },
+  );
 
   it('refuses a file that is not a video, saying why, with no prediction', async () => {
     const before = pool.emulator.stats().totals.created;

@@ -20,8 +20,8 @@ export interface PoolRun<P, R> {
   kind: RunKind<unknown, unknown, P, R>;
   /** "image", "video": in messages. */
   noun: string;
-  /** Why it needs keys, when none are configured ("Long videos are transcribed on Replicate"). */
-  needsKeys: string;
+  /** Why it needs keys, when none are configured ("Long videos are transcribed on Replicate"); unset: it needs none. */
+  needsKeys?: string;
   /** The API path and request (`/v1/videos`, a multipart or JSON body). */
   path: string;
   request: RequestInit;
@@ -33,7 +33,7 @@ export interface PoolRun<P, R> {
 }
 
 export async function poolRunThroughApi<P, R>(config: Config, run: PoolRun<P, R>): Promise<number> {
-  if (config.replicate.keys.length === 0) {
+  if (run.needsKeys && config.replicate.keys.length === 0) {
     throw new CliError(
       `${run.needsKeys}, and no Replicate keys are configured.`,
       'Set REPLICATE_API_TOKEN (or REPLICATE_API_TOKEN_1..N); `reelflow emulator` runs a local stand-in.',

@@ -9,6 +9,7 @@ import { UsageError } from '../errors.js';
 import { poolRunThroughApi } from '../poolRunThroughApi.js';
 import { bar } from '../format.js';
 import { createProgressLineView } from '../views/batchProgress.js';
+import { cutShorts } from './videoShorts.js';
 
 const OPTIONS = {
   out: { type: 'string', short: 'o' },
@@ -16,10 +17,14 @@ const OPTIONS = {
   'chunk-minutes': { type: 'string' },
   language: { type: 'string' },
   strict: { type: 'boolean' },
+  count: { type: 'string' },
+  length: { type: 'string' },
+  captions: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
 const USAGE = `Usage: reelflow video transcribe <file|url> [options]
+       reelflow video shorts <video run id> [--count N] [--length S] [--captions S] [-o DIR]
 
 Transcribes a long video or recording on the Replicate key pool: its audio is cut into chunks at
 silences (stream copy, no re-encoding), every chunk is transcribed at once (WhisperX, word
@@ -33,13 +38,23 @@ Options:
   --chunk-minutes <n>        Minutes per chunk, 1 to 60 (default 20)
   --language <code>          The spoken language (en, ru, zh, ko, ja, …); detected when unset
   --strict                   Fail when a chunk fails for good (default: finish without it)
+
+\`shorts\` cuts vertical, captioned shorts from the best moments of a transcribed video (the LLM
+picks them from the transcript, with a reason and a hook each; the densest talk without one):
+  --count <n>                How many shorts, 1 to 10 (default 3)
+  --length <seconds>         About how long each, 5 to 90 (default 30)
+  --captions <style>         pages, karaoke or none (default pages)
+  -o, --out <dir>            Where to save the MP4s (default ./out)
+
   --json                     Print the result as JSON
   -h, --help                 Show this help
 
 Exit codes: 0 saved, 1 the run failed or was refused, 2 bad usage, 130 cancelled.
 `;
 
-type Flags = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string };
+export type VideoFlags = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]['type'] extends 'boolean' ? boolean : string;
+};
 const FORMATS = ['srt', 'vtt', 'json'] as const;
 
 export const video: Command = defineCommand({
@@ -49,18 +64,31 @@ export const video: Command = defineCommand({
   positionals: 'rest',
   async run({ values, positionals, config }) {
     const [task, source, ...extra] = positionals;
-    if (task !== 'transcribe')
-      throw new UsageError('the task is "transcribe": reelflow video transcribe <file|url>', 'video');
-    if (!source) throw new UsageError('name the video: a file or an http(s) URL', 'video');
+    if (task !== 'transcribe' && task !== 'shorts')
+      throw new UsageError(
+        'the task is "transcribe" or "shorts": reelflow video transcribe <file|url>, reelflow video shorts <video run id>',
+        'video',
+      );
+    if (!source)
+      throw new UsageError(
+        task === 'shorts' ? "name the transcribed video's run id" : 'name the video: a file or an http(s) URL',
+        'video',
+      );
     if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`, 'video');
-    const flags = values as Flags;
+    const flags = values as VideoFlags;
+    if (task === 'shorts') return cutShorts(source, flags, config);
     const format = (flags.format ?? 'srt') as (typeof FORMATS)[number];
     if (!FORMATS.includes(format)) throw new UsageError(`--format is one of ${FORMATS.join(', ')}`, 'video');
     return transcribe(source, flags, format, config);
   },
 });
 
-async function transcribe(source: string, flags: Flags, format: (typeof FORMATS)[number], loadConfig: () => Config) {
+async function transcribe(
+  source: string,
+  flags: VideoFlags,
+  format: (typeof FORMATS)[number],
+  loadConfig: () => Config,
+) {
   const request = await requestBody(source, flags);
   return poolRunThroughApi(loadConfig(), {
     kind: videoKind,
@@ -103,7 +131,7 @@ export function videoProgressLine(progress: LongVideoProgress | undefined): stri
 /** A file goes up as a multipart upload, a URL as JSON. */
 async function requestBody(
   source: string,
-  flags: Flags,
+  flags: VideoFlags,
 ): Promise<{ body: FormData | string; headers?: Record<string, string> }> {
   const fields: Record<string, string | number | boolean> = {};
   if (flags['chunk-minutes'] !== undefined) fields.chunkMinutes = Number(flags['chunk-minutes']);
