@@ -17,6 +17,7 @@ import { type OpenAiEmulator, startOpenAiEmulator } from '../src/emulators/opena
 import { createLlmClient } from '../src/llm/client.js';
 import { measureLoudness } from '../src/media/audio/loudness.js';
 import { type MediaTools, probeMedia } from '../src/media/ffmpeg.js';
+import type { Moment } from '../src/domain/highlights.js';
 import { LocalStorage } from '../src/storage/index.js';
 import { expectError, terminateAll } from './support/api.js';
 import { type PoolFixture, startPoolFixture } from './support/replicate.js';
@@ -102,20 +103,8 @@ async function cutShorts(id: string, body: unknown) {
   return res;
 }
 
-interface PublicShort {
-  index: number;
-  startSec: number;
-  endSec: number;
-  title: string;
-  reason: string;
-  hook: string;
-  text: string;
-  status: string;
-  video: string;
-  width: number;
-  height: number;
-  durationSec: number;
-}
+/** A short as GET /v1/highlights/:id shows it: its moment, and the video made of it. */
+type PublicShort = Moment & { status: string; video: string; width: number; height: number; durationSec: number };
 
 const chats = () => llm.stats().byEndpoint.chat ?? 0;
 

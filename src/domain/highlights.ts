@@ -4,6 +4,7 @@
  * loudness-normalised short of its own. Pure schemas and types: workflows import this file too.
  */
 import { z } from 'zod';
+import type { SnappedMoment } from './moments.js';
 import { CAPTION_STYLES, LANGUAGES, captionsSchema } from './shortRequest.js';
 
 export const highlightsRequestSchema = z
@@ -37,19 +38,10 @@ export const highlightsInputSchema = z
   .strict();
 export type HighlightsInput = z.output<typeof highlightsInputSchema>;
 
-/** One moment as the planner chose it, snapped to the words around it. */
-export interface Moment {
+/** One moment as the planner chose it, snapped to the words around it (see domain/moments.ts). */
+export interface Moment extends SnappedMoment {
   /** 1-based, in the video's order. */
   index: number;
-  startSec: number;
-  endSec: number;
-  title: string;
-  /** Why this moment stands on its own (the planner's words). */
-  reason: string;
-  /** The line that opens the short, to stop a scroll. */
-  hook: string;
-  /** What is said in it. */
-  text: string;
 }
 
 export interface PickedMoments {

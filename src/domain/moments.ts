@@ -26,8 +26,11 @@ export interface SnappedMoment {
   startSec: number;
   endSec: number;
   title: string;
+  /** Why this moment stands on its own (the planner's words). */
   reason: string;
+  /** The line that opens the short, to stop a scroll. */
   hook: string;
+  /** What is said in it. */
   text: string;
 }
 
