@@ -326,4 +326,22 @@ export const SCENARIOS: Scenario[] = [
       model: 'victor-upmeet/whisperx:84d2ad2d6194fe98a17d2b60bef1c7f910c46b2f6fd38996ca457afd9c8abfcb',
     },
   },
+  {
+    // The scenes of a video in two chunks, each scene's still described by LLaVA on the key pool
+    // (patched 'long-video-scene-descriptions').
+    workflowType: 'longVideo',
+    name: 'scenes-described',
+    workflowId: 'video-scenes-described-recorded',
+    replicate: true,
+    videos: { 'uploads/66666666666666666666666666666666/source.mp4': 100 },
+    input: {
+      ref: 'uploads/66666666666666666666666666666666/source.mp4',
+      task: 'scenes',
+      chunkMinutes: 1,
+      strict: false,
+      describe: true,
+      describeModel: 'yorickvp/llava-13b:b5f6212d032508382d61ff00469ddda3e32fd8a0e75dc39d8a4191bb742157fb',
+      model: 'victor-upmeet/whisperx:84d2ad2d6194fe98a17d2b60bef1c7f910c46b2f6fd38996ca457afd9c8abfcb',
+    },
+  },
 ];

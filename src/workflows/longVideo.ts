@@ -18,7 +18,7 @@ import {
   type LongVideoResult,
   longVideoInputSchema,
 } from '../domain/longVideo.js';
-import { chunkOutcome } from './chunkOutcome.js';
+import { chunkOutcome, totalCost } from './chunkOutcome.js';
 import { getLongVideoProgressQuery } from './definitions.js';
 import { LONG_VIDEO_SCENES, findScenes } from './longVideoScenes.js';
 import { parseWorkflowInput } from './input.js';
@@ -118,7 +118,7 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
       chunkRefs: made.map((m) => m.ref),
     });
     stage('completed');
-    const costs = made.flatMap((m) => (m.costUsd !== undefined ? [m.costUsd] : []));
+    const costUsd = totalCost(made.map((m) => m.costUsd));
     return {
       task: input.task,
       durationSec: plan.durationSec,
@@ -127,7 +127,7 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
       chunks: progress.chunks,
       summary,
       files: merged.files,
-      ...(costs.length ? { costUsd: Math.round(costs.reduce((a, b) => a + b, 0) * 1e6) / 1e6 } : {}),
+      ...(costUsd !== undefined ? { costUsd } : {}),
     };
   } catch (err) {
     stage(isCancellation(err) ? 'cancelled' : 'failed');

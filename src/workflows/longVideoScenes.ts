@@ -1,8 +1,9 @@
-import { isCancellation, proxyActivities } from '@temporalio/workflow';
+import { isCancellation, patched, proxyActivities } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities/index.js';
 import { nonRetryableErrorTypes } from '../domain/errors.js';
 import type { LongVideoInput, LongVideoPlan, LongVideoProgress, LongVideoResult } from '../domain/longVideo.js';
 import { chunkOutcome } from './chunkOutcome.js';
+import { type DescribedScenes, LONG_VIDEO_SCENE_DESCRIPTIONS, describeScenes } from './longVideoDescribe.js';
 import { rootMessage } from './sceneSteps.js';
 
 /** Runs with `task: "scenes"` take this branch (new input, new commands). */
@@ -66,6 +67,12 @@ export async function findScenes(
       endSec: m.chunk.endSec,
     })),
   });
+  // Only runs asked to describe take the new commands; every other scenes run replays as recorded.
+  let described: DescribedScenes | undefined;
+  if (input.describe && patched(LONG_VIDEO_SCENE_DESCRIPTIONS)) {
+    stage('describing');
+    described = await describeScenes(id, input, scenes, plan.durationSec);
+  }
   stage('completed');
   return {
     task: 'scenes',
@@ -73,8 +80,9 @@ export async function findScenes(
     language: 'none',
     words: 0,
     chunks: progress.chunks,
-    summary,
+    summary: described ? `${summary}; ${described.summary}` : summary,
     files: { json },
-    scenes,
+    scenes: described?.scenes ?? scenes,
+    ...(described?.costUsd !== undefined ? { costUsd: described.costUsd } : {}),
   };
 }

@@ -30,6 +30,9 @@ export const longVideoKeys = {
   chunk: (runKey: string, index: number, ext: string) => `videos/${runKey}/chunks/${pad(index)}.${ext}`,
   chunkTranscript: (runKey: string, index: number) => `videos/${runKey}/transcripts/${pad(index)}.json`,
   transcript: (runKey: string, ext: 'json' | 'srt' | 'vtt') => `videos/${runKey}/transcript.${ext}`,
+  sceneDescription: (runKey: string, index: number) => `videos/${runKey}/descriptions/${pad(index)}.json`,
+  chunkOutput: (runKey: string, index: number) => `videos/${runKey}/outputs/${pad(index)}.json`,
+  outputs: (runKey: string) => `videos/${runKey}/outputs.json`,
 };
 
 const pad = (n: number) => String(n).padStart(3, '0');

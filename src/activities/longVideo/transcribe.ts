@@ -9,11 +9,11 @@ import { log } from '@temporalio/activity';
 import { ErrorTypes } from '../../domain/errors.js';
 import type { ChunkTranscribed } from '../../domain/longVideo.js';
 import { type ChunkTranscript, parseModelTranscript } from '../../domain/transcript.js';
-import { failureFromClientError } from '../../replicate/errors.js';
 import { runDurablePrediction } from '../../replicate/prediction.js';
 import { activityFailure } from '../failures.js';
 import { type ReplicateActivityDeps, predictionCost, withKeyStats } from '../replicate.js';
 import { longVideoKeys } from './prepare.js';
+import { uploadForPrediction } from './upload.js';
 
 export interface TranscribeChunkInput {
   runKey: string;
@@ -26,8 +26,6 @@ export interface TranscribeChunkInput {
   model: string;
   language?: string;
 }
-
-const AUDIO_TYPES: Record<string, string> = { m4a: 'audio/mp4', mp3: 'audio/mpeg', mka: 'audio/x-matroska' };
 
 export function createTranscribeActivities({ own, pool, storage, stats, webhooks }: ReplicateActivityDeps) {
   async function transcribeChunk(input: TranscribeChunkInput): Promise<ChunkTranscribed> {
@@ -43,8 +41,7 @@ export function createTranscribeActivities({ own, pool, storage, stats, webhooks
           `key #${own.key.index} (${own.key.masked}) took chunk ${input.index} of ${input.videoId} ` +
             `(${running} of its ${own.key.concurrency} running)`,
         );
-        // Uploads cost nothing; a resumed attempt's prediction already has its file and ignores this one.
-        const audioUrl = await upload(input.chunkRef);
+        const audioUrl = await uploadForPrediction(own, storage, input.chunkRef, 'a chunk of audio');
         const request = {
           model: input.model,
           input: { audio_file: audioUrl, align_output: true, ...(input.language ? { language: input.language } : {}) },
@@ -67,20 +64,6 @@ export function createTranscribeActivities({ own, pool, storage, stats, webhooks
       });
     } catch (err) {
       throw activityFailure(err, ErrorTypes.ChunkFailed, ref, `Transcribing chunk ${input.index} failed`);
-    }
-  }
-
-  async function upload(chunkRef: string): Promise<string> {
-    const ext = chunkRef.slice(chunkRef.lastIndexOf('.') + 1);
-    const bytes = await storage.read(chunkRef);
-    try {
-      const file = await own.client.files.create(
-        new Blob([bytes], { type: AUDIO_TYPES[ext] ?? 'application/octet-stream' }),
-        { purpose: 'audio' },
-      );
-      return file.urls.get;
-    } catch (err) {
-      throw failureFromClientError(err, own.key, 'uploading a chunk of audio');
     }
   }
 

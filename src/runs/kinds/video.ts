@@ -1,5 +1,6 @@
 import type { Config } from '../../config/index.js';
 import {
+  DEFAULT_DESCRIBE_MODEL,
   DEFAULT_TRANSCRIBE_MODEL,
   type LongVideoInput,
   type LongVideoProgress,
@@ -32,7 +33,8 @@ export const videoKind = defineRunKind({
   present: (input: LongVideoInput) => ({
     summary: `Long video · ${input.task} · chunks of ${input.chunkMinutes} min`,
     details: [
-      `**Task** ${input.task} · **model** ${input.model}`,
+      `**Task** ${input.task} · **model** ${input.custom?.model ?? input.model}`,
+      input.describeModel ? `**Scenes described by** ${input.describeModel}` : '',
       `**Source** ${input.url ? sourceHost(input.url) : 'an upload'}`,
       input.language ? `**Language** ${input.language}` : '**Language** detected',
       input.strict ? '**Strict**: a failed chunk fails the video' : '',
@@ -60,7 +62,7 @@ export const videoKind = defineRunKind({
     ...(p.durationSec !== undefined ? { durationSec: p.durationSec } : {}),
     chunks: p.chunks.map((c) => ({ ...c, ...(c.error ? { error: scrub(c.error) } : {}) })),
   }),
-  publicResult: (id, r) => ({
+  publicResult: (id, r, scrub) => ({
     task: r.task,
     durationSec: r.durationSec,
     language: r.language,
@@ -80,6 +82,8 @@ export const videoKind = defineRunKind({
             startSec: sc.startSec,
             endSec: sc.endSec,
             still: `/v1/videos/${encodeURIComponent(id)}/stills/${stillName(sc.index)}`,
+            ...(sc.description !== undefined ? { description: sc.description } : {}),
+            ...(sc.descriptionError !== undefined ? { descriptionError: scrub(sc.descriptionError) } : {}),
           })),
         }
       : {}),
@@ -140,7 +144,11 @@ function withModel(request: LongVideoRequest, config: Config, context?: StartCon
       'Long videos are transcribed on Replicate and need keys: set REPLICATE_API_TOKEN (or REPLICATE_API_TOKEN_1..N) for the API and the workers.',
     );
   }
-  return { ...request, model: request.model ?? DEFAULT_TRANSCRIBE_MODEL };
+  return {
+    ...request,
+    model: request.model ?? DEFAULT_TRANSCRIBE_MODEL,
+    ...(request.describe ? { describeModel: request.describeModel ?? DEFAULT_DESCRIBE_MODEL } : {}),
+  };
 }
 
 /** Only the host: a URL's path and query may carry a signature that must stay out of the Web UI. */
