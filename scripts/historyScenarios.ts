@@ -344,4 +344,26 @@ export const SCENARIOS: Scenario[] = [
       model: 'victor-upmeet/whisperx:84d2ad2d6194fe98a17d2b60bef1c7f910c46b2f6fd38996ca457afd9c8abfcb',
     },
   },
+  {
+    // The caller's model (WhisperX by an input mapping) on a recording in two chunks, every
+    // chunk's output in outputs.json (patched 'long-video-custom').
+    workflowType: 'longVideo',
+    name: 'custom-two-chunks',
+    workflowId: 'video-custom-recorded',
+    replicate: true,
+    recordings: { 'uploads/77777777777777777777777777777777/source.m4a': 100 },
+    input: {
+      ref: 'uploads/77777777777777777777777777777777/source.m4a',
+      task: 'custom',
+      chunkMinutes: 1,
+      strict: false,
+      language: 'en',
+      custom: {
+        model: 'victor-upmeet/whisperx:84d2ad2d6194fe98a17d2b60bef1c7f910c46b2f6fd38996ca457afd9c8abfcb',
+        input: { audio_file: '{{chunk.url}}', language: '{{language}}', align_output: true },
+        media: 'audio',
+      },
+      model: 'victor-upmeet/whisperx:84d2ad2d6194fe98a17d2b60bef1c7f910c46b2f6fd38996ca457afd9c8abfcb',
+    },
+  },
 ];

@@ -153,5 +153,7 @@ export interface LongVideoResult {
   files: { json: string; srt?: string; vtt?: string };
   /** scenes: every scene with its still (a JPEG in storage). */
   scenes?: FoundScene[];
+  /** custom: the output files copied into storage (outputs/NNN-k.ext under the video). */
+  outputFiles?: string[];
   costUsd?: number;
 }

@@ -49,8 +49,11 @@ export const customTaskSchema = z
       if (!(CHUNK_PLACEHOLDERS as readonly string[]).includes(text)) {
         ctx.addIssue({
           code: 'custom',
-          path: at.split(/[.[\]]+/).filter(Boolean),
-          message: `${at}: "${text.slice(0, 60)}" is not a placeholder; a value may be exactly one of ${CHUNK_PLACEHOLDERS.join(', ')}`,
+          path: at
+            .split(/[.[\]]+/)
+            .filter(Boolean)
+            .map((p) => (/^\d+$/.test(p) ? Number(p) : p)),
+          message: `"${text.slice(0, 60)}" is not a placeholder; a value may be exactly one of ${CHUNK_PLACEHOLDERS.join(', ')}`,
         });
       }
     }

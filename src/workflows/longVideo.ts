@@ -19,11 +19,12 @@ import {
   longVideoInputSchema,
 } from '../domain/longVideo.js';
 import { chunkOutcome, totalCost } from './chunkOutcome.js';
+import { eachChunk } from './eachChunk.js';
+import { LONG_VIDEO_CUSTOM, runCustomTask } from './longVideoCustom.js';
 import { getLongVideoProgressQuery } from './definitions.js';
 import { LONG_VIDEO_SCENES, findScenes } from './longVideoScenes.js';
 import { parseWorkflowInput } from './input.js';
 import { onReplicateQueue } from './replicateActivities.js';
-import { rootMessage } from './sceneSteps.js';
 import { publishStage } from './stageAttribute.js';
 import { userKeyFor, viaUserKey } from './userKey.js';
 
@@ -58,6 +59,7 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
       source: input.url !== undefined ? { url: input.url } : { ref: input.ref! },
       chunkSec: input.chunkMinutes * 60,
       task: input.task,
+      ...(input.custom ? { media: input.custom.media } : {}),
     });
     progress.durationSec = plan.durationSec;
     progress.chunks = plan.chunks.map((c) => ({
@@ -74,39 +76,30 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
     if (input.task === 'scenes' && patched(LONG_VIDEO_SCENES)) {
       return await findScenes(id, input, plan, progress, () => publishDetails(progress), stage);
     }
+    if (input.task === 'custom' && patched(LONG_VIDEO_CUSTOM)) {
+      return await runCustomTask(id, input, plan, progress, () => publishDetails(progress), stage);
+    }
     const user = await userKeyFor(input);
     const activities = proxyActivities<{ transcribeChunk(input: TranscribeChunkInput): Promise<ChunkTranscribed> }>({
       ...onReplicateQueue(user),
       startToCloseTimeout: '30 minutes',
     });
     const { transcribeChunk } = user ? viaUserKey(activities, user) : activities;
-    const settled = await Promise.allSettled(
-      plan.chunks.map(async (chunk) => {
-        const state = progress.chunks[chunk.index]!;
-        state.status = 'running';
-        publishDetails(progress);
-        try {
-          const done = await transcribeChunk({
-            runKey: id,
-            videoId: id,
-            index: chunk.index,
-            chunkRef: chunk.ref,
-            startSec: chunk.startSec,
-            endSec: chunk.endSec,
-            model: input.model,
-            ...(input.language ? { language: input.language } : {}),
-          });
-          state.status = 'succeeded';
-          publishDetails(progress);
-          return done;
-        } catch (err) {
-          if (isCancellation(err)) throw err;
-          state.status = 'failed';
-          state.error = rootMessage(err);
-          publishDetails(progress);
-          throw err;
-        }
-      }),
+    const settled = await eachChunk(
+      plan,
+      progress,
+      () => publishDetails(progress),
+      (chunk) =>
+        transcribeChunk({
+          runKey: id,
+          videoId: id,
+          index: chunk.index,
+          chunkRef: chunk.ref,
+          startSec: chunk.startSec,
+          endSec: chunk.endSec,
+          model: input.model,
+          ...(input.language ? { language: input.language } : {}),
+        }),
     );
     if (CancellationScope.current().consideredCancelled) throw settled.find((s) => s.status === 'rejected')?.reason;
     const { made, summary } = chunkOutcome(id, settled, progress, input.strict);

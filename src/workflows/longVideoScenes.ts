@@ -1,10 +1,10 @@
-import { isCancellation, patched, proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities/index.js';
 import { nonRetryableErrorTypes } from '../domain/errors.js';
 import type { LongVideoInput, LongVideoPlan, LongVideoProgress, LongVideoResult } from '../domain/longVideo.js';
 import { chunkOutcome } from './chunkOutcome.js';
+import { eachChunk, throwIfCancelled } from './eachChunk.js';
 import { type DescribedScenes, LONG_VIDEO_SCENE_DESCRIPTIONS, describeScenes } from './longVideoDescribe.js';
-import { rootMessage } from './sceneSteps.js';
 
 /** Runs with `task: "scenes"` take this branch (new input, new commands). */
 export const LONG_VIDEO_SCENES = 'long-video-scenes';
@@ -29,32 +29,16 @@ export async function findScenes(
   changed: () => void,
   stage: (s: LongVideoProgress['stage']) => void,
 ): Promise<LongVideoResult> {
-  const settled = await Promise.allSettled(
-    plan.chunks.map(async (chunk) => {
-      const state = progress.chunks[chunk.index]!;
-      state.status = 'running';
-      changed();
-      try {
-        const found = await detectChunkScenes({
-          runKey: id,
-          index: chunk.index,
-          chunkRef: chunk.ref,
-          startSec: chunk.startSec,
-        });
-        state.status = 'succeeded';
-        changed();
-        return { ...found, chunk };
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        state.status = 'failed';
-        state.error = rootMessage(err);
-        changed();
-        throw err;
-      }
-    }),
-  );
-  const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
-  if (cancelled?.status === 'rejected') throw cancelled.reason;
+  const settled = await eachChunk(plan, progress, changed, async (chunk) => {
+    const found = await detectChunkScenes({
+      runKey: id,
+      index: chunk.index,
+      chunkRef: chunk.ref,
+      startSec: chunk.startSec,
+    });
+    return { ...found, chunk };
+  });
+  throwIfCancelled(settled);
   const { made, summary } = chunkOutcome(id, settled, progress, input.strict);
   stage('merging');
   const { scenes, json } = await mergeScenes({

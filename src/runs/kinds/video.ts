@@ -69,12 +69,7 @@ export const videoKind = defineRunKind({
     words: r.words,
     summary: r.summary,
     chunks: r.chunks,
-    files:
-      r.task === 'scenes'
-        ? { json: `/v1/videos/${encodeURIComponent(id)}/scenes.json` }
-        : Object.fromEntries(
-            Object.keys(FILES).map((ext) => [ext, `/v1/videos/${encodeURIComponent(id)}/transcript.${ext}`]),
-          ),
+    files: publicFiles(id, r),
     ...(r.scenes
       ? {
           scenes: r.scenes.map((sc) => ({
@@ -131,10 +126,62 @@ export const videoKind = defineRunKind({
       notFoundMessage: (id: string, params: Record<string, string>) =>
         `Video "${id.slice(0, 100)}" has no still ${(params.name ?? '').slice(0, 20)}.`,
     },
+    {
+      path: '/:id/:file{outputs\\.json}',
+      noun: 'output list',
+      ranges: false,
+      paramsValid: () => true,
+      find: (result: LongVideoResult) =>
+        result.task === 'custom'
+          ? { ref: result.files.json, filename: 'outputs.json', contentType: 'application/json' }
+          : undefined,
+      notFoundMessage: (id: string) =>
+        `Video "${id.slice(0, 100)}" did not run a custom model; it has no outputs.json.`,
+    },
+    {
+      path: '/:id/outputs/:name{[0-9]{3}-[0-9]{1,3}\\.[a-z0-9]{1,5}}',
+      noun: 'output file',
+      ranges: true,
+      paramsValid: () => true,
+      find(result: LongVideoResult, params: Record<string, string>) {
+        const ref = result.outputFiles?.find((f) => outputName(f) === `outputs/${params.name}`);
+        return ref ? { ref, filename: params.name!, contentType: contentTypeOf(params.name!) } : undefined;
+      },
+      notFoundMessage: (id: string, params: Record<string, string>) =>
+        `Video "${id.slice(0, 100)}" has no output file ${(params.name ?? '').slice(0, 20)}.`,
+    },
   ],
 });
 
+/** Where the API serves a result's files: scenes.json, outputs.json (and its files), or the transcript. */
+function publicFiles(id: string, r: LongVideoResult): Record<string, string | string[]> {
+  const base = `/v1/videos/${encodeURIComponent(id)}`;
+  if (r.task === 'scenes') return { json: `${base}/scenes.json` };
+  if (r.task === 'custom') {
+    return {
+      json: `${base}/outputs.json`,
+      ...(r.outputFiles?.length ? { outputs: r.outputFiles.map((f) => `${base}/${outputName(f)}`) } : {}),
+    };
+  }
+  return Object.fromEntries(Object.keys(FILES).map((ext) => [ext, `${base}/transcript.${ext}`]));
+}
+
+/** `outputs/000-0.mp3` for a stored output file of a custom task. */
+const outputName = (ref: string) => ref.slice(ref.lastIndexOf('/outputs/') + 1);
+
 const stillName = (index: number) => `${String(index).padStart(3, '0')}.jpg`;
+
+const OUTPUT_TYPES: Record<string, string> = {
+  json: 'application/json',
+  txt: 'text/plain',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  webp: 'image/webp',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  mp4: 'video/mp4',
+};
+const contentTypeOf = (name: string) => OUTPUT_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream';
 
 const extOf = (params: Record<string, string>) => (params.file ?? '').split('.').pop() ?? '';
 
