@@ -202,6 +202,25 @@ describe('a custom model per chunk', () => {
     }
   }, 180_000);
 
+  it('custom with media "video": the picture is cut into chunks (a silent video, so no audio chunk could be), one prediction each', async () => {
+    const before = h.createsOf('meta/musicgen');
+    const res = await h.startVideo({
+      url: `${h.base}/colours.mp4`,
+      task: 'custom',
+      chunkMinutes: 2,
+      custom: {
+        model: `meta/musicgen:${MUSICGEN_VERSION}`,
+        input: { prompt: 'a score for this reel', input_audio: '{{chunk.url}}', duration: 1 },
+        media: 'video',
+      },
+    });
+    const { id } = (await res.json()) as { id: string };
+    const result = (await h.client.workflow.getHandle(id).result()) as LongVideoResult;
+    expect(result.summary).toBe('3 chunks: 3 successful, 0 failed');
+    expect(result.chunks.at(-1)!.endSec).toBeCloseTo(360, 0);
+    expect(h.createsOf('meta/musicgen') - before).toBe(3);
+  }, 180_000);
+
   it('a bad mapping is a 400 that says what is wrong and starts nothing', async () => {
     const before = h.fixture.emulator.stats().totals.created;
     const bad = async (custom: unknown, want: RegExp, extra: Record<string, unknown> = {}) => {
