@@ -130,19 +130,9 @@ describe('long videos', () => {
   it('a video without sound, scenes of a file without a picture and an unreachable URL fail with errors that say so, paying for nothing', async () => {
     const before = whisperCreates();
     const failureOf = async (body: unknown) => {
-      const res = await startVideo(body);
-      expect(res.status).toBe(202);
-      const { id } = (await res.json()) as { id: string };
-      await h.client.workflow
-        .getHandle(id)
-        .result()
-        .catch(() => undefined);
-      const state = (await (await h.app.request(`/v1/videos/${id}`)).json()) as {
-        status: string;
-        error: { type: string; message: string };
-      };
+      const { state } = await h.runToEnd(body);
       expect(state.status).toBe('failed');
-      return state.error;
+      return state.error!;
     };
     const silent = await failureOf({ url: `${h.base}/silent-film.mp4` });
     expect(silent.type).toBe('InvalidInput');

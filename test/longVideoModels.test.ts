@@ -43,21 +43,12 @@ interface SceneJson {
   descriptionError?: string;
 }
 
-async function scenesRun(body: Record<string, unknown>) {
-  const res = await h.startVideo({ url: `${h.base}/colours.mp4`, task: 'scenes', chunkMinutes: 2, ...body });
-  expect(res.status).toBe(202);
-  const { id } = (await res.json()) as { id: string };
-  await h.client.workflow
-    .getHandle(id)
-    .result()
-    .catch(() => undefined);
-  const state = (await (await h.app.request(`/v1/videos/${id}`)).json()) as {
+const scenesRun = (body: Record<string, unknown>) =>
+  h.runToEnd<{
     status: string;
     error?: { type: string; message: string };
     result: { summary: string; scenes: SceneJson[]; files: { json: string }; costUsd?: number };
-  };
-  return { id, state };
-}
+  }>({ url: `${h.base}/colours.mp4`, task: 'scenes', chunkMinutes: 2, ...body });
 
 describe('scene descriptions', () => {
   it('describe: each scene of the colour-block video described by its real colour, one prediction per scene, none on a second run', async () => {

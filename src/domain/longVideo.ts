@@ -81,6 +81,19 @@ export interface LongVideoChunk {
   endSec: number;
 }
 
+/** What every per-chunk prediction on the key pool is told (transcribe, custom). */
+export interface ChunkCallInput {
+  runKey: string;
+  /** The workflow, for log lines that say whose chunk a key took. */
+  videoId: string;
+  index: number;
+  chunkRef: string;
+  startSec: number;
+  endSec: number;
+  model: string;
+  language?: string;
+}
+
 export interface LongVideoPlan {
   durationSec: number;
   hasVideo: boolean;

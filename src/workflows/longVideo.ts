@@ -19,7 +19,7 @@ import {
   longVideoInputSchema,
 } from '../domain/longVideo.js';
 import { chunkOutcome, totalCost } from './chunkOutcome.js';
-import { eachChunk } from './eachChunk.js';
+import { chunkCall, eachChunk } from './eachChunk.js';
 import { LONG_VIDEO_CUSTOM, runCustomTask } from './longVideoCustom.js';
 import { getLongVideoProgressQuery } from './definitions.js';
 import { LONG_VIDEO_SCENES, findScenes } from './longVideoScenes.js';
@@ -73,11 +73,12 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
     );
 
     stage('chunks');
+    const run = { id, input, plan, progress, changed: () => publishDetails(progress), stage };
     if (input.task === 'scenes' && patched(LONG_VIDEO_SCENES)) {
-      return await findScenes(id, input, plan, progress, () => publishDetails(progress), stage);
+      return await findScenes(run);
     }
     if (input.task === 'custom' && patched(LONG_VIDEO_CUSTOM)) {
-      return await runCustomTask(id, input, plan, progress, () => publishDetails(progress), stage);
+      return await runCustomTask(run);
     }
     const user = await userKeyFor(input);
     const activities = proxyActivities<{ transcribeChunk(input: TranscribeChunkInput): Promise<ChunkTranscribed> }>({
@@ -89,17 +90,7 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
       plan,
       progress,
       () => publishDetails(progress),
-      (chunk) =>
-        transcribeChunk({
-          runKey: id,
-          videoId: id,
-          index: chunk.index,
-          chunkRef: chunk.ref,
-          startSec: chunk.startSec,
-          endSec: chunk.endSec,
-          model: input.model,
-          ...(input.language ? { language: input.language } : {}),
-        }),
+      (chunk) => transcribeChunk(chunkCall(id, chunk, input.model, input.language)),
     );
     if (CancellationScope.current().consideredCancelled) throw settled.find((s) => s.status === 'rejected')?.reason;
     const { made, summary } = chunkOutcome(id, settled, progress, input.strict);

@@ -2,9 +2,9 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities/index.js';
 import type { CustomChunkDone, CustomChunkInput } from '../activities/longVideo/custom.js';
 import { nonRetryableErrorTypes } from '../domain/errors.js';
-import type { LongVideoInput, LongVideoPlan, LongVideoProgress, LongVideoResult } from '../domain/longVideo.js';
+import type { LongVideoResult } from '../domain/longVideo.js';
 import { chunkOutcome, totalCost } from './chunkOutcome.js';
-import { eachChunk, throwIfCancelled } from './eachChunk.js';
+import { type LongVideoTaskRun, chunkCall, eachChunk, throwIfCancelled } from './eachChunk.js';
 import { onReplicateQueue } from './replicateActivities.js';
 import { userKeyFor, viaUserKey } from './userKey.js';
 
@@ -22,14 +22,14 @@ const { mergeCustomOutputs } = proxyActivities<PipelineActivities>({
  * output at its offset in outputs.json. A chunk that fails for good is marked failed and has no
  * output, or fails the video with `strict`.
  */
-export async function runCustomTask(
-  id: string,
-  input: LongVideoInput,
-  plan: LongVideoPlan,
-  progress: LongVideoProgress,
-  changed: () => void,
-  stage: (s: LongVideoProgress['stage']) => void,
-): Promise<LongVideoResult> {
+export async function runCustomTask({
+  id,
+  input,
+  plan,
+  progress,
+  changed,
+  stage,
+}: LongVideoTaskRun): Promise<LongVideoResult> {
   const custom = input.custom!;
   const user = await userKeyFor(input);
   const activities = proxyActivities<{ runCustomChunk(input: CustomChunkInput): Promise<CustomChunkDone> }>({
@@ -38,17 +38,7 @@ export async function runCustomTask(
   });
   const { runCustomChunk } = user ? viaUserKey(activities, user) : activities;
   const settled = await eachChunk(plan, progress, changed, (chunk) =>
-    runCustomChunk({
-      runKey: id,
-      videoId: id,
-      index: chunk.index,
-      chunkRef: chunk.ref,
-      startSec: chunk.startSec,
-      endSec: chunk.endSec,
-      model: custom.model,
-      input: custom.input,
-      ...(input.language ? { language: input.language } : {}),
-    }),
+    runCustomChunk({ ...chunkCall(id, chunk, custom.model, input.language), input: custom.input }),
   );
   throwIfCancelled(settled);
   const { made, summary } = chunkOutcome(id, settled, progress, input.strict);

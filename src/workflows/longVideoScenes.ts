@@ -1,9 +1,9 @@
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities/index.js';
 import { nonRetryableErrorTypes } from '../domain/errors.js';
-import type { LongVideoInput, LongVideoPlan, LongVideoProgress, LongVideoResult } from '../domain/longVideo.js';
+import type { LongVideoResult } from '../domain/longVideo.js';
 import { chunkOutcome } from './chunkOutcome.js';
-import { eachChunk, throwIfCancelled } from './eachChunk.js';
+import { type LongVideoTaskRun, eachChunk, throwIfCancelled } from './eachChunk.js';
 import { type DescribedScenes, LONG_VIDEO_SCENE_DESCRIPTIONS, describeScenes } from './longVideoDescribe.js';
 
 /** Runs with `task: "scenes"` take this branch (new input, new commands). */
@@ -21,14 +21,14 @@ const { detectChunkScenes, mergeScenes } = proxyActivities<PipelineActivities>({
  * ffmpeg; nothing is paid for), then one list with a still per scene. A chunk that fails for good
  * is marked failed and its changes are missing, or fails the video with `strict`.
  */
-export async function findScenes(
-  id: string,
-  input: LongVideoInput,
-  plan: LongVideoPlan,
-  progress: LongVideoProgress,
-  changed: () => void,
-  stage: (s: LongVideoProgress['stage']) => void,
-): Promise<LongVideoResult> {
+export async function findScenes({
+  id,
+  input,
+  plan,
+  progress,
+  changed,
+  stage,
+}: LongVideoTaskRun): Promise<LongVideoResult> {
   const settled = await eachChunk(plan, progress, changed, async (chunk) => {
     const found = await detectChunkScenes({
       runKey: id,

@@ -8,6 +8,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { createApp } from '../../src/api/app.js';
 import { parseConfig } from '../../src/config/index.js';
 import { createSafeFetcher } from '../../src/net/safeFetch.js';
@@ -15,6 +16,12 @@ import { LocalStorage } from '../../src/storage/index.js';
 import { terminateAll } from './api.js';
 import { type PoolFixture, startPoolFixture } from './replicate.js';
 import { type RunningWorkers, connectTestClient, startTestWorkers } from './temporal.js';
+
+/** GET /v1/videos/:id, as much of it as most tests read. */
+export interface VideoState {
+  status: string;
+  error?: { type: string; message: string };
+}
 
 export interface LongVideoHarness {
   client: Client;
@@ -25,6 +32,8 @@ export interface LongVideoHarness {
   base: string;
   /** POST /v1/videos with a JSON body; a started run is terminated at `stop`. */
   startVideo(body: unknown): Promise<Response>;
+  /** Starts a video (expecting 202), waits for its end whatever it is, and reads its state from the API. */
+  runToEnd<State = VideoState>(body: unknown): Promise<{ id: string; state: State }>;
   /** Creates on the emulator for a model so far. */
   createsOf(model: string): number;
   stop(): Promise<void>;
@@ -60,20 +69,32 @@ export async function startLongVideoHarness(
   });
   const started = new Set<string>();
 
+  async function startVideo(body: unknown): Promise<Response> {
+    const res = await app.request('/v1/videos', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (res.status === 202) started.add(((await res.clone().json()) as { id: string }).id);
+    return res;
+  }
+
   return {
     client,
     fixture,
     workers,
     app,
     base,
-    async startVideo(body) {
-      const res = await app.request('/v1/videos', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-      if (res.status === 202) started.add(((await res.clone().json()) as { id: string }).id);
-      return res;
+    startVideo,
+    async runToEnd<State>(body: unknown) {
+      const res = await startVideo(body);
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: string };
+      await client.workflow
+        .getHandle(id)
+        .result()
+        .catch(() => undefined);
+      return { id, state: (await (await app.request(`/v1/videos/${id}`)).json()) as State };
     },
     createsOf: (model) => fixture.emulator.stats().creates.filter((c) => c.model === model).length,
     async stop() {

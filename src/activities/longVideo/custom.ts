@@ -7,6 +7,7 @@
  */
 import { log } from '@temporalio/activity';
 import { ErrorTypes } from '../../domain/errors.js';
+import type { ChunkCallInput } from '../../domain/longVideo.js';
 import { fillPlaceholders } from '../../domain/longVideoCustom.js';
 import { runDurablePrediction } from '../../replicate/prediction.js';
 import type { PredictionCheckpoint } from '../../replicate/prediction.js';
@@ -14,20 +15,12 @@ import { expectBytes } from '../../storage/index.js';
 import { activityFailure } from '../failures.js';
 import { type ReplicateActivityDeps, downloadWhileHeartbeating, predictionCost, withKeyStats } from '../replicate.js';
 import { longVideoKeys } from './prepare.js';
+import { logTaken } from './keyLog.js';
 import { uploadForPrediction } from './upload.js';
 
-export interface CustomChunkInput {
-  runKey: string;
-  /** The workflow, for log lines that say whose chunk a key took. */
-  videoId: string;
-  index: number;
-  chunkRef: string;
-  startSec: number;
-  endSec: number;
-  model: string;
+export interface CustomChunkInput extends ChunkCallInput {
   /** The caller's input, placeholders and all (checked by the request schema). */
   input: Record<string, unknown>;
-  language?: string;
 }
 
 /** A chunk's output as kept: its times from the video's start, and what the model returned. */
@@ -65,10 +58,7 @@ export function createCustomChunkActivities({ own, pool, storage, stats, webhook
     }
     try {
       return await withKeyStats(stats, async () => {
-        log.info(
-          `key #${own.key.index} (${own.key.masked}) took chunk ${input.index} of ${input.videoId} ` +
-            `(${stats.snapshot().inFlight} of its ${own.key.concurrency} running)`,
-        );
+        logTaken(own, stats, `chunk ${input.index}`, input.videoId);
         const url = await uploadForPrediction(own, storage, input.chunkRef, 'a chunk');
         const request = {
           model: input.model,

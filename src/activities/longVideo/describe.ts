@@ -13,6 +13,7 @@ import { runDurablePrediction } from '../../replicate/prediction.js';
 import { activityFailure } from '../failures.js';
 import { type ReplicateActivityDeps, predictionCost, withKeyStats } from '../replicate.js';
 import { longVideoKeys } from './prepare.js';
+import { logTaken } from './keyLog.js';
 import { uploadForPrediction } from './upload.js';
 
 export interface DescribeSceneInput {
@@ -59,10 +60,7 @@ export function createDescribeActivities({ own, pool, storage, stats, webhooks }
     }
     try {
       return await withKeyStats(stats, async () => {
-        log.info(
-          `key #${own.key.index} (${own.key.masked}) took scene ${input.index} of ${input.videoId} ` +
-            `(${stats.snapshot().inFlight} of its ${own.key.concurrency} running)`,
-        );
+        logTaken(own, stats, `scene ${input.index}`, input.videoId);
         const imageUrl = await uploadForPrediction(own, storage, input.stillRef, 'a scene still');
         const request = { model: input.model, input: visionInput(input.model, imageUrl) };
         const { prediction, owner } = await runDurablePrediction(own, pool, request, webhooks);

@@ -7,25 +7,16 @@
  */
 import { log } from '@temporalio/activity';
 import { ErrorTypes } from '../../domain/errors.js';
-import type { ChunkTranscribed } from '../../domain/longVideo.js';
+import type { ChunkCallInput, ChunkTranscribed } from '../../domain/longVideo.js';
 import { type ChunkTranscript, parseModelTranscript } from '../../domain/transcript.js';
 import { runDurablePrediction } from '../../replicate/prediction.js';
 import { activityFailure } from '../failures.js';
 import { type ReplicateActivityDeps, predictionCost, withKeyStats } from '../replicate.js';
 import { longVideoKeys } from './prepare.js';
+import { logTaken } from './keyLog.js';
 import { uploadForPrediction } from './upload.js';
 
-export interface TranscribeChunkInput {
-  runKey: string;
-  /** The workflow, for log lines that say whose chunk a key took. */
-  videoId: string;
-  index: number;
-  chunkRef: string;
-  startSec: number;
-  endSec: number;
-  model: string;
-  language?: string;
-}
+export type TranscribeChunkInput = ChunkCallInput;
 
 export function createTranscribeActivities({ own, pool, storage, stats, webhooks }: ReplicateActivityDeps) {
   async function transcribeChunk(input: TranscribeChunkInput): Promise<ChunkTranscribed> {
@@ -36,11 +27,7 @@ export function createTranscribeActivities({ own, pool, storage, stats, webhooks
     }
     try {
       return await withKeyStats(stats, async () => {
-        const running = stats.snapshot().inFlight;
-        log.info(
-          `key #${own.key.index} (${own.key.masked}) took chunk ${input.index} of ${input.videoId} ` +
-            `(${running} of its ${own.key.concurrency} running)`,
-        );
+        logTaken(own, stats, `chunk ${input.index}`, input.videoId);
         const audioUrl = await uploadForPrediction(own, storage, input.chunkRef, 'a chunk of audio');
         const request = {
           model: input.model,

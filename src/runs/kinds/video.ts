@@ -5,6 +5,7 @@ import {
   type LongVideoInput,
   type LongVideoProgress,
   type LongVideoResult,
+  type LongVideoTask,
   longVideoRequestSchema,
   type LongVideoRequest,
 } from '../../domain/longVideo.js';
@@ -102,18 +103,7 @@ export const videoKind = defineRunKind({
       notFoundMessage: (id: string, params: Record<string, string>) =>
         `Video "${id.slice(0, 100)}" has no ${(params.file ?? '').slice(0, 30)}; there are transcript.json, .srt and .vtt.`,
     },
-    {
-      path: '/:id/:file{scenes\\.json}',
-      noun: 'scene list',
-      ranges: false,
-      paramsValid: () => true,
-      find: (result: LongVideoResult) =>
-        result.task === 'scenes'
-          ? { ref: result.files.json, filename: 'scenes.json', contentType: 'application/json' }
-          : undefined,
-      notFoundMessage: (id: string) =>
-        `Video "${id.slice(0, 100)}" was not asked for its scenes; it has no scenes.json.`,
-    },
+    taskList('scenes', 'scenes.json', 'scene list', 'was not asked for its scenes'),
     {
       path: '/:id/stills/:name{[0-9]{3}\\.jpg}',
       noun: 'still',
@@ -126,18 +116,7 @@ export const videoKind = defineRunKind({
       notFoundMessage: (id: string, params: Record<string, string>) =>
         `Video "${id.slice(0, 100)}" has no still ${(params.name ?? '').slice(0, 20)}.`,
     },
-    {
-      path: '/:id/:file{outputs\\.json}',
-      noun: 'output list',
-      ranges: false,
-      paramsValid: () => true,
-      find: (result: LongVideoResult) =>
-        result.task === 'custom'
-          ? { ref: result.files.json, filename: 'outputs.json', contentType: 'application/json' }
-          : undefined,
-      notFoundMessage: (id: string) =>
-        `Video "${id.slice(0, 100)}" did not run a custom model; it has no outputs.json.`,
-    },
+    taskList('custom', 'outputs.json', 'output list', 'did not run a custom model'),
     {
       path: '/:id/outputs/:name{[0-9]{3}-[0-9]{1,3}\\.[a-z0-9]{1,5}}',
       noun: 'output file',
@@ -152,6 +131,19 @@ export const videoKind = defineRunKind({
     },
   ],
 });
+
+/** The JSON list a task makes (scenes.json, outputs.json), served only for runs of that task. */
+function taskList(task: LongVideoTask, filename: string, noun: string, notAsked: string) {
+  return {
+    path: `/:id/:file{${filename.replace('.', '\\.')}}`,
+    noun,
+    ranges: false,
+    paramsValid: () => true,
+    find: (result: LongVideoResult) =>
+      result.task === task ? { ref: result.files.json, filename, contentType: 'application/json' } : undefined,
+    notFoundMessage: (id: string) => `Video "${id.slice(0, 100)}" ${notAsked}; it has no ${filename}.`,
+  };
+}
 
 /** Where the API serves a result's files: scenes.json, outputs.json (and its files), or the transcript. */
 function publicFiles(id: string, r: LongVideoResult): Record<string, string | string[]> {
