@@ -4,45 +4,22 @@
  * stream copy, each chunk transcribed on the key pool, merged into one timeline. The emulator hears
  * the words from the audio, so every time in the transcript is the audio's own.
  */
-import type { Client } from '@temporalio/client';
 import { execFile } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
 import { promisify } from 'node:util';
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../src/api/app.js';
-import { parseConfig } from '../src/config/index.js';
-import type { Transcript } from '../src/domain/transcript.js';
-import { createSafeFetcher } from '../src/net/safeFetch.js';
-import { LocalStorage } from '../src/storage/index.js';
-import { expectError, terminateAll } from './support/api.js';
-import { type PoolFixture, startPoolFixture } from './support/replicate.js';
-import { type SpokenWord, distinctWords, makeColourVideo, makeSpokenVideo } from './support/spokenVideo.js';
 import sharp from 'sharp';
-import { type RunningWorkers, connectTestClient, startTestWorkers, tempDataDir } from './support/temporal.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Transcript } from '../src/domain/transcript.js';
+import { expectError } from './support/api.js';
+import { type LongVideoHarness, startLongVideoHarness } from './support/longVideoHarness.js';
+import { COLOURS, type SpokenWord, distinctWords, makeColourVideo, makeSpokenVideo } from './support/spokenVideo.js';
+import { tempDataDir } from './support/temporal.js';
 
 const KEYS = 3;
 const SLOTS = 1;
 const WHISPERX = 'victor-upmeet/whisperx';
-/** Scenes of plain colour, each far from the next in brightness (ffmpeg's scene score reads luma): changes at 50, 130, 250 and 290 s of 360. */
-const COLOURS = [
-  { colour: '#d02020', sec: 50 },
-  { colour: '#80c0ff', sec: 80 },
-  { colour: '#106010', sec: 120 },
-  { colour: '#e0e020', sec: 40 },
-  { colour: '#101010', sec: 70 },
-];
-
-let client: Client;
-let fixture: PoolFixture;
-let workers: RunningWorkers;
-let app: ReturnType<typeof createApp>;
-let files: Server;
-let base: string;
+let h: LongVideoHarness;
 let said: SpokenWord[];
-const started = new Set<string>();
 
 beforeAll(async () => {
   const dir = await tempDataDir();
@@ -75,66 +52,29 @@ beforeAll(async () => {
     'aac',
     path.join(dir, 'tone.m4a'),
   ]);
-  files = createServer((req, res) => {
-    const name = path.basename(req.url ?? '');
-    const file = path.join(dir, name);
-    stat(file).then(
-      (s) => {
-        res.writeHead(200, { 'content-type': 'video/mp4', 'content-length': s.size });
-        createReadStream(file).pipe(res);
-      },
-      () => res.writeHead(404).end(),
-    );
-  });
-  await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(files.address() as { port: number }).port}`;
-
-  client = await connectTestClient();
-  fixture = await startPoolFixture(KEYS, SLOTS, { latencySeconds: 1, jitter: 0.2 });
-  const fetch = { allow: ['127.0.0.1'], maxBytes: 512 * 1024 * 1024, timeoutMs: 60_000 };
-  workers = await startTestWorkers({ replicate: fixture.replicate, deps: { fetcher: createSafeFetcher(fetch) } });
-  const config = parseConfig({ ...process.env, DATA_DIR: workers.dataDir, FETCH_ALLOW: '127.0.0.1' });
-  app = createApp({
-    client,
-    config: { ...config, replicate: fixture.replicate },
-    storage: new LocalStorage(workers.dataDir),
-    taskQueue: workers.taskQueue,
-  });
+  h = await startLongVideoHarness(dir, { keys: KEYS, slots: SLOTS });
 }, 180_000);
 
 afterAll(async () => {
-  await terminateAll(client, started);
-  await workers?.stop();
-  await fixture?.emulator.close();
-  files?.close();
-  await client?.connection.close();
+  await h?.stop();
 });
 
-async function startVideo(body: unknown) {
-  const res = await app.request('/v1/videos', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  if (res.status === 202) started.add(((await res.clone().json()) as { id: string }).id);
-  return res;
-}
-
-const whisperCreates = () => fixture.emulator.stats().creates.filter((c) => c.model === WHISPERX);
+const startVideo = (body: unknown) => h.startVideo(body);
+const whisperCreates = () => h.createsOf(WHISPERX);
 
 describe('long videos', () => {
   it(
     'an hour in 3 chunks: every known word once, at its true time ± 0.5 s; SRT and VTT from the same timeline',
     { timeout: 300_000 },
     async () => {
-      const before = whisperCreates().length;
-      const res = await startVideo({ url: `${base}/hour.mp4`, chunkMinutes: 20 });
+      const before = whisperCreates();
+      const res = await startVideo({ url: `${h.base}/hour.mp4`, chunkMinutes: 20 });
       expect(res.status).toBe(202);
       const { id } = (await res.json()) as { id: string };
       expect(id).toMatch(/^video-transcribe-20min-/);
-      await client.workflow.getHandle(id).result();
+      await h.client.workflow.getHandle(id).result();
 
-      const state = (await (await app.request(`/v1/videos/${id}`)).json()) as {
+      const state = (await (await h.app.request(`/v1/videos/${id}`)).json()) as {
         status: string;
         result: { summary: string; chunks: { status: string; startSec: number; endSec: number }[]; words: number };
       };
@@ -148,10 +88,11 @@ describe('long videos', () => {
       expect(Math.abs(chunks[1]!.startSec - 1200)).toBeLessThan(60);
       expect(chunks[2]!.endSec).toBeGreaterThan(3599);
       // One prediction per chunk, never two keys' worth on one key.
-      expect(whisperCreates().length - before).toBe(3);
-      for (const t of Object.values(fixture.emulator.stats().tokens)) expect(t.peakInFlight).toBeLessThanOrEqual(SLOTS);
+      expect(whisperCreates() - before).toBe(3);
+      for (const t of Object.values(h.fixture.emulator.stats().tokens))
+        expect(t.peakInFlight).toBeLessThanOrEqual(SLOTS);
 
-      const transcript = (await (await app.request(`/v1/videos/${id}/transcript.json`)).json()) as Transcript;
+      const transcript = (await (await h.app.request(`/v1/videos/${id}/transcript.json`)).json()) as Transcript;
       const heard = transcript.segments.flatMap((s) => s.words);
       expect(heard).toHaveLength(said.length);
       expect(state.result.words).toBe(said.length);
@@ -161,84 +102,74 @@ describe('long videos', () => {
       }
       expect(transcript.language).toBe('en');
 
-      const srt = await (await app.request(`/v1/videos/${id}/transcript.srt`)).text();
+      const srt = await (await h.app.request(`/v1/videos/${id}/transcript.srt`)).text();
       expect(srt.split('\n\n').filter(Boolean)).toHaveLength(transcript.segments.length);
       expect(srt).toMatch(/^1\n00:00:0\d,\d{3} --> 00:00:0\d,\d{3}\n\w+/);
-      const vtt = await (await app.request(`/v1/videos/${id}/transcript.vtt`)).text();
+      const vtt = await (await h.app.request(`/v1/videos/${id}/transcript.vtt`)).text();
       expect(vtt.startsWith('WEBVTT\n\n')).toBe(true);
       expect(vtt).toContain(' --> 00:20:0');
     },
   );
 
   it('bad input gets a clear error and starts nothing', async () => {
-    const before = whisperCreates().length;
+    const before = whisperCreates();
     await expectError(await startVideo({ url: 'http://169.254.169.254/latest/video.mp4' }), 400, 'url_refused');
     await expectError(await startVideo({ url: 'file:///etc/passwd' }), 400, 'url_refused');
     await expectError(await startVideo({}), 400, 'invalid_request');
-    await expectError(await startVideo({ url: `${base}/hour.mp4`, chunkMinutes: 0 }), 400, 'invalid_request');
+    await expectError(await startVideo({ url: `${h.base}/hour.mp4`, chunkMinutes: 0 }), 400, 'invalid_request');
     const upload = async (bytes: Buffer, name: string) => {
       const form = new FormData();
       form.append('file', new Blob([bytes]), name);
-      return app.request('/v1/videos', { method: 'POST', body: form });
+      return h.app.request('/v1/videos', { method: 'POST', body: form });
     };
     await expectError(await upload(Buffer.alloc(0), 'empty.mp4'), 400, 'invalid_video');
     await expectError(await upload(Buffer.from('just some text, not a film'), 'notes.mp4'), 400, 'invalid_video');
-    expect(whisperCreates().length).toBe(before);
+    expect(whisperCreates()).toBe(before);
   });
 
   it('a video without sound, scenes of a file without a picture and an unreachable URL fail with errors that say so, paying for nothing', async () => {
-    const before = whisperCreates().length;
+    const before = whisperCreates();
     const failureOf = async (body: unknown) => {
-      const res = await startVideo(body);
-      expect(res.status).toBe(202);
-      const { id } = (await res.json()) as { id: string };
-      await client.workflow
-        .getHandle(id)
-        .result()
-        .catch(() => undefined);
-      const state = (await (await app.request(`/v1/videos/${id}`)).json()) as {
-        status: string;
-        error: { type: string; message: string };
-      };
+      const { state } = await h.runToEnd(body);
       expect(state.status).toBe('failed');
-      return state.error;
+      return state.error!;
     };
-    const silent = await failureOf({ url: `${base}/silent-film.mp4` });
+    const silent = await failureOf({ url: `${h.base}/silent-film.mp4` });
     expect(silent.type).toBe('InvalidInput');
     expect(silent.message).toMatch(/no audio track/);
-    const blind = await failureOf({ url: `${base}/tone.m4a`, task: 'scenes' });
+    const blind = await failureOf({ url: `${h.base}/tone.m4a`, task: 'scenes' });
     expect(blind.type).toBe('InvalidInput');
     expect(blind.message).toMatch(/no picture/);
     const gone = await failureOf({ url: 'http://127.0.0.1:9/gone.mp4' });
     expect(gone.type).toBe('SourceUnavailable');
     expect(gone.message).toMatch(/could not be fetched/);
-    expect(whisperCreates().length).toBe(before);
+    expect(whisperCreates()).toBe(before);
   }, 120_000);
 
   it('a chunk that fails with E6716 is retried alone; one that fails for good fails a strict video, naming it', async () => {
-    const before = whisperCreates().length;
-    fixture.emulator.setFaults({ transientFailFirstN: 1 });
+    const before = whisperCreates();
+    h.fixture.emulator.setFaults({ transientFailFirstN: 1 });
     try {
-      const res = await startVideo({ url: `${base}/three-minutes.mp4`, chunkMinutes: 1 });
+      const res = await startVideo({ url: `${h.base}/three-minutes.mp4`, chunkMinutes: 1 });
       const { id } = (await res.json()) as { id: string };
-      const result = (await client.workflow.getHandle(id).result()) as { summary: string; words: number };
+      const result = (await h.client.workflow.getHandle(id).result()) as { summary: string; words: number };
       expect(result.summary).toBe('3 chunks: 3 successful, 0 failed');
       expect(result.words).toBe(3);
       // Three chunks, one of them predicted twice (its E6716), the others once.
-      expect(whisperCreates().length - before).toBe(4);
+      expect(whisperCreates() - before).toBe(4);
     } finally {
-      fixture.emulator.setFaults({}, 'replace');
+      h.fixture.emulator.setFaults({}, 'replace');
     }
 
-    fixture.emulator.setFaults({ modelErrorModels: [WHISPERX] });
+    h.fixture.emulator.setFaults({ modelErrorModels: [WHISPERX] });
     try {
-      const res = await startVideo({ url: `${base}/three-minutes.mp4`, chunkMinutes: 1, strict: true });
+      const res = await startVideo({ url: `${h.base}/three-minutes.mp4`, chunkMinutes: 1, strict: true });
       const { id } = (await res.json()) as { id: string };
-      await client.workflow
+      await h.client.workflow
         .getHandle(id)
         .result()
         .catch(() => undefined);
-      const state = (await (await app.request(`/v1/videos/${id}`)).json()) as {
+      const state = (await (await h.app.request(`/v1/videos/${id}`)).json()) as {
         status: string;
         error: { type: string; message: string };
         progress: { chunks: { status: string; error?: string }[] };
@@ -248,18 +179,18 @@ describe('long videos', () => {
       expect(state.error.message).toMatch(/^3 chunks: 0 successful, 3 failed; chunk \d failed: /);
       expect(state.progress.chunks.map((c) => c.status)).toEqual(['failed', 'failed', 'failed']);
     } finally {
-      fixture.emulator.setFaults({}, 'replace');
+      h.fixture.emulator.setFaults({}, 'replace');
     }
   }, 120_000);
 
   it('scenes: every colour change found at its time ± 0.5 s across 3 chunks, a still of each, nothing predicted', async () => {
-    const before = fixture.emulator.stats().totals.created;
-    const res = await startVideo({ url: `${base}/colours.mp4`, task: 'scenes', chunkMinutes: 2 });
+    const before = h.fixture.emulator.stats().totals.created;
+    const res = await startVideo({ url: `${h.base}/colours.mp4`, task: 'scenes', chunkMinutes: 2 });
     expect(res.status).toBe(202);
     const { id } = (await res.json()) as { id: string };
     expect(id).toMatch(/^video-scenes-2min-/);
-    await client.workflow.getHandle(id).result();
-    const state = (await (await app.request(`/v1/videos/${id}`)).json()) as {
+    await h.client.workflow.getHandle(id).result();
+    const state = (await (await h.app.request(`/v1/videos/${id}`)).json()) as {
       result: {
         summary: string;
         scenes: { startSec: number; endSec: number; still: string }[];
@@ -273,15 +204,15 @@ describe('long videos', () => {
     starts.forEach((t, i) => expect(Math.abs(t - truth[i]!), `scene ${i} at ${t}`).toBeLessThanOrEqual(0.5));
     expect(state.result.scenes.at(-1)!.endSec).toBeCloseTo(360, 0);
     for (const [i, scene] of state.result.scenes.entries()) {
-      const still = await app.request(scene.still);
+      const still = await h.app.request(scene.still);
       expect(still.headers.get('content-type')).toBe('image/jpeg');
       const { channels } = await sharp(Buffer.from(await still.arrayBuffer())).stats();
       const want = COLOURS[i]!.colour.match(/[0-9a-f]{2}/g)!.map((h) => parseInt(h, 16));
       channels.slice(0, 3).forEach((c, k) => expect(Math.abs(c.mean - want[k]!), `still ${i}`).toBeLessThan(24));
     }
-    const list = (await (await app.request(state.result.files.json)).json()) as { scenes: unknown[] };
+    const list = (await (await h.app.request(state.result.files.json)).json()) as { scenes: unknown[] };
     expect(list.scenes).toHaveLength(truth.length);
-    await expectError(await app.request(`/v1/videos/${id}/transcript.srt`), 404, 'not_found');
-    expect(fixture.emulator.stats().totals.created).toBe(before);
+    await expectError(await h.app.request(`/v1/videos/${id}/transcript.srt`), 404, 'not_found');
+    expect(h.fixture.emulator.stats().totals.created).toBe(before);
   }, 120_000);
 });

@@ -5,14 +5,21 @@
  */
 import { z } from 'zod';
 import { replicateTokenSchema } from './fields.js';
+import { customTaskSchema } from './longVideoCustom.js';
 
-/** transcribe: speech on Replicate (WhisperX); scenes: picture changes found locally with ffmpeg, a still each. */
-export const LONG_VIDEO_TASKS = ['transcribe', 'scenes'] as const;
+/**
+ * transcribe: speech on Replicate (WhisperX); scenes: picture changes found locally with ffmpeg, a
+ * still each (described by a vision model with `describe`); custom: any model once per chunk.
+ */
+export const LONG_VIDEO_TASKS = ['transcribe', 'scenes', 'custom'] as const;
 export type LongVideoTask = (typeof LONG_VIDEO_TASKS)[number];
 
 /** victor-upmeet/whisperx, by version (a community model): word timings, language detection. */
 export const DEFAULT_TRANSCRIBE_MODEL =
   'victor-upmeet/whisperx:84d2ad2d6194fe98a17d2b60bef1c7f910c46b2f6fd38996ca457afd9c8abfcb';
+/** yorickvp/llava-13b, by version (a community model): a sentence about each scene's still. */
+export const DEFAULT_DESCRIBE_MODEL =
+  'yorickvp/llava-13b:b5f6212d032508382d61ff00469ddda3e32fd8a0e75dc39d8a4191bb742157fb';
 
 const fields = z.object({
   /** Fetched through the SSRF-safe fetcher. */
@@ -32,18 +39,38 @@ const fields = z.object({
   /** Fail the whole video when a chunk fails for good (otherwise it completes with that chunk marked). */
   strict: z.boolean().default(false),
   model: z.string().min(3).max(200).optional(),
+  /** scenes: describe each scene's still with a vision model on the key pool. */
+  describe: z.boolean().optional(),
+  describeModel: z.string().min(3).max(200).optional(),
+  /** custom: the model, its input with placeholders, and what each chunk holds. */
+  custom: customTaskSchema.optional(),
 });
 
-const onlyOneSource = (v: { url?: string; ref?: string }) => (v.url === undefined) !== (v.ref === undefined);
-const SOURCE_MESSAGE = 'give the video as exactly one of "url" or an upload';
+type Fields = z.output<typeof fields>;
+/** The checks every request and input passes: one source, and options only with the task they belong to. */
+function consistent(v: Fields, ctx: z.RefinementCtx): void {
+  if ((v.url === undefined) === (v.ref === undefined)) {
+    ctx.addIssue({ code: 'custom', message: 'give the video as exactly one of "url" or an upload' });
+  }
+  if ((v.describe !== undefined || v.describeModel !== undefined) && v.task !== 'scenes') {
+    ctx.addIssue({ code: 'custom', path: ['describe'], message: '"describe" belongs to the scenes task' });
+  }
+  if ((v.custom !== undefined) !== (v.task === 'custom')) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['custom'],
+      message: 'the custom task needs "custom": {"model", "input", "media"}, and only it takes one',
+    });
+  }
+}
 
-export const longVideoRequestSchema = fields.strict().refine(onlyOneSource, { message: SOURCE_MESSAGE });
+export const longVideoRequestSchema = fields.strict().superRefine(consistent);
 export type LongVideoRequest = z.output<typeof longVideoRequestSchema>;
 
 export const longVideoInputSchema = fields
   .extend({ model: z.string().min(3).max(200), replicateToken: replicateTokenSchema.optional() })
   .strict()
-  .refine(onlyOneSource, { message: SOURCE_MESSAGE });
+  .superRefine(consistent);
 export type LongVideoInput = z.output<typeof longVideoInputSchema>;
 
 /** Where a video fetched by URL is kept (an upload stays where the API stored it). */
@@ -55,6 +82,19 @@ export interface LongVideoChunk {
   ref: string;
   startSec: number;
   endSec: number;
+}
+
+/** What every per-chunk prediction on the key pool is told (transcribe, custom). */
+export interface ChunkCallInput {
+  runKey: string;
+  /** The workflow, for log lines that say whose chunk a key took. */
+  videoId: string;
+  index: number;
+  chunkRef: string;
+  startSec: number;
+  endSec: number;
+  model: string;
+  language?: string;
 }
 
 export interface LongVideoPlan {
@@ -76,7 +116,7 @@ export interface ChunkProgress {
 }
 
 export interface LongVideoProgress {
-  stage: 'queued' | 'preparing' | 'chunks' | 'merging' | 'completed' | 'failed' | 'cancelled';
+  stage: 'queued' | 'preparing' | 'chunks' | 'merging' | 'describing' | 'completed' | 'failed' | 'cancelled';
   task: LongVideoTask;
   durationSec?: number;
   chunks: ChunkProgress[];
@@ -87,6 +127,18 @@ export interface FoundScene {
   startSec: number;
   endSec: number;
   still: string;
+  /** With `describe`: what the vision model saw in the still. */
+  description?: string;
+  /** With `describe`, when the still could not be described (the scene is kept without one). */
+  descriptionError?: string;
+}
+
+export interface SceneDescribed {
+  /** The description in storage (kept, so a scene is never described twice). */
+  ref: string;
+  description: string;
+  key?: string;
+  costUsd?: number;
 }
 
 export interface ChunkScenes {
@@ -113,10 +165,12 @@ export interface LongVideoResult {
   chunks: ChunkProgress[];
   /** "3 chunks: 3 successful, 0 failed" */
   summary: string;
-  /** transcribe: transcript.json, .srt, .vtt; scenes: scenes.json. */
+  /** transcribe: transcript.json, .srt, .vtt; scenes: scenes.json; custom: outputs.json. */
   files: { json: string; srt?: string; vtt?: string };
   /** scenes: every scene with its still (a JPEG in storage). */
   scenes?: FoundScene[];
+  /** custom: the output files copied into storage (outputs/NNN-k.ext under the video). */
+  outputFiles?: string[];
   costUsd?: number;
   /** The file the video was read from, and whether it has a picture (absent in runs before shorts). */
   sourceRef?: string;

@@ -5,6 +5,8 @@ import { replicateQueueFor } from '../domain/taskQueues.js';
 import { type ReplicateActivityDeps, createReplicateActivities } from '../activities/replicate.js';
 import { createReplicateAudioActivities } from '../activities/replicateAudio.js';
 import { createReplicateVideoActivities } from '../activities/replicateVideo.js';
+import { createCustomChunkActivities } from '../activities/longVideo/custom.js';
+import { createDescribeActivities } from '../activities/longVideo/describe.js';
 import { createTranscribeActivities } from '../activities/longVideo/transcribe.js';
 import { createImageToolActivities } from '../activities/imageTools.js';
 import { createReplicatePool } from '../replicate/client.js';
@@ -123,5 +125,7 @@ export function replicateActivitiesFor(deps: ReplicateActivityDeps) {
     ...createReplicateVideoActivities(deps),
     ...createImageToolActivities(deps),
     ...createTranscribeActivities(deps),
+    ...createDescribeActivities(deps),
+    ...createCustomChunkActivities(deps),
   };
 }

@@ -26,3 +26,9 @@ export function chunkOutcome<T>(
   }
   return { made, summary };
 }
+
+/** The costs that are known, summed to the millionth of a dollar (no float noise); undefined when none is. */
+export function totalCost(costs: readonly (number | undefined)[]): number | undefined {
+  const known = costs.filter((c): c is number => c !== undefined);
+  return known.length ? Math.round(known.reduce((a, b) => a + b, 0) * 1e6) / 1e6 : undefined;
+}

@@ -19,12 +19,13 @@ import {
   fetchedSourceRef,
   longVideoInputSchema,
 } from '../domain/longVideo.js';
-import { chunkOutcome } from './chunkOutcome.js';
+import { chunkOutcome, totalCost } from './chunkOutcome.js';
+import { chunkCall, eachChunk } from './eachChunk.js';
+import { LONG_VIDEO_CUSTOM, runCustomTask } from './longVideoCustom.js';
 import { getLongVideoProgressQuery } from './definitions.js';
 import { LONG_VIDEO_SCENES, findScenes } from './longVideoScenes.js';
 import { parseWorkflowInput } from './input.js';
 import { onReplicateQueue } from './replicateActivities.js';
-import { rootMessage } from './sceneSteps.js';
 import { publishStage } from './stageAttribute.js';
 import { userKeyFor, viaUserKey } from './userKey.js';
 
@@ -59,6 +60,7 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
       source: input.url !== undefined ? { url: input.url } : { ref: input.ref! },
       chunkSec: input.chunkMinutes * 60,
       task: input.task,
+      ...(input.custom ? { media: input.custom.media } : {}),
     });
     progress.durationSec = plan.durationSec;
     progress.chunks = plan.chunks.map((c) => ({
@@ -72,8 +74,12 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
     );
 
     stage('chunks');
+    const run = { id, input, plan, progress, changed: () => publishDetails(progress), stage };
     if (input.task === 'scenes' && patched(LONG_VIDEO_SCENES)) {
-      return await findScenes(id, input, plan, progress, () => publishDetails(progress), stage);
+      return await findScenes(run);
+    }
+    if (input.task === 'custom' && patched(LONG_VIDEO_CUSTOM)) {
+      return await runCustomTask(run);
     }
     const user = await userKeyFor(input);
     const activities = proxyActivities<{ transcribeChunk(input: TranscribeChunkInput): Promise<ChunkTranscribed> }>({
@@ -81,33 +87,11 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
       startToCloseTimeout: '30 minutes',
     });
     const { transcribeChunk } = user ? viaUserKey(activities, user) : activities;
-    const settled = await Promise.allSettled(
-      plan.chunks.map(async (chunk) => {
-        const state = progress.chunks[chunk.index]!;
-        state.status = 'running';
-        publishDetails(progress);
-        try {
-          const done = await transcribeChunk({
-            runKey: id,
-            videoId: id,
-            index: chunk.index,
-            chunkRef: chunk.ref,
-            startSec: chunk.startSec,
-            endSec: chunk.endSec,
-            model: input.model,
-            ...(input.language ? { language: input.language } : {}),
-          });
-          state.status = 'succeeded';
-          publishDetails(progress);
-          return done;
-        } catch (err) {
-          if (isCancellation(err)) throw err;
-          state.status = 'failed';
-          state.error = rootMessage(err);
-          publishDetails(progress);
-          throw err;
-        }
-      }),
+    const settled = await eachChunk(
+      plan,
+      progress,
+      () => publishDetails(progress),
+      (chunk) => transcribeChunk(chunkCall(id, chunk, input.model, input.language)),
     );
     if (CancellationScope.current().consideredCancelled) throw settled.find((s) => s.status === 'rejected')?.reason;
     const { made, summary } = chunkOutcome(id, settled, progress, input.strict);
@@ -119,7 +103,7 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
       chunkRefs: made.map((m) => m.ref),
     });
     stage('completed');
-    const costs = made.flatMap((m) => (m.costUsd !== undefined ? [m.costUsd] : []));
+    const costUsd = totalCost(made.map((m) => m.costUsd));
     return {
       task: input.task,
       durationSec: plan.durationSec,
@@ -130,7 +114,7 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
       files: merged.files,
       sourceRef: input.ref ?? fetchedSourceRef(id),
       hasVideo: plan.hasVideo,
-      ...(costs.length ? { costUsd: Math.round(costs.reduce((a, b) => a + b, 0) * 1e6) / 1e6 } : {}),
+      ...(costUsd !== undefined ? { costUsd } : {}),
     };
   } catch (err) {
     stage(isCancellation(err) ? 'cancelled' : 'failed');

@@ -1,9 +1,10 @@
-import { isCancellation, proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { PipelineActivities } from '../activities/index.js';
 import { nonRetryableErrorTypes } from '../domain/errors.js';
-import type { LongVideoInput, LongVideoPlan, LongVideoProgress, LongVideoResult } from '../domain/longVideo.js';
+import type { LongVideoResult } from '../domain/longVideo.js';
 import { chunkOutcome } from './chunkOutcome.js';
-import { rootMessage } from './sceneSteps.js';
+import { type LongVideoTaskRun, eachChunk, throwIfCancelled } from './eachChunk.js';
+import { type DescribedScenes, LONG_VIDEO_SCENE_DESCRIPTIONS, describeScenes } from './longVideoDescribe.js';
 
 /** Runs with `task: "scenes"` take this branch (new input, new commands). */
 export const LONG_VIDEO_SCENES = 'long-video-scenes';
@@ -20,40 +21,24 @@ const { detectChunkScenes, mergeScenes } = proxyActivities<PipelineActivities>({
  * ffmpeg; nothing is paid for), then one list with a still per scene. A chunk that fails for good
  * is marked failed and its changes are missing, or fails the video with `strict`.
  */
-export async function findScenes(
-  id: string,
-  input: LongVideoInput,
-  plan: LongVideoPlan,
-  progress: LongVideoProgress,
-  changed: () => void,
-  stage: (s: LongVideoProgress['stage']) => void,
-): Promise<LongVideoResult> {
-  const settled = await Promise.allSettled(
-    plan.chunks.map(async (chunk) => {
-      const state = progress.chunks[chunk.index]!;
-      state.status = 'running';
-      changed();
-      try {
-        const found = await detectChunkScenes({
-          runKey: id,
-          index: chunk.index,
-          chunkRef: chunk.ref,
-          startSec: chunk.startSec,
-        });
-        state.status = 'succeeded';
-        changed();
-        return { ...found, chunk };
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        state.status = 'failed';
-        state.error = rootMessage(err);
-        changed();
-        throw err;
-      }
-    }),
-  );
-  const cancelled = settled.find((s) => s.status === 'rejected' && isCancellation(s.reason));
-  if (cancelled?.status === 'rejected') throw cancelled.reason;
+export async function findScenes({
+  id,
+  input,
+  plan,
+  progress,
+  changed,
+  stage,
+}: LongVideoTaskRun): Promise<LongVideoResult> {
+  const settled = await eachChunk(plan, progress, changed, async (chunk) => {
+    const found = await detectChunkScenes({
+      runKey: id,
+      index: chunk.index,
+      chunkRef: chunk.ref,
+      startSec: chunk.startSec,
+    });
+    return { ...found, chunk };
+  });
+  throwIfCancelled(settled);
   const { made, summary } = chunkOutcome(id, settled, progress, input.strict);
   stage('merging');
   const { scenes, json } = await mergeScenes({
@@ -66,6 +51,12 @@ export async function findScenes(
       endSec: m.chunk.endSec,
     })),
   });
+  // Only runs asked to describe take the new commands; every other scenes run replays as recorded.
+  let described: DescribedScenes | undefined;
+  if (input.describe && patched(LONG_VIDEO_SCENE_DESCRIPTIONS)) {
+    stage('describing');
+    described = await describeScenes(id, input, scenes, plan.durationSec);
+  }
   stage('completed');
   return {
     task: 'scenes',
@@ -73,8 +64,9 @@ export async function findScenes(
     language: 'none',
     words: 0,
     chunks: progress.chunks,
-    summary,
+    summary: described ? `${summary}; ${described.summary}` : summary,
     files: { json },
-    scenes,
+    scenes: described?.scenes ?? scenes,
+    ...(described?.costUsd !== undefined ? { costUsd: described.costUsd } : {}),
   };
 }

@@ -121,6 +121,18 @@ export async function makeSpokenVideo(
   }
 }
 
+/**
+ * Scenes of plain colour, each far from the next in brightness (ffmpeg's scene score reads luma):
+ * changes at 50, 130, 250 and 290 s of 360; `name` is the colour's name in words.
+ */
+export const COLOURS = [
+  { colour: '#d02020', sec: 50, name: 'red' },
+  { colour: '#80c0ff', sec: 80, name: 'blue' },
+  { colour: '#106010', sec: 120, name: 'green' },
+  { colour: '#e0e020', sec: 40, name: 'yellow' },
+  { colour: '#101010', sec: 70, name: 'black' },
+] as const;
+
 /** A silent MP4 of plain colour blocks (`#rrggbb`, seconds each): its scene changes are where the colour does. */
 export async function makeColourVideo(file: string, blocks: readonly { colour: string; sec: number }[]): Promise<void> {
   const inputs = blocks.flatMap((b) => [

@@ -1,17 +1,26 @@
 /**
- * The last step of a transcription, on the main queue: the chunks' transcripts as one timeline of
- * the whole video, written as JSON, SRT and WebVTT. Idempotent: the same chunks give the same files.
+ * The last step of a transcription (or a custom task), on the main queue: the chunks' transcripts
+ * as one timeline of the whole video, written as JSON, SRT and WebVTT (or the chunks' outputs as
+ * outputs.json). Idempotent: the same chunks give the same files.
  */
 import { ErrorTypes } from '../../domain/errors.js';
 import { type ChunkTranscript, mergeChunkTranscripts, toSrt, toVtt } from '../../domain/transcript.js';
 import type { Storage } from '../../storage/index.js';
 import { activityFailure } from '../failures.js';
+import type { ChunkOutput } from './custom.js';
 import { longVideoKeys } from './prepare.js';
 
 export interface MergeTranscriptInput {
   runKey: string;
   durationSec: number;
   /** The chunks' transcripts that were made (a failed chunk has none). */
+  chunkRefs: string[];
+}
+
+export interface MergeCustomOutputsInput {
+  runKey: string;
+  model: string;
+  durationSec: number;
   chunkRefs: string[];
 }
 
@@ -42,5 +51,31 @@ export function createMergeActivities({ storage }: { storage: Storage }) {
       throw activityFailure(err, ErrorTypes.ChunkFailed, files.json, 'Merging the transcripts failed');
     }
   }
-  return { mergeTranscript };
+  /**
+   * outputs.json of a custom task: every chunk's output at its offset from the video's start, in
+   * chunk order (a failed chunk has none).
+   */
+  async function mergeCustomOutputs(input: MergeCustomOutputsInput): Promise<string> {
+    const json = longVideoKeys.outputs(input.runKey);
+    try {
+      const chunks = await Promise.all(
+        input.chunkRefs.map(async (ref) => {
+          const { index, startSec, endSec, output } = JSON.parse(
+            (await storage.read(ref)).toString('utf8'),
+          ) as ChunkOutput;
+          return { index, startSec, endSec, output };
+        }),
+      );
+      chunks.sort((a, b) => a.index - b.index);
+      await storage.write(
+        json,
+        JSON.stringify({ model: input.model, durationSec: input.durationSec, chunks }, null, 1),
+      );
+      return json;
+    } catch (err) {
+      throw activityFailure(err, ErrorTypes.ChunkFailed, json, 'Merging the outputs failed');
+    }
+  }
+
+  return { mergeTranscript, mergeCustomOutputs };
 }

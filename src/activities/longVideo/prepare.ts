@@ -22,6 +22,8 @@ export interface PrepareLongVideoInput {
   source: { url?: string; ref?: string };
   chunkSec: number;
   task: LongVideoTask;
+  /** custom: what each chunk holds (audio unless the picture is asked for). */
+  media?: 'audio' | 'video';
 }
 
 export const longVideoKeys = {
@@ -30,6 +32,11 @@ export const longVideoKeys = {
   chunk: (runKey: string, index: number, ext: string) => `videos/${runKey}/chunks/${pad(index)}.${ext}`,
   chunkTranscript: (runKey: string, index: number) => `videos/${runKey}/transcripts/${pad(index)}.json`,
   transcript: (runKey: string, ext: 'json' | 'srt' | 'vtt') => `videos/${runKey}/transcript.${ext}`,
+  sceneDescription: (runKey: string, index: number) => `videos/${runKey}/descriptions/${pad(index)}.json`,
+  chunkOutput: (runKey: string, index: number) => `videos/${runKey}/outputs/${pad(index)}.json`,
+  outputs: (runKey: string) => `videos/${runKey}/outputs.json`,
+  outputFile: (runKey: string, index: number, k: number, ext: string) =>
+    `videos/${runKey}/outputs/${pad(index)}-${k}.${ext}`,
 };
 
 const pad = (n: number) => String(n).padStart(3, '0');
@@ -65,11 +72,15 @@ export function createPrepareActivities({
         const file = storage.localPath(sourceRef);
         const probe = await readable(file);
         const audio = probe.streams.find((s) => s.type === 'audio');
-        if (input.task === 'scenes') return await cutPicture(input, file, probe, progress, began);
+        if (input.task === 'scenes' || input.media === 'video') {
+          return await cutPicture(input, file, probe, progress, began);
+        }
         if (!audio) {
           throw failure(
             ErrorTypes.InvalidInput,
-            'The video has no audio track, so there is nothing to transcribe; send a video with sound.',
+            input.task === 'custom'
+              ? 'The video has no audio track, so it has no audio chunks; send a video with sound or ask for "media": "video".'
+              : 'The video has no audio track, so there is nothing to transcribe; send a video with sound.',
           );
         }
         const silences = await detectSilences(tools, file, probe.durationSec, { signal: ctx.cancellationSignal });
@@ -92,7 +103,12 @@ export function createPrepareActivities({
     began: number,
   ): Promise<LongVideoPlan> {
     if (!probe.streams.some((s) => s.type === 'video')) {
-      throw failure(ErrorTypes.InvalidInput, 'The file has no picture, so it has no scenes; send a video.');
+      throw failure(
+        ErrorTypes.InvalidInput,
+        input.task === 'custom'
+          ? 'The file has no picture, so it has no video chunks; send a video or ask for "media": "audio".'
+          : 'The file has no picture, so it has no scenes; send a video.',
+      );
     }
     const ctx = Context.current();
     const cuts = planCuts(probe.durationSec, input.chunkSec, []);

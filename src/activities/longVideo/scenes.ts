@@ -10,7 +10,7 @@ import { detectSceneChanges, extractStill } from '../../media/chunks/scenes.js';
 import type { MediaTools } from '../../media/ffmpeg.js';
 import { verifyImage } from '../../media/verify.js';
 import type { Storage } from '../../storage/index.js';
-import { ffmpegFailure } from '../failures.js';
+import { activityFailure, ffmpegFailure } from '../failures.js';
 import { withHeartbeat } from '../heartbeat.js';
 
 export interface DetectChunkScenesInput {
@@ -89,12 +89,23 @@ export function createSceneActivities({ storage, tools }: { storage: Storage; to
           progress((index + 1) / starts.length);
         }
       });
-      await storage.write(json, JSON.stringify({ durationSec: input.durationSec, scenes }, null, 1));
+      await writeSceneList({ runKey: input.runKey, durationSec: input.durationSec, scenes });
       return { scenes, json };
     } catch (err) {
       throw ffmpegFailure(err, ctx, ErrorTypes.ChunkFailed, json, 'Listing the scenes failed');
     }
   }
 
-  return { detectChunkScenes, mergeScenes };
+  /** scenes.json: the list as the API serves it (written again once the scenes are described). */
+  async function writeSceneList(input: { runKey: string; durationSec: number; scenes: FoundScene[] }): Promise<string> {
+    const json = keys.scenes(input.runKey);
+    try {
+      await storage.write(json, JSON.stringify({ durationSec: input.durationSec, scenes: input.scenes }, null, 1));
+      return json;
+    } catch (err) {
+      throw activityFailure(err, ErrorTypes.ChunkFailed, json, 'Writing the scene list failed');
+    }
+  }
+
+  return { detectChunkScenes, mergeScenes, writeSceneList };
 }

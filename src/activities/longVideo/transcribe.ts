@@ -7,27 +7,16 @@
  */
 import { log } from '@temporalio/activity';
 import { ErrorTypes } from '../../domain/errors.js';
-import type { ChunkTranscribed } from '../../domain/longVideo.js';
+import type { ChunkCallInput, ChunkTranscribed } from '../../domain/longVideo.js';
 import { type ChunkTranscript, parseModelTranscript } from '../../domain/transcript.js';
-import { failureFromClientError } from '../../replicate/errors.js';
 import { runDurablePrediction } from '../../replicate/prediction.js';
 import { activityFailure } from '../failures.js';
 import { type ReplicateActivityDeps, predictionCost, withKeyStats } from '../replicate.js';
 import { longVideoKeys } from './prepare.js';
+import { logTaken } from './keyLog.js';
+import { uploadForPrediction } from './upload.js';
 
-export interface TranscribeChunkInput {
-  runKey: string;
-  /** The workflow, for log lines that say whose chunk a key took. */
-  videoId: string;
-  index: number;
-  chunkRef: string;
-  startSec: number;
-  endSec: number;
-  model: string;
-  language?: string;
-}
-
-const AUDIO_TYPES: Record<string, string> = { m4a: 'audio/mp4', mp3: 'audio/mpeg', mka: 'audio/x-matroska' };
+export type TranscribeChunkInput = ChunkCallInput;
 
 export function createTranscribeActivities({ own, pool, storage, stats, webhooks }: ReplicateActivityDeps) {
   async function transcribeChunk(input: TranscribeChunkInput): Promise<ChunkTranscribed> {
@@ -38,13 +27,8 @@ export function createTranscribeActivities({ own, pool, storage, stats, webhooks
     }
     try {
       return await withKeyStats(stats, async () => {
-        const running = stats.snapshot().inFlight;
-        log.info(
-          `key #${own.key.index} (${own.key.masked}) took chunk ${input.index} of ${input.videoId} ` +
-            `(${running} of its ${own.key.concurrency} running)`,
-        );
-        // Uploads cost nothing; a resumed attempt's prediction already has its file and ignores this one.
-        const audioUrl = await upload(input.chunkRef);
+        logTaken(own, stats, `chunk ${input.index}`, input.videoId);
+        const audioUrl = await uploadForPrediction(own, storage, input.chunkRef, 'a chunk of audio');
         const request = {
           model: input.model,
           input: { audio_file: audioUrl, align_output: true, ...(input.language ? { language: input.language } : {}) },
@@ -67,20 +51,6 @@ export function createTranscribeActivities({ own, pool, storage, stats, webhooks
       });
     } catch (err) {
       throw activityFailure(err, ErrorTypes.ChunkFailed, ref, `Transcribing chunk ${input.index} failed`);
-    }
-  }
-
-  async function upload(chunkRef: string): Promise<string> {
-    const ext = chunkRef.slice(chunkRef.lastIndexOf('.') + 1);
-    const bytes = await storage.read(chunkRef);
-    try {
-      const file = await own.client.files.create(
-        new Blob([bytes], { type: AUDIO_TYPES[ext] ?? 'application/octet-stream' }),
-        { purpose: 'audio' },
-      );
-      return file.urls.get;
-    } catch (err) {
-      throw failureFromClientError(err, own.key, 'uploading a chunk of audio');
     }
   }
 

@@ -26,6 +26,7 @@ function fileFields(model: EmulatedModel, input: Record<string, unknown>): { ima
   if (media.kind === 'video') return { image: media.video.imageFields.find(set) };
   if (media.kind === 'transcript')
     return { image: set(media.transcript.audioField) ? media.transcript.audioField : undefined };
+  if (media.kind === 'caption') return { image: set(media.caption.imageField) ? media.caption.imageField : undefined };
   if (media.kind !== 'tool') return {};
   const mask = media.tool.maskField;
   return { image: media.tool.imageFields.find(set), ...(mask && set(mask) ? { mask } : {}) };

@@ -6,6 +6,7 @@
 import { TOOL_MODELS } from './builtinToolModels.js';
 import { TRANSCRIBE_MODELS } from './builtinTranscribeModels.js';
 import { VIDEO_MODELS } from './builtinVideoModels.js';
+import { VISION_MODELS } from './builtinVisionModels.js';
 import type { EmulatedModelSpec, MediaProfile, MusicProfile, SpeechProfile } from './models.js';
 
 // Version ids: SDXL's is the public one; flux-schnell's is illustrative (official models hide versions).
@@ -101,4 +102,5 @@ export const BUILTIN_MODELS: readonly EmulatedModelSpec[] = [
   ...VIDEO_MODELS,
   ...TOOL_MODELS,
   ...TRANSCRIBE_MODELS,
+  ...VISION_MODELS,
 ];

@@ -39,6 +39,7 @@ export function outputNames(model: EmulatedModel, input: Record<string, unknown>
     case 'video':
       return ['out-0.mp4'];
     case 'transcript':
+    case 'caption':
       return [];
   }
 }
@@ -54,7 +55,7 @@ export function outputMetrics(
 ): Record<string, number> {
   const media = model.media;
   if (media.kind === 'image') return { image_count: files };
-  if (media.kind === 'tool' || media.kind === 'transcript') return {};
+  if (media.kind === 'tool' || media.kind === 'transcript' || media.kind === 'caption') return {};
   if (!model.official) return {};
   if (media.kind === 'video') {
     const { fps, frames } = videoTiming(media.video, input);
@@ -115,6 +116,7 @@ export async function renderOutput(
       );
     }
     case 'transcript':
-      throw new Error('a transcript has no output files');
+    case 'caption':
+      throw new Error(`a ${media.kind} has no output files`);
   }
 }

@@ -7,8 +7,8 @@
  * and what each kind of output is made of lives in media.ts.
  */
 
-/** What a model's outputs are: solid PNGs, espeak-ng speech, an instrumental bed, or an MP4. */
-export type OutputKind = 'image' | 'speech' | 'music' | 'video' | 'tool' | 'transcript';
+/** What a model's outputs are: solid PNGs, espeak-ng speech, an instrumental bed, an MP4, or JSON read from a file. */
+export type OutputKind = 'image' | 'speech' | 'music' | 'video' | 'tool' | 'transcript' | 'caption';
 
 /** One input field's schema rule, checked like Replicate's (pydantic) validation. */
 export interface FieldRule {
@@ -72,6 +72,11 @@ export type MediaProfile =
   | { kind: 'tool'; tool: ToolProfile }
   /** Speech recognition: JSON output (no files) heard from the audio file in `audioField`. */
   | { kind: 'transcript'; transcript: { audioField: string } }
+  /**
+   * A vision model: JSON output (no files) that says what the picture in `imageField` shows. LLaVA
+   * streams its answer as a list of tokens, BLIP returns one string ("Caption: …").
+   */
+  | { kind: 'caption'; caption: { imageField: string; output: 'tokens' | 'text' } }
   | { kind: 'speech'; speech: SpeechProfile }
   | { kind: 'music'; music: MusicProfile }
   | { kind: 'video'; video: VideoProfile };
@@ -134,6 +139,8 @@ export function genericProfile(kind: OutputKind): MediaProfile {
       };
     case 'transcript':
       return { kind, transcript: { audioField: 'audio_file' } };
+    case 'caption':
+      return { kind, caption: { imageField: 'image', output: 'text' } };
     case 'tool':
       return { kind, tool: { op: 'upscale', imageFields: ['image'], scaleField: 'scale', defaultScale: 2 } };
     case 'video':

@@ -12,6 +12,7 @@ export const KIND_LATENCY_SECONDS: Readonly<Record<OutputKind, number>> = Object
   music: 4,
   video: 6,
   transcript: 2,
+  caption: 1,
 });
 
 export interface ReplicateEmulatorOptions {

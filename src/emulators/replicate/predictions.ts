@@ -11,6 +11,7 @@ import type { EmulatedModel } from './models.js';
 import type { ResolvedOptions } from './options.js';
 import { drawLatencyMs, type Rng } from './random.js';
 import { MediaTools } from './tools.js';
+import { captionOutput, describeImage } from './caption.js';
 import { Vocabulary, transcribe } from './transcribe.js';
 import type { WebhookEvent } from './webhooks.js';
 
@@ -44,9 +45,9 @@ export interface PredictionRecord {
   inputFile?: InputFile;
   /** An inpainting model's mask. */
   maskFile?: InputFile;
-  /** A model whose output is JSON (speech recognition): that output, once made. */
+  /** A model whose output is JSON (speech recognition, a caption): that output, once made. */
   jsonOutput?: unknown;
-  /** The recognition, started with the prediction so it is done when the latency is over. */
+  /** The recognition or caption, started with the prediction so it is done when the latency is over. */
   listening?: Promise<unknown>;
 }
 
@@ -130,9 +131,16 @@ export class PredictionStore {
       ...(args.maskFile ? { maskFile: args.maskFile } : {}),
     };
     this.records.set(rec.id, rec);
-    if (model.kind === 'transcript' && rec.outcome.kind === 'succeed' && rec.inputFile) {
-      const audio = rec.inputFile;
-      rec.listening = audio.load().then((bytes) => transcribe(this.render.tools, this.vocabulary, bytes));
+    const media = model.media;
+    if ((media.kind === 'transcript' || media.kind === 'caption') && rec.outcome.kind === 'succeed' && rec.inputFile) {
+      const file = rec.inputFile;
+      rec.listening = file
+        .load()
+        .then((bytes) =>
+          media.kind === 'caption'
+            ? describeImage(bytes).then((text) => captionOutput(text, media.caption.output))
+            : transcribe(this.render.tools, this.vocabulary, bytes),
+        );
       rec.listening.catch(() => undefined); // reported when the prediction finishes
     }
     const startMs = Math.round(latencyMs * this.opts.startingFraction);
@@ -162,8 +170,8 @@ export class PredictionStore {
     if (rec.status !== 'starting' && rec.status !== 'processing') return;
     this.start(rec); // zero-length "processing" if both timers fire in the same tick
     const { outcome } = rec;
-    if (outcome.kind === 'succeed' && rec.spec.kind === 'transcript') {
-      void this.finishTranscript(rec);
+    if (outcome.kind === 'succeed' && (rec.spec.kind === 'transcript' || rec.spec.kind === 'caption')) {
+      void this.finishJson(rec);
     } else if (outcome.kind === 'succeed') {
       rec.outputFiles = outputNames(rec.spec, rec.input);
       const n = rec.outputFiles.length;
@@ -180,14 +188,18 @@ export class PredictionStore {
     }
   }
 
-  /** Recognition runs when the latency is over; the prediction succeeds once its JSON is made. */
-  private async finishTranscript(rec: PredictionRecord): Promise<void> {
+  /** Recognition (or captioning) runs when the latency is over; the prediction succeeds once its JSON is made. */
+  private async finishJson(rec: PredictionRecord): Promise<void> {
     try {
-      if (!rec.listening) throw new Error('ValueError: audio_file is required');
+      if (!rec.listening)
+        throw new Error(`ValueError: ${rec.spec.kind === 'caption' ? 'image' : 'audio_file'} is required`);
       const output = await rec.listening;
       if (rec.status !== 'processing') return; // cancelled meanwhile
       rec.jsonOutput = output;
-      rec.logs += `Transcribed ${(output as { segments: unknown[] }).segments.length} segment(s)\n`;
+      rec.logs +=
+        rec.spec.kind === 'caption'
+          ? 'Described the image\n'
+          : `Transcribed ${(output as { segments: unknown[] }).segments.length} segment(s)\n`;
       this.terminate(rec, 'succeeded');
     } catch (err) {
       if (rec.status !== 'processing') return;

@@ -1,9 +1,11 @@
 import type { Config } from '../../config/index.js';
 import {
+  DEFAULT_DESCRIBE_MODEL,
   DEFAULT_TRANSCRIBE_MODEL,
   type LongVideoInput,
   type LongVideoProgress,
   type LongVideoResult,
+  type LongVideoTask,
   longVideoRequestSchema,
   type LongVideoRequest,
 } from '../../domain/longVideo.js';
@@ -32,7 +34,8 @@ export const videoKind = defineRunKind({
   present: (input: LongVideoInput) => ({
     summary: `Long video · ${input.task} · chunks of ${input.chunkMinutes} min`,
     details: [
-      `**Task** ${input.task} · **model** ${input.model}`,
+      `**Task** ${input.task} · **model** ${input.custom?.model ?? input.model}`,
+      input.describeModel ? `**Scenes described by** ${input.describeModel}` : '',
       `**Source** ${input.url ? sourceHost(input.url) : 'an upload'}`,
       input.language ? `**Language** ${input.language}` : '**Language** detected',
       input.strict ? '**Strict**: a failed chunk fails the video' : '',
@@ -60,19 +63,14 @@ export const videoKind = defineRunKind({
     ...(p.durationSec !== undefined ? { durationSec: p.durationSec } : {}),
     chunks: p.chunks.map((c) => ({ ...c, ...(c.error ? { error: scrub(c.error) } : {}) })),
   }),
-  publicResult: (id, r) => ({
+  publicResult: (id, r, scrub) => ({
     task: r.task,
     durationSec: r.durationSec,
     language: r.language,
     words: r.words,
     summary: r.summary,
     chunks: r.chunks,
-    files:
-      r.task === 'scenes'
-        ? { json: `/v1/videos/${encodeURIComponent(id)}/scenes.json` }
-        : Object.fromEntries(
-            Object.keys(FILES).map((ext) => [ext, `/v1/videos/${encodeURIComponent(id)}/transcript.${ext}`]),
-          ),
+    files: publicFiles(id, r),
     ...(r.scenes
       ? {
           scenes: r.scenes.map((sc) => ({
@@ -80,6 +78,8 @@ export const videoKind = defineRunKind({
             startSec: sc.startSec,
             endSec: sc.endSec,
             still: `/v1/videos/${encodeURIComponent(id)}/stills/${stillName(sc.index)}`,
+            ...(sc.description !== undefined ? { description: sc.description } : {}),
+            ...(sc.descriptionError !== undefined ? { descriptionError: scrub(sc.descriptionError) } : {}),
           })),
         }
       : {}),
@@ -103,18 +103,7 @@ export const videoKind = defineRunKind({
       notFoundMessage: (id: string, params: Record<string, string>) =>
         `Video "${id.slice(0, 100)}" has no ${(params.file ?? '').slice(0, 30)}; there are transcript.json, .srt and .vtt.`,
     },
-    {
-      path: '/:id/:file{scenes\\.json}',
-      noun: 'scene list',
-      ranges: false,
-      paramsValid: () => true,
-      find: (result: LongVideoResult) =>
-        result.task === 'scenes'
-          ? { ref: result.files.json, filename: 'scenes.json', contentType: 'application/json' }
-          : undefined,
-      notFoundMessage: (id: string) =>
-        `Video "${id.slice(0, 100)}" was not asked for its scenes; it has no scenes.json.`,
-    },
+    taskList('scenes', 'scenes.json', 'scene list', 'was not asked for its scenes'),
     {
       path: '/:id/stills/:name{[0-9]{3}\\.jpg}',
       noun: 'still',
@@ -127,10 +116,64 @@ export const videoKind = defineRunKind({
       notFoundMessage: (id: string, params: Record<string, string>) =>
         `Video "${id.slice(0, 100)}" has no still ${(params.name ?? '').slice(0, 20)}.`,
     },
+    taskList('custom', 'outputs.json', 'output list', 'did not run a custom model'),
+    {
+      path: '/:id/outputs/:name{[0-9]{3}-[0-9]{1,3}\\.[a-z0-9]{1,5}}',
+      noun: 'output file',
+      ranges: true,
+      paramsValid: () => true,
+      find(result: LongVideoResult, params: Record<string, string>) {
+        const ref = result.outputFiles?.find((f) => outputName(f) === `outputs/${params.name}`);
+        return ref ? { ref, filename: params.name!, contentType: contentTypeOf(params.name!) } : undefined;
+      },
+      notFoundMessage: (id: string, params: Record<string, string>) =>
+        `Video "${id.slice(0, 100)}" has no output file ${(params.name ?? '').slice(0, 20)}.`,
+    },
   ],
 });
 
+/** The JSON list a task makes (scenes.json, outputs.json), served only for runs of that task. */
+function taskList(task: LongVideoTask, filename: string, noun: string, notAsked: string) {
+  return {
+    path: `/:id/:file{${filename.replace('.', '\\.')}}`,
+    noun,
+    ranges: false,
+    paramsValid: () => true,
+    find: (result: LongVideoResult) =>
+      result.task === task ? { ref: result.files.json, filename, contentType: 'application/json' } : undefined,
+    notFoundMessage: (id: string) => `Video "${id.slice(0, 100)}" ${notAsked}; it has no ${filename}.`,
+  };
+}
+
+/** Where the API serves a result's files: scenes.json, outputs.json (and its files), or the transcript. */
+function publicFiles(id: string, r: LongVideoResult): Record<string, string | string[]> {
+  const base = `/v1/videos/${encodeURIComponent(id)}`;
+  if (r.task === 'scenes') return { json: `${base}/scenes.json` };
+  if (r.task === 'custom') {
+    return {
+      json: `${base}/outputs.json`,
+      ...(r.outputFiles?.length ? { outputs: r.outputFiles.map((f) => `${base}/${outputName(f)}`) } : {}),
+    };
+  }
+  return Object.fromEntries(Object.keys(FILES).map((ext) => [ext, `${base}/transcript.${ext}`]));
+}
+
+/** `outputs/000-0.mp3` for a stored output file of a custom task. */
+const outputName = (ref: string) => ref.slice(ref.lastIndexOf('/outputs/') + 1);
+
 const stillName = (index: number) => `${String(index).padStart(3, '0')}.jpg`;
+
+const OUTPUT_TYPES: Record<string, string> = {
+  json: 'application/json',
+  txt: 'text/plain',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  webp: 'image/webp',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  mp4: 'video/mp4',
+};
+const contentTypeOf = (name: string) => OUTPUT_TYPES[name.split('.').pop() ?? ''] ?? 'application/octet-stream';
 
 const extOf = (params: Record<string, string>) => (params.file ?? '').split('.').pop() ?? '';
 
@@ -140,7 +183,11 @@ function withModel(request: LongVideoRequest, config: Config, context?: StartCon
       'Long videos are transcribed on Replicate and need keys: set REPLICATE_API_TOKEN (or REPLICATE_API_TOKEN_1..N) for the API and the workers.',
     );
   }
-  return { ...request, model: request.model ?? DEFAULT_TRANSCRIBE_MODEL };
+  return {
+    ...request,
+    model: request.model ?? DEFAULT_TRANSCRIBE_MODEL,
+    ...(request.describe ? { describeModel: request.describeModel ?? DEFAULT_DESCRIBE_MODEL } : {}),
+  };
 }
 
 /** Only the host: a URL's path and query may carry a signature that must stay out of the Web UI. */
