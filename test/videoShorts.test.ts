@@ -43,7 +43,6 @@ let app: ReturnType<typeof createApp>;
 let storage: LocalStorage;
 let said: SpokenWord[];
 let videoId: string;
-let sourceFile: string;
 const started = new Set<string>();
 
 beforeAll(async () => {
@@ -51,7 +50,6 @@ beforeAll(async () => {
   const words = await distinctWords();
   const times = [...LONE, ...BUSY_A, ...BUSY_B].sort((a, b) => a - b);
   const file = path.join(dir, 'talk.mp4');
-  sourceFile = file;
   said = await makeSpokenVideo(
     file,
     120,
@@ -221,10 +219,13 @@ describe('shorts from a long video', () => {
     expect((await expectError(direct, 405, 'method_not_allowed')).error.message).toContain('/v1/videos/:id/shorts');
 
     // A video still being transcribed, and one asked for its scenes, have no transcript to pick from.
-    const form = new FormData();
-    form.set('file', new Blob([await readFile(sourceFile)]), 'talk.mp4');
-    form.set('task', 'scenes');
-    const scenes = await app.request('/v1/videos', { method: 'POST', body: form });
+    // The same file again, by the run that has it: nothing is uploaded twice.
+    const scenes = await app.request('/v1/videos', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: videoId, task: 'scenes' }),
+    });
+    expect(scenes.status).toBe(202);
     const scenesId = ((await scenes.json()) as { id: string }).id;
     started.add(scenesId);
     const early = await cutShorts(scenesId, {});
@@ -234,5 +235,14 @@ describe('shorts from a long video', () => {
     );
     await client.workflow.getHandle(scenesId).result();
     await expectError(await cutShorts(scenesId, {}), 409, 'no_transcript');
+    const from = (body: unknown) =>
+      app.request('/v1/videos', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    await expectError(await from({ from: 'video-transcribe-1min-nosuch' }), 404, 'not_found');
+    await expectError(await from({ from: 'short-en-a-fox-k3j9x2' }), 400, 'invalid_request');
+    await expectError(await from({ from: videoId, url: 'https://example.com/a.mp4' }), 400, 'invalid_request');
   });
 });

@@ -24,10 +24,16 @@ export const DEFAULT_DESCRIBE_MODEL =
 const fields = z.object({
   /** Fetched through the SSRF-safe fetcher. */
   url: z.string().url().max(4096).optional(),
-  /** A file already in storage (an upload through the API): `uploads/<id>/<name>`. */
+  /**
+   * A file already in storage, set by the API only: an upload (`uploads/<id>/<name>`) or the
+   * source an earlier video fetched (`videos/<video id>/source`, from `"from"`).
+   */
   ref: z
     .string()
-    .regex(/^uploads\/[0-9a-f]{32}\/[A-Za-z0-9._-]{1,100}$/, 'ref must name an upload (uploads/<id>/<name>)')
+    .regex(
+      /^(uploads\/[0-9a-f]{32}\/[A-Za-z0-9._-]{1,100}|videos\/video-[A-Za-z0-9._-]{1,200}\/source)$/,
+      "ref must name an upload (uploads/<id>/<name>) or an earlier video's source",
+    )
     .optional(),
   task: z.enum(LONG_VIDEO_TASKS).default('transcribe'),
   chunkMinutes: z.number().min(1).max(60).default(20),

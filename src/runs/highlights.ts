@@ -5,12 +5,12 @@
  * the same words.
  */
 import { type HighlightsInput, type HighlightsRequest } from '../domain/highlights.js';
-import { fetchedSourceRef } from '../domain/longVideo.js';
 import { LANGUAGES, type Language, captionStyleOf, dimensionsFor } from '../domain/shortRequest.js';
 import { RunNotRevisableError } from './errors.js';
 import { highlightsKind } from './kinds/highlights.js';
 import { videoKind } from './kinds/video.js';
 import type { RunService, StartedRun } from './service.js';
+import { sourceOfVideo } from './videoSource.js';
 
 export async function prepareHighlights(
   runs: RunService,
@@ -44,12 +44,11 @@ export async function prepareHighlights(
       `Video "${videoId}" is a recording without a picture; shorts are cut from a video.`,
     );
   }
-  const input = result.sourceRef ? undefined : ((await runs.inputOf(videoKind, videoId)) as { ref?: string });
   const { width, height } = dimensionsFor('9:16');
   return {
     videoId,
     transcriptRef: result.files.json,
-    sourceRef: result.sourceRef ?? input?.ref ?? fetchedSourceRef(videoId),
+    sourceRef: result.sourceRef ?? (await sourceOfVideo(runs, videoId)),
     durationSec: result.durationSec,
     // Caption line breaking and fonts follow the script; other Latin and Cyrillic languages read well as `en`.
     language: (LANGUAGES as readonly string[]).includes(result.language) ? (result.language as Language) : 'en',

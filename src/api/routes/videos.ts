@@ -1,14 +1,17 @@
 /**
  * POST /v1/videos: a long video by `{"url"}` (checked now against the SSRF rules, fetched by the
- * worker through the same safe fetcher) or as a multipart upload (`file`, checked by its first
- * bytes, stored under uploads/<id>/ before anything starts). The run itself, its status and its
+ * worker through the same safe fetcher), as a multipart upload (`file`, checked by its first
+ * bytes, stored under uploads/<id>/ before anything starts), or `{"from": "<video run id>"}`: the
+ * file an earlier video of the caller's already has in storage. The run itself, its status and its
  * transcript files are the video kind's generic routes (runs/kinds/video.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import type { Config } from '../../config/index.js';
 import { SafeFetchError, createSafeFetcher, sniff } from '../../net/safeFetch.js';
+import { isIdOfKind } from '../../runs/ids.js';
 import type { RunService } from '../../runs/service.js';
+import { sourceOfVideo } from '../../runs/videoSource.js';
 import { videoKind } from '../../runs/kinds/video.js';
 import type { Storage } from '../../storage/index.js';
 import { runsOf, userTokenOf } from '../auth.js';
@@ -54,8 +57,13 @@ export function videoRoutes({
       );
     }
     if (body && typeof body === 'object' && 'ref' in body && type !== 'multipart/form-data') {
-      throw new ApiError(400, 'invalid_request', 'Give the video as "url", or upload it as multipart "file".');
+      throw new ApiError(
+        400,
+        'invalid_request',
+        'Give the video as "url", as "from" (an earlier video\'s run id), or upload it as multipart "file".',
+      );
     }
+    if (body && typeof body === 'object' && 'from' in body) body = await fromEarlierVideo(c, body);
     const parsed = videoKind.requestSchema.safeParse(body);
     if (!parsed.success) throw invalidRequest(parsed.error);
     if (parsed.data.url !== undefined) await checkUrl(parsed.data.url);
@@ -68,6 +76,25 @@ export function videoRoutes({
     c.header('Location', links.self);
     return c.json({ id: started.id, status: started.status, links }, 202);
   });
+
+  /** `"from": "<video run id>"`: that video's own file, already in storage (nothing is sent again). */
+  async function fromEarlierVideo(c: Context, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const { from, ...rest } = body;
+    if ('ref' in rest)
+      throw new ApiError(400, 'invalid_request', 'Give the video once: upload a "file" or name it "from".');
+    if (typeof from !== 'string' || !isIdOfKind(videoKind.name, from)) {
+      throw new ApiError(400, 'invalid_request', 'from: name an earlier video by its run id ("video-…").');
+    }
+    const ref = await sourceOfVideo(runsOf(c, runs), from);
+    if (!(await storage.exists(ref))) {
+      throw new ApiError(
+        409,
+        'source_not_ready',
+        `Video "${from}" has not fetched its file yet (or it is gone); try again once it is past preparing.`,
+      );
+    }
+    return { ...rest, ref };
+  }
 
   async function checkUrl(url: string): Promise<void> {
     try {
