@@ -19,6 +19,7 @@ import { measureLoudness } from '../src/media/audio/loudness.js';
 import { type MediaTools, probeMedia } from '../src/media/ffmpeg.js';
 import type { Moment } from '../src/domain/highlights.js';
 import { LocalStorage } from '../src/storage/index.js';
+import { videoHighlights } from '../src/workflows/videoHighlights.js';
 import { expectError, terminateAll } from './support/api.js';
 import { type PoolFixture, startPoolFixture } from './support/replicate.js';
 import { type SpokenWord, distinctWords, makeSpokenVideo } from './support/spokenVideo.js';
@@ -103,6 +104,11 @@ async function cutShorts(id: string, body: unknown) {
 
 /** A short as GET /v1/highlights/:id shows it: its moment, and the video made of it. */
 type PublicShort = Moment & { status: string; video: string; width: number; height: number; durationSec: number };
+
+/** Where the transcribed video's file is (the run's result says). */
+async function sourceRefOf(id: string): Promise<string | undefined> {
+  return ((await client.workflow.getHandle(id).result()) as { sourceRef?: string }).sourceRef;
+}
 
 const chats = () => llm.stats().byEndpoint.chat ?? 0;
 
@@ -203,6 +209,75 @@ describe('shorts from a long video', () => {
       } finally {
         llm.setFaults({}, 'replace');
       }
+    },
+  );
+
+  it(
+    'transcripts in Chinese, Korean and Russian: moments, captions and the hook in their own script and font',
+    { timeout: 300_000 },
+    async () => {
+      const cases = [
+        {
+          language: 'zh',
+          words: ['今天', '我们', '学习', '光合', '作用'],
+          font: 'Noto Sans CJK SC',
+          joined: '今天我们学习光合作用',
+        },
+        {
+          language: 'ko',
+          words: ['오늘은', '광합성을', '배웁니다'],
+          font: 'Noto Sans CJK KR',
+          joined: '오늘은 광합성을 배웁니다',
+        },
+        {
+          language: 'ru',
+          words: ['сегодня', 'мы', 'изучаем', 'фотосинтез'],
+          font: 'Noto Sans',
+          joined: 'сегодня мы изучаем фотосинтез',
+        },
+      ] as const;
+      await Promise.all(
+        cases.map(async ({ language, words, font, joined }) => {
+          // A transcript as the speech model would have written it, timed on the video's first busy stretch.
+          const transcriptRef = `videos/${videoId}-${language}/transcript.json`;
+          const timed = words.map((word, i) => ({ word, start: 20 + i * 2, end: 20.6 + i * 2 }));
+          await storage.write(
+            transcriptRef,
+            JSON.stringify({
+              language,
+              durationSec: 120,
+              segments: [{ start: 20, end: timed.at(-1)!.end, text: joined, words: timed }],
+            }),
+          );
+          const id = `highlights-1x10s-${language}-${Date.now()}`;
+          started.add(id);
+          const result = await client.workflow.execute(videoHighlights, {
+            taskQueue: workers.taskQueue,
+            workflowId: id,
+            args: [
+              {
+                videoId,
+                transcriptRef,
+                sourceRef: (await sourceRefOf(videoId))!,
+                durationSec: 120,
+                language,
+                count: 1,
+                lengthSec: 10,
+                captionStyle: 'pages',
+                width: 540,
+                height: 960,
+                fps: 24,
+              },
+            ],
+          });
+          expect(result.shorts.map((sh) => sh.status)).toEqual(['succeeded']);
+          expect(result.shorts[0]!.text).toBe(joined);
+          const ass = (await storage.read(`runs/${id}-short-1/captions.ass`)).toString('utf8');
+          expect(ass).toContain(`Style: Caption,${font},`);
+          expect(ass).toContain(`Style: Title,${font},`);
+          for (const w of words) expect(ass).toContain(w);
+        }),
+      );
     },
   );
 
