@@ -32,7 +32,8 @@ const HOOK_SECONDS = 3;
 const { pickMoments, cutMoment, mixSoundtrack } = proxyActivities<PipelineActivities>({
   // An LLM reading an hour of transcript, or a minute of video re-encoded: minutes at worst.
   startToCloseTimeout: '15 minutes',
-  heartbeatTimeout: '1 minute',
+  // They heartbeat every few seconds: a dead worker's moment moves on quickly.
+  heartbeatTimeout: '20 seconds',
   retry,
 });
 
@@ -51,7 +52,7 @@ export async function videoHighlights(rawInput: HighlightsInput): Promise<Highli
   const { renderShort } = proxyActivities<RenderQueueActivities>({
     taskQueue: renderQueueFor(workflowInfo().taskQueue),
     startToCloseTimeout: '30 minutes',
-    heartbeatTimeout: '1 minute',
+    heartbeatTimeout: '20 seconds',
     retry,
   });
   const changed = () => publishDetails(progress);
