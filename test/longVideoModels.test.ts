@@ -97,6 +97,11 @@ describe('scene descriptions', () => {
         expect(sc.description).toBeUndefined();
         expect(sc.descriptionError).toBeTruthy();
       }
+      // scenes.json as served: each failure flagged, no storage key or message in it.
+      const listText = await (await h.app.request(state.result.files.json)).text();
+      expect(listText).not.toContain('videos/');
+      const listed = (JSON.parse(listText) as { scenes: { still: string; descriptionFailed?: boolean }[] }).scenes;
+      expect(listed.every((sc) => sc.descriptionFailed === true && /^stills\/\d{3}\.jpg$/.test(sc.still))).toBe(true);
       const strict = await scenesRun({ describe: true, strict: true });
       expect(strict.state.status).toBe('failed');
       expect(strict.state.error!.type).toBe('ChunkFailed');
@@ -159,6 +164,24 @@ describe('a custom model per chunk', () => {
     });
     expect(h.createsOf(WHISPERX) - before).toBe(3);
     await expectError(await h.app.request(`/v1/videos/${id}/transcript.json`), 404, 'not_found');
+  }, 180_000);
+
+  it('custom in a multipart upload: the mapping as a JSON form field (and not JSON, a 400)', async () => {
+    const bytes = await (await fetch(`${h.base}/three-minutes.mp4`)).arrayBuffer();
+    const upload = (custom: string) => {
+      const form = new FormData();
+      form.set('file', new Blob([bytes], { type: 'video/mp4' }), 'three-minutes.mp4');
+      form.set('task', 'custom');
+      form.set('chunkMinutes', '1');
+      form.set('custom', custom);
+      return h.app.request('/v1/videos', { method: 'POST', body: form });
+    };
+    await expectError(await upload('{"model": '), 400, 'invalid_request');
+    const res = await upload(JSON.stringify(mapping));
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    const result = (await h.client.workflow.getHandle(id).result()) as LongVideoResult;
+    expect(result.summary).toBe('3 chunks: 3 successful, 0 failed');
   }, 180_000);
 
   it('custom with file outputs: a MusicGen WAV per chunk copied into storage and served, its cost summed', async () => {

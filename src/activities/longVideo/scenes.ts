@@ -96,11 +96,23 @@ export function createSceneActivities({ storage, tools }: { storage: Storage; to
     }
   }
 
-  /** scenes.json: the list as the API serves it (written again once the scenes are described). */
+  /**
+   * scenes.json: the list as the API serves it (written again once the scenes are described), as a
+   * client may see it: stills by their name beside the file, never a storage key, and a failed
+   * description only flagged (its message, scrubbed, is in the run's result).
+   */
   async function writeSceneList(input: { runKey: string; durationSec: number; scenes: FoundScene[] }): Promise<string> {
     const json = keys.scenes(input.runKey);
+    const scenes = input.scenes.map((sc) => ({
+      index: sc.index,
+      startSec: sc.startSec,
+      endSec: sc.endSec,
+      still: `stills/${pad(sc.index)}.jpg`,
+      ...(sc.description !== undefined ? { description: sc.description } : {}),
+      ...(sc.descriptionError !== undefined ? { descriptionFailed: true } : {}),
+    }));
     try {
-      await storage.write(json, JSON.stringify({ durationSec: input.durationSec, scenes: input.scenes }, null, 1));
+      await storage.write(json, JSON.stringify({ durationSec: input.durationSec, scenes }, null, 1));
       return json;
     } catch (err) {
       throw activityFailure(err, ErrorTypes.ChunkFailed, json, 'Writing the scene list failed');

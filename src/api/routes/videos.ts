@@ -122,13 +122,23 @@ export function videoRoutes({
   return routes;
 }
 
-/** Form fields arrive as text: numbers and booleans as the schema wants them. */
+/** Form fields arrive as text: numbers, booleans and the custom task's object as the schema wants them. */
 function numbersIn(fields: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(
     Object.entries(fields).map(([k, v]) => {
       if (typeof v !== 'string') return [k, v];
       if (v === 'true' || v === 'false') return [k, v === 'true'];
+      if (k === 'custom') return [k, jsonOrText(v)];
       return [k, k === 'chunkMinutes' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v];
     }),
   );
+}
+
+/** A JSON form field, or the text itself when it is not JSON (the schema then says what is wrong). */
+function jsonOrText(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
