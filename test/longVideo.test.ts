@@ -76,7 +76,12 @@ describe('long videos', () => {
 
       const state = (await (await h.app.request(`/v1/videos/${id}`)).json()) as {
         status: string;
-        result: { summary: string; chunks: { status: string; startSec: number; endSec: number }[]; words: number };
+        result: {
+          summary: string;
+          chunks: { status: string; startSec: number; endSec: number }[];
+          words: number;
+          costUsd: number;
+        };
       };
       expect(state.status).toBe('completed');
       expect(state.result.summary).toBe('3 chunks: 3 successful, 0 failed');
@@ -89,6 +94,15 @@ describe('long videos', () => {
       expect(chunks[2]!.endSec).toBeGreaterThan(3599);
       // One prediction per chunk, never two keys' worth on one key.
       expect(whisperCreates() - before).toBe(3);
+      // Each chunk's run time is billed on WhisperX's hardware (an L40S at $0.000975/s): the sum is the cost.
+      const ours = h.fixture.emulator
+        .stats()
+        .creates.filter((c) => c.model === WHISPERX)
+        .slice(before)
+        .map((c) => h.fixture.emulator.prediction(c.predictionId) as { metrics?: { predict_time?: number } });
+      const billed = ours.reduce((sum, p) => sum + Math.round(p.metrics!.predict_time! * 0.000975 * 1e6) / 1e6, 0);
+      expect(state.result.costUsd).toBeCloseTo(billed, 6);
+      expect(state.result.costUsd).toBeGreaterThan(0);
       for (const t of Object.values(h.fixture.emulator.stats().tokens))
         expect(t.peakInFlight).toBeLessThanOrEqual(SLOTS);
 

@@ -56,6 +56,8 @@ describe('scene descriptions', () => {
     const { id, state } = await scenesRun({ describe: true });
     expect(state.status).toBe('completed');
     expect(state.result.summary).toBe('3 chunks: 3 successful, 0 failed; 5 of 5 scenes described');
+    // LLaVA is billed by its run time (an A40 Large): five descriptions cost something, and say so.
+    expect(state.result.costUsd).toBeGreaterThan(0);
     const scenes = state.result.scenes;
     expect(scenes).toHaveLength(COLOURS.length);
     scenes.forEach((sc, i) =>

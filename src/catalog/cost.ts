@@ -4,7 +4,8 @@
  * never 0: a sum over a run must not mistake "unknown" for "free".
  */
 import type { CatalogModel, GenerationRequest, InputRates, Price } from './types.js';
-import { catalogModel } from './lookup.js';
+import { catalogModel, parseModelRef } from './lookup.js';
+import { TIMED_MODEL_PRICES } from './timedModels.js';
 
 export interface Cost {
   usd?: number;
@@ -43,6 +44,11 @@ type ModelArg = CatalogModel | string | undefined;
 
 function resolve(model: ModelArg): CatalogModel | undefined {
   return typeof model === 'string' ? catalogModel(model) : model;
+}
+
+/** A model priced by run time only (speech recognition, vision): see timedModels.ts. */
+function timedPrice(modelRef: string): Price | undefined {
+  return TIMED_MODEL_PRICES[parseModelRef(modelRef).name];
 }
 
 /** Dollars to the millionth, so sums carry no float noise ($0.35 is 0.35). */
@@ -117,8 +123,8 @@ export function estimateCost(model: ModelArg, request: CostRequest): Cost {
 /** What a finished prediction cost, from its metrics (and its input, for rates that depend on it). */
 export function actualCost(model: ModelArg, prediction: PredictionUsage): Cost {
   const m = resolve(model);
-  if (!m || !known(m.price)) return PRICE_UNKNOWN;
-  const price = m.price;
+  const price = m?.price ?? (typeof model === 'string' ? timedPrice(model) : undefined);
+  if (!price || !known(price)) return PRICE_UNKNOWN;
   const metrics = prediction.metrics ?? {};
   switch (price.per) {
     case 'image': {
