@@ -221,23 +221,26 @@ describe('shorts from a long video', () => {
           language: 'zh',
           words: ['今天', '我们', '学习', '光合', '作用'],
           font: 'Noto Sans CJK SC',
+          hook: '注意：',
           joined: '今天我们学习光合作用',
         },
         {
           language: 'ko',
           words: ['오늘은', '광합성을', '배웁니다'],
           font: 'Noto Sans CJK KR',
+          hook: '잠깐만요:',
           joined: '오늘은 광합성을 배웁니다',
         },
         {
           language: 'ru',
           words: ['сегодня', 'мы', 'изучаем', 'фотосинтез'],
           font: 'Noto Sans',
+          hook: 'Смотрите:',
           joined: 'сегодня мы изучаем фотосинтез',
         },
       ] as const;
       await Promise.all(
-        cases.map(async ({ language, words, font, joined }) => {
+        cases.map(async ({ language, words, font, joined, hook }) => {
           // A transcript as the speech model would have written it, timed on the video's first busy stretch.
           const transcriptRef = `videos/${videoId}-${language}/transcript.json`;
           const timed = words.map((word, i) => ({ word, start: 20 + i * 2, end: 20.6 + i * 2 }));
@@ -272,6 +275,7 @@ describe('shorts from a long video', () => {
           });
           expect(result.shorts.map((sh) => sh.status)).toEqual(['succeeded']);
           expect(result.shorts[0]!.text).toBe(joined);
+          expect(result.shorts[0]!.hook.startsWith(hook)).toBe(true);
           const ass = (await storage.read(`runs/${id}-short-1/captions.ass`)).toString('utf8');
           expect(ass).toContain(`Style: Caption,${font},`);
           expect(ass).toContain(`Style: Title,${font},`);

@@ -10,10 +10,20 @@ const momentsRequestSchema = z.looseObject({
   count: z.number().int().min(1),
   lengthSec: z.number().positive(),
   durationSec: z.number().positive(),
+  language: z.string().nullish(),
   lines: z.array(z.looseObject({ start: z.number(), end: z.number(), text: z.string() })),
 });
 
 const BLOCK = /<moments>([\s\S]*?)<\/moments>/;
+
+/** The hook's opening, in the transcript's language as the prompt asks (English for the rest). */
+const HOOK_OPENERS: Record<string, string> = {
+  en: 'Wait for it:',
+  ru: 'Смотрите:',
+  zh: '注意：',
+  ja: '見てください：',
+  ko: '잠깐만요:',
+};
 
 /** The answer to a moments chat, or undefined when this chat asks for something else. */
 export function answerMoments(userTexts: readonly string[]): string | undefined {
@@ -43,7 +53,7 @@ export function answerMoments(userTexts: readonly string[]): string | undefined 
         end,
         title: preview(text, 4),
         reason: `${said.length} words in ${Math.round(end - start)} s: the busiest talk of the video`,
-        hook: `Wait for it: ${preview(text, 6)}`,
+        hook: `${HOOK_OPENERS[request.language ?? 'en'] ?? HOOK_OPENERS.en} ${preview(text, 6)}`,
       };
     }),
   });
