@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { probeMedia } from '../src/media/ffmpeg.js';
 import { REPO_ROOT } from '../src/temporal/cliPath.js';
 import { type PoolFixture, startPoolFixture } from './support/replicate.js';
-import { distinctWords, makeSpokenVideo } from './support/spokenVideo.js';
+import { COLOURS, distinctWords, makeColourVideo, makeSpokenVideo } from './support/spokenVideo.js';
 import { type RunningWorkers, startTestWorkers, tempDataDir } from './support/temporal.js';
 
 const BIN = path.join(REPO_ROOT, 'bin/reelflow.js');
@@ -109,6 +109,27 @@ describe('reelflow video transcribe', () => {
       const missing = await reelflow(['video', 'shorts', 'video-transcribe-2min-nosuch']);
       expect(missing.code).toBe(1);
       expect(missing.stderr).toMatch(/video-transcribe-2min-nosuch/);
+    },
+  );
+
+  it(
+    '`video scenes --describe` saves scenes.json and a still per scene, each described by its colour',
+    { timeout: 180_000 },
+    async () => {
+      const input = path.join(tmp, 'colours.mp4');
+      await makeColourVideo(input, COLOURS);
+      const dir = path.join(tmp, 'scenes');
+      const res = await reelflow(['video', 'scenes', input, '--describe', '--chunk-minutes', '2', '-o', dir, '--json']);
+      expect(res.code, res.stderr).toBe(0);
+      expect(res.stderr).toMatch(/\d\/3 chunks/);
+      const result = JSON.parse(res.stdout) as { summary: string; scenes: { still: string; description: string }[] };
+      expect(result.summary).toBe('3 chunks: 3 successful, 0 failed; 5 of 5 scenes described');
+      expect(result.scenes.map((sc) => sc.description.split(' ')[5]!.replace(',', ''))).toEqual(
+        COLOURS.map((c) => c.name),
+      );
+      const list = JSON.parse(await readFile(path.join(dir, 'scenes.json'), 'utf8')) as { scenes: { still: string }[] };
+      expect(list.scenes).toHaveLength(COLOURS.length);
+      for (const sc of result.scenes) expect((await readFile(sc.still)).subarray(0, 2).toString('hex')).toBe('ffd8');
     },
   );
 

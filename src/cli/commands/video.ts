@@ -1,14 +1,14 @@
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../config/index.js';
-import type { LongVideoProgress } from '../../domain/longVideo.js';
 import { type VideoState, videoKind } from '../../runs/kinds/video.js';
 import type { Command } from '../command.js';
 import { defineCommand } from '../defineCommand.js';
 import { UsageError } from '../errors.js';
 import { poolRunThroughApi } from '../poolRunThroughApi.js';
-import { bar } from '../format.js';
 import { createProgressLineView } from '../views/batchProgress.js';
+import { requestBody, videoProgressLine } from './videoRequest.js';
+import { findScenes } from './videoScenes.js';
 import { cutShorts } from './videoShorts.js';
 
 const OPTIONS = {
@@ -20,10 +20,12 @@ const OPTIONS = {
   count: { type: 'string' },
   length: { type: 'string' },
   captions: { type: 'string' },
+  describe: { type: 'boolean' },
   json: { type: 'boolean' },
 } as const;
 
 const USAGE = `Usage: reelflow video transcribe <file|url> [options]
+       reelflow video scenes <file|url> [--describe] [--chunk-minutes N] [-o DIR]
        reelflow video shorts <video run id> [--count N] [--length S] [--captions S] [-o DIR]
 
 Transcribes a long video or recording on the Replicate key pool: its audio is cut into chunks at
@@ -38,6 +40,10 @@ Options:
   --chunk-minutes <n>        Minutes per chunk, 1 to 60 (default 20)
   --language <code>          The spoken language (en, ru, zh, ko, ja, …); detected when unset
   --strict                   Fail when a chunk fails for good (default: finish without it)
+
+\`scenes\` finds the scene changes of a video locally (ffmpeg, in chunks at once) and saves
+scenes.json and a JPEG still per scene in DIR (default ./out/<run id>):
+  --describe                 Describe each still with a vision model on the key pool (LLaVA)
 
 \`shorts\` cuts vertical, captioned shorts from the best moments of a transcribed video (the LLM
 picks them from the transcript, with a reason and a hook each; the densest talk without one):
@@ -64,9 +70,9 @@ export const video: Command = defineCommand({
   positionals: 'rest',
   async run({ values, positionals, config }) {
     const [task, source, ...extra] = positionals;
-    if (task !== 'transcribe' && task !== 'shorts')
+    if (task !== 'transcribe' && task !== 'scenes' && task !== 'shorts')
       throw new UsageError(
-        'the task is "transcribe" or "shorts": reelflow video transcribe <file|url>, reelflow video shorts <video run id>',
+        'the task is "transcribe", "scenes" or "shorts": reelflow video transcribe|scenes <file|url>, reelflow video shorts <video run id>',
         'video',
       );
     if (!source)
@@ -77,6 +83,7 @@ export const video: Command = defineCommand({
     if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`, 'video');
     const flags = values as VideoFlags;
     if (task === 'shorts') return cutShorts(source, flags, config);
+    if (task === 'scenes') return findScenes(source, flags, config);
     const format = (flags.format ?? 'srt') as (typeof FORMATS)[number];
     if (!FORMATS.includes(format)) throw new UsageError(`--format is one of ${FORMATS.join(', ')}`, 'video');
     return transcribe(source, flags, format, config);
@@ -116,35 +123,4 @@ async function transcribe(
       return 0;
     },
   });
-}
-
-/** "[██████░░░░] 2/3 chunks · 1 running · 0 failed", or the stage before the chunks exist. */
-export function videoProgressLine(progress: LongVideoProgress | undefined): string {
-  if (!progress) return 'waiting for a worker to pick up the video…';
-  const total = progress.chunks.length;
-  if (total === 0) return `${progress.stage}: probing and cutting the video into chunks…`;
-  const count = (s: string) => progress.chunks.filter((c) => c.status === s).length;
-  const done = count('succeeded') + count('failed');
-  return `${bar((done / total) * 100, 20)} ${done}/${total} chunks · ${count('running')} running · ${count('failed')} failed · ${progress.stage}`;
-}
-
-/** A file goes up as a multipart upload, a URL as JSON. */
-async function requestBody(
-  source: string,
-  flags: VideoFlags,
-): Promise<{ body: FormData | string; headers?: Record<string, string> }> {
-  const fields: Record<string, string | number | boolean> = {};
-  if (flags['chunk-minutes'] !== undefined) fields.chunkMinutes = Number(flags['chunk-minutes']);
-  if (flags.language) fields.language = flags.language;
-  if (flags.strict) fields.strict = true;
-  if (/^https?:\/\//i.test(source)) {
-    return { body: JSON.stringify({ url: source, ...fields }), headers: { 'content-type': 'application/json' } };
-  }
-  const bytes = await readFile(source).catch(() => {
-    throw new UsageError(`cannot read the video file ${source}`, 'video');
-  });
-  const form = new FormData();
-  form.append('file', new Blob([bytes]), path.basename(source));
-  for (const [k, v] of Object.entries(fields)) form.append(k, String(v));
-  return { body: form };
 }
