@@ -105,6 +105,7 @@ export const VIDEO_SCENARIOS: Scenario[] = [
       width: 360,
       height: 640,
       fps: 12,
+      reframe: 'auto',
     },
   },
 ];

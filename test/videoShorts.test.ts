@@ -6,7 +6,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
@@ -103,7 +103,14 @@ async function cutShorts(id: string, body: unknown) {
 }
 
 /** A short as GET /v1/highlights/:id shows it: its moment, and the video made of it. */
-type PublicShort = Moment & { status: string; video: string; width: number; height: number; durationSec: number };
+type PublicShort = Moment & {
+  status: string;
+  video: string;
+  width: number;
+  height: number;
+  durationSec: number;
+  framing: string;
+};
 
 /** Where the transcribed video's file is (the run's result says). */
 async function sourceRefOf(id: string): Promise<string | undefined> {
@@ -147,6 +154,7 @@ describe('shorts from a long video', () => {
         expect(short.reason.length).toBeGreaterThan(5);
         expect(short.hook.length).toBeGreaterThan(5);
         expect(short.status).toBe('succeeded');
+        expect(short.framing, 'a still picture keeps the centre').toBe('centre');
 
         const mp4 = path.join(workers.dataDir, `short-${short.index}.mp4`);
         const download = await app.request(short.video);
@@ -282,6 +290,84 @@ describe('shorts from a long video', () => {
           for (const w of words) expect(ass).toContain(w);
         }),
       );
+    },
+  );
+
+  it(
+    'a speaker off centre: the 9:16 window goes over what moves (framing "subject"), or stays centred when asked',
+    { timeout: 300_000 },
+    async () => {
+      // Grey, with a white square bobbing on the left (around x = 40–70 of 320): a centre crop would miss it.
+      const sourceRef = `uploads/${'a'.repeat(32)}/mover.mp4`;
+      const words = await distinctWords();
+      await mkdir(path.dirname(storage.localPath(sourceRef)), { recursive: true });
+      const mover = await makeSpokenVideo(
+        storage.localPath(sourceRef),
+        30,
+        [4, 6, 8, 10].map((at, i) => ({ word: words[i]!, at })),
+        {
+          picture:
+            'color=c=gray:s=320x180:r=10:d=30[bg];color=c=white:s=30x30:r=10:d=30[fg];[bg][fg]overlay=x=40:y=75+50*sin(t*3)[out0]',
+        },
+      );
+      const transcriptRef = `videos/mover-${Date.now()}/transcript.json`;
+      const segments = mover.map((w) => ({ start: w.start, end: w.end, text: w.word, words: [{ ...w }] }));
+      await storage.write(transcriptRef, JSON.stringify({ language: 'en', durationSec: 30, segments }));
+      const make = async (reframe: 'auto' | 'centre') => {
+        const id = `highlights-1x8s-${reframe}-${Date.now()}`;
+        started.add(id);
+        const result = await client.workflow.execute(videoHighlights, {
+          taskQueue: workers.taskQueue,
+          workflowId: id,
+          args: [
+            {
+              videoId: 'video-transcribe-1min-mover',
+              transcriptRef,
+              sourceRef,
+              durationSec: 30,
+              language: 'en',
+              count: 1,
+              lengthSec: 8,
+              captionStyle: 'none',
+              width: 360,
+              height: 640,
+              fps: 24,
+              reframe,
+            },
+          ],
+        });
+        const short = result.shorts[0]!;
+        const frame = path.join(workers.dataDir, `${id}.png`);
+        await run('ffmpeg', [
+          '-v',
+          'error',
+          '-y',
+          '-i',
+          storage.localPath(short.videoRef!),
+          '-vf',
+          'select=eq(n\\,12)',
+          '-frames:v',
+          '1',
+          frame,
+        ]);
+        const { data, info } = await sharp(frame).raw().toBuffer({ resolveWithObject: true });
+        let white = 0;
+        let xs = 0;
+        for (let i = 0; i < data.length; i += info.channels) {
+          if (data[i]! > 200 && data[i + 1]! > 200) {
+            white += 1;
+            xs += (i / info.channels) % info.width;
+          }
+        }
+        return { framing: short.framing, white, centreX: white ? xs / white / info.width : undefined };
+      };
+      const auto = await make('auto');
+      expect(auto.framing).toBe('subject');
+      expect(auto.white, 'the square is in the picture').toBeGreaterThan(500);
+      expect(Math.abs(auto.centreX! - 0.5), 'and in the middle of it').toBeLessThan(0.1);
+      const centre = await make('centre');
+      expect(centre.framing).toBe('centre');
+      expect(centre.white, 'a centre crop misses it').toBe(0);
     },
   );
 

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import type { SnappedMoment } from './moments.js';
 import { CAPTION_STYLES, LANGUAGES, captionsSchema } from './shortRequest.js';
 
+export const REFRAMES = ['auto', 'centre'] as const;
+
 export const highlightsRequestSchema = z
   .object({
     /** How many shorts to make; fewer come back when the video has fewer moments worth one. */
@@ -15,6 +17,8 @@ export const highlightsRequestSchema = z
     lengthSec: z.number().min(5).max(90).default(30),
     captions: captionsSchema.default(true),
     fps: z.number().int().min(12).max(60).default(30),
+    /** `auto`: the 9:16 window over what moves when it is off centre; `centre`: always the centre. */
+    reframe: z.enum(REFRAMES).default('auto'),
   })
   .strict();
 export type HighlightsRequest = z.output<typeof highlightsRequestSchema>;
@@ -34,9 +38,13 @@ export const highlightsInputSchema = z
     width: z.number().int().positive(),
     height: z.number().int().positive(),
     fps: z.number().int().min(12).max(60),
+    /** Absent in runs started before reframing existed: the centre, as they were made. */
+    reframe: z.enum(REFRAMES).default('centre'),
   })
   .strict();
 export type HighlightsInput = z.output<typeof highlightsInputSchema>;
+/** What a caller may pass to the workflow: defaults are filled in by the workflow itself. */
+export type HighlightsWorkflowInput = z.input<typeof highlightsInputSchema>;
 
 /** One moment as the planner chose it, snapped to the words around it (see domain/moments.ts). */
 export interface Moment extends SnappedMoment {
@@ -79,6 +87,8 @@ export interface MadeHighlight extends Moment {
   sizeBytes?: number;
   /** Measured on its soundtrack (EBU R128). */
   integratedLufs?: number;
+  /** How the 9:16 window was placed: over a subject that moves, or the centre. */
+  framing?: 'subject' | 'centre';
 }
 
 export interface HighlightsResult {

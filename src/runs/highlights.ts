@@ -58,6 +58,7 @@ export async function prepareHighlights(
     width,
     height,
     fps: request.fps,
+    reframe: request.reframe,
   };
 }
 

@@ -11,7 +11,7 @@ import {
 import type { PipelineActivities, RenderQueueActivities } from '../activities/index.js';
 import { ErrorTypes } from '../domain/errors.js';
 import {
-  type HighlightsInput,
+  type HighlightsWorkflowInput,
   type HighlightsProgress,
   type HighlightsResult,
   type MadeHighlight,
@@ -44,7 +44,7 @@ const { pickMoments, cutMoment, mixSoundtrack } = proxyActivities<PipelineActivi
  * soundtrack (−14 LUFS) and render (9:16 cover fit, captions on the spoken words) activities.
  * A moment that fails for good is marked failed; the others are still made.
  */
-export async function videoHighlights(rawInput: HighlightsInput): Promise<HighlightsResult> {
+export async function videoHighlights(rawInput: HighlightsWorkflowInput): Promise<HighlightsResult> {
   const input = parseWorkflowInput('videoHighlights', highlightsInputSchema, rawInput);
   const progress: HighlightsProgress = { stage: 'picking', shorts: [] };
   setHandler(getHighlightsProgressQuery, () => ({ ...progress, shorts: progress.shorts.map((s) => ({ ...s })) }));
@@ -107,6 +107,7 @@ export async function videoHighlights(rawInput: HighlightsInput): Promise<Highli
             durationSec: timeline.totalSec,
             language: input.language,
             picker: picked.picker,
+            reframe: input.reframe,
           });
           set('mixing');
           const sound = await mixSoundtrack({ runKey: shortKey, timeline, narrationRefs: [cut.narrationRef] });
@@ -138,6 +139,7 @@ export async function videoHighlights(rawInput: HighlightsInput): Promise<Highli
             fps: video.fps,
             sizeBytes: video.sizeBytes,
             integratedLufs: sound.integratedLufs,
+            framing: cut.framing.mode,
           };
         } catch (err) {
           if (isCancellation(err)) throw err;

@@ -19,7 +19,8 @@ import type { NarrationWords } from '../../domain/words.js';
 import { verifyWav } from '../../media/audio/verifyAudio.js';
 import { samplesFor } from '../../media/audio/format.js';
 import { cutMomentPicture, cutMomentSound } from '../../media/chunks/moment.js';
-import type { MediaTools } from '../../media/ffmpeg.js';
+import { type MediaTools, probeMedia } from '../../media/ffmpeg.js';
+import { CENTRE, type Framing, findFraming } from '../../media/reframe.js';
 import { verifyClip } from '../../media/verify.js';
 import { pickMomentsWithLlm } from '../../planner/momentPicker.js';
 import { type Storage, runKeys } from '../../storage/index.js';
@@ -46,6 +47,8 @@ export interface CutMomentInput {
   durationSec: number;
   language: Language;
   picker: string;
+  /** `auto`: crop over what moves when it is off centre; `centre`: always the centre. */
+  reframe?: 'auto' | 'centre';
 }
 
 export interface CutMoment {
@@ -53,6 +56,7 @@ export interface CutMoment {
   clipRef: string;
   narrationRef: string;
   wordsRef: string;
+  framing: Framing;
 }
 
 export const highlightKeys = {
@@ -113,7 +117,7 @@ export function createHighlightActivities({ storage, tools, llm }: HighlightDeps
   async function cutMoment(input: CutMomentInput): Promise<CutMoment> {
     const ctx = Context.current();
     const key = input.shortKey;
-    const out: CutMoment = {
+    const out: Omit<CutMoment, 'framing'> = {
       planRef: runKeys.plan(key),
       clipRef: runKeys.clip(key, 0),
       narrationRef: runKeys.narration(key, 0),
@@ -124,10 +128,22 @@ export function createHighlightActivities({ storage, tools, llm }: HighlightDeps
     if (!(await storage.exists(input.sourceRef))) {
       throw failure(ErrorTypes.AssetMissing, 'The long video itself is missing from storage; send it again.');
     }
+    const framingRef = `runs/${key}/framing.json`;
+    let framing = CENTRE;
     try {
       await withHeartbeat(async (progress) => {
         if (!(await storage.exists(out.clipRef))) {
-          await storage.put(out.clipRef, (tmp) => cutMomentPicture(tools, source, tmp, cut), verifyClip(tools));
+          framing = input.reframe === 'centre' ? CENTRE : await frame(source, cut);
+          const crop = framing.mode === 'subject' ? await cropOf(source, framing) : undefined;
+          // Kept first: a clip in storage always has the framing it was cut with beside it.
+          await storage.write(framingRef, JSON.stringify(framing));
+          await storage.put(
+            out.clipRef,
+            (tmp) => cutMomentPicture(tools, source, tmp, { ...cut, ...(crop ? { crop } : {}) }),
+            verifyClip(tools),
+          );
+        } else if (await storage.exists(framingRef)) {
+          framing = JSON.parse((await storage.read(framingRef)).toString('utf8')) as Framing;
         }
         progress(0.7);
         if (!(await storage.exists(out.narrationRef))) {
@@ -154,7 +170,7 @@ export function createHighlightActivities({ storage, tools, llm }: HighlightDeps
         scenes: [{ index: 0, narration: input.moment.text, imagePrompt: '', motionPrompt: '', mood: 'calm' }],
       };
       await storage.write(out.planRef, JSON.stringify(plan));
-      return out;
+      return { ...out, framing };
     } catch (err) {
       throw ffmpegFailure(
         err,
@@ -164,6 +180,26 @@ export function createHighlightActivities({ storage, tools, llm }: HighlightDeps
         `Cutting moment ${input.moment.index} failed`,
       );
     }
+  }
+
+  /** The source picture's size, and where a 9:16 window over its subject goes. */
+  async function frame(source: string, cut: { startSec: number; durationSec: number; signal: AbortSignal }) {
+    const { width, height } = await pictureSize(source);
+    return findFraming(tools, source, { ...cut, width, height });
+  }
+
+  async function cropOf(source: string, framing: Framing): Promise<{ width: number; left: number }> {
+    const { width, height } = await pictureSize(source);
+    const cropWidth = Math.min(width, Math.round((height * 9) / 16 / 2) * 2);
+    return { width: cropWidth, left: Math.round((framing.x * (width - cropWidth)) / 2) * 2 };
+  }
+
+  async function pictureSize(source: string): Promise<{ width: number; height: number }> {
+    const video = (await probeMedia(tools, source)).streams.find((s) => s.type === 'video');
+    if (!video?.width || !video.height) {
+      throw failure(ErrorTypes.InvalidInput, 'The long video has no picture to cut a short from.');
+    }
+    return { width: video.width, height: video.height };
   }
 
   return { pickMoments, cutMoment };

@@ -83,6 +83,7 @@ export const highlightsKind = defineRunKind({
             fps: s.fps,
             sizeBytes: s.sizeBytes,
             integratedLufs: s.integratedLufs,
+            ...(s.framing ? { framing: s.framing } : {}),
           }
         : {}),
     })),
