@@ -20,14 +20,18 @@ function frames(count: number, moving: (f: number) => [number, number] | undefin
   return out;
 }
 
+/** The framing of 20 samples with the square in columns `span` (none: a still picture). */
+const framingOver = (span: [number, number] | undefined) =>
+  framingOf(
+    frames(20, () => span),
+    COLS,
+    ROWS,
+    SHARE,
+  );
+
 describe('framingOf', () => {
   it('a subject moving on the left: the window goes left, over it', () => {
-    const framing = framingOf(
-      frames(20, () => [20, 40]),
-      COLS,
-      ROWS,
-      SHARE,
-    );
+    const framing = framingOver([20, 40]);
     expect(framing.mode).toBe('subject');
     const span = Math.round(COLS * SHARE);
     const left = framing.x * (COLS - span);
@@ -38,40 +42,14 @@ describe('framingOf', () => {
   });
 
   it('a subject moving on the right: the window goes right', () => {
-    const framing = framingOf(
-      frames(20, () => [130, 150]),
-      COLS,
-      ROWS,
-      SHARE,
-    );
+    const framing = framingOver([130, 150]);
     expect(framing.mode).toBe('subject');
     expect(framing.x).toBeGreaterThan(0.8);
   });
 
   it('a still picture, motion already in the centre, or motion everywhere: the centre', () => {
-    expect(
-      framingOf(
-        frames(20, () => undefined),
-        COLS,
-        ROWS,
-        SHARE,
-      ),
-    ).toEqual(CENTRE);
-    expect(
-      framingOf(
-        frames(20, () => [70, 90]),
-        COLS,
-        ROWS,
-        SHARE,
-      ),
-    ).toEqual(CENTRE);
-    expect(
-      framingOf(
-        frames(20, () => [0, COLS]),
-        COLS,
-        ROWS,
-        SHARE,
-      ),
-    ).toEqual(CENTRE);
+    expect(framingOver(undefined)).toEqual(CENTRE);
+    expect(framingOver([70, 90])).toEqual(CENTRE);
+    expect(framingOver([0, COLS])).toEqual(CENTRE);
   });
 });
