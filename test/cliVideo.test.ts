@@ -52,27 +52,33 @@ function reelflow(args: string[]): Promise<{ code: number; stdout: string; stder
 }
 
 describe('reelflow video transcribe', () => {
-  it('uploads a file, shows chunk progress, and saves the merged SRT where -o says', { timeout: 180_000 }, async () => {
-    const words = await distinctWords();
-    const input = path.join(tmp, 'talk.mp4');
-    await makeSpokenVideo(input, 300, [
-      { word: words[0]!, at: 30 },
-      { word: words[3]!, at: 118 },
-      { word: words[5]!, at: 181.5 },
-      { word: words[7]!, at: 290 },
-    ]);
-    const out = path.join(tmp, 'talk.srt');
-    const res = await reelflow(['video', 'transcribe', input, '--chunk-minutes', '2', '-o', out]);
-    expect(res.code, res.stderr).toBe(0);
-    transcribed = /Started (video-\S+)/.exec(res.stderr)?.[1];
-    expect(res.stderr).toMatch(/\d\/3 chunks/);
-    expect(res.stdout).toContain('3 chunks: 3 successful, 0 failed · 4 words, language en');
-    const srt = await readFile(out, 'utf8');
-    const cues = srt.trim().split('\n\n');
-    expect(cues.map((c) => c.split('\n')[2])).toEqual([words[0], words[3], words[5], words[7]]);
-    expect(cues[1]).toMatch(/^2\n00:01:5[78],\d{3} --> /);
-    expect(cues[3]).toMatch(/^4\n00:04:(49,[5-9]|50,[0-4])\d\d --> /);
-  });
+  it(
+    'uploads an hour-long file, shows chunk progress, and saves the merged SRT where -o says',
+    { timeout: 180_000 },
+    async () => {
+      const words = await distinctWords();
+      const input = path.join(tmp, 'talk.mp4');
+      // An hour, in the default 20-minute chunks, with words just before both boundaries.
+      await makeSpokenVideo(input, 3600, [
+        { word: words[0]!, at: 30 },
+        { word: words[3]!, at: 1198 },
+        { word: words[5]!, at: 2398.5 },
+        { word: words[7]!, at: 3590 },
+      ]);
+      const out = path.join(tmp, 'talk.srt');
+      const res = await reelflow(['video', 'transcribe', input, '-o', out]);
+      expect(res.code, res.stderr).toBe(0);
+      transcribed = /Started (video-\S+)/.exec(res.stderr)?.[1];
+      expect(res.stderr).toMatch(/\d\/3 chunks/);
+      expect(res.stdout).toContain('3 chunks: 3 successful, 0 failed · 4 words, language en');
+      const srt = await readFile(out, 'utf8');
+      const cues = srt.trim().split('\n\n');
+      expect(cues.map((c) => c.split('\n')[2])).toEqual([words[0], words[3], words[5], words[7]]);
+      expect(cues[1]).toMatch(/^2\n00:19:5[78],\d{3} --> /);
+      expect(cues[2]).toMatch(/^3\n00:39:5[89],\d{3} --> /);
+      expect(cues[3]).toMatch(/^4\n00:59:(49,[5-9]|50,[0-4])\d\d --> /);
+    },
+  );
 
   it(
     '`video shorts` cuts the transcribed video into vertical MP4s (no LLM here: the offline picker)',
