@@ -12,21 +12,19 @@
  *
  * Knobs: BENCH_CHUNK_SECONDS (10), BENCH_VIDEO_MINUTES (100), BENCH_KEYS (5).
  */
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { temporal as proto } from '@temporalio/proto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { activityDepsFromConfig } from '../src/activities/index.js';
 import { parseConfig } from '../src/config/index.js';
 import type { LongVideoResult } from '../src/domain/longVideo.js';
 import { startReplicateEmulator } from '../src/emulators/replicate/index.js';
 import { videoKind } from '../src/runs/kinds/video.js';
 import { RunService } from '../src/runs/service.js';
-import { LocalStorage } from '../src/storage/index.js';
 import { dataConverterFor } from '../src/temporal/dataConverter.js';
 import { startEphemeralTemporal } from '../src/temporal/ephemeralServer.js';
-import { createWorkers, runWorkers } from '../src/worker/createWorkers.js';
+import { startBenchWorkers } from './support/workers.js';
 import { distinctWords, makeSpokenVideo } from '../test/support/spokenVideo.js';
 
 const CHUNK_SECONDS = Number(process.env.BENCH_CHUNK_SECONDS ?? 10);
@@ -60,26 +58,14 @@ try {
   await makeSpokenVideo(path.join(dataDir, ref), MINUTES * 60, said);
 
   const taskQueue = 'bench-chunks';
-  const workers = await createWorkers({
-    connection: temporal.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    renderConcurrency: 1,
-    deps: activityDepsFromConfig(config, new LocalStorage(dataDir)),
-    dataConverter: dataConverterFor(config.payloads),
-    replicate: config.replicate,
-    connect: () => NativeConnection.connect({ address: temporal.address }),
-  });
-  const controller = new AbortController();
-  const running = runWorkers(workers, controller.signal);
+  const workers = await startBenchWorkers(temporal, config, dataDir, taskQueue);
   const runs = new RunService(temporal.client, config);
   const chunkMinutes = MINUTES / KEYS;
   const { id } = await runs.start(videoKind, { ref, chunkMinutes, task: 'transcribe', strict: false }, { taskQueue });
   const handle = temporal.client.workflow.getHandle(id);
   const result = (await handle.result()) as LongVideoResult;
   const events = (await handle.fetchHistory()).events ?? [];
-  controller.abort();
-  await running;
+  await workers.stop();
 
   const spans = activitySpans(events);
   const split = spans.filter((s) => s.type === 'prepareLongVideo');

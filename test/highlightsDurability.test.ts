@@ -18,7 +18,7 @@ import { distinctWords, makeSpokenVideo } from './support/spokenVideo.js';
 import { connectTestClient, tempDataDir } from './support/temporal.js';
 import { type WorkerChild, killAll, startReelflowWorker, workerProcessEnv } from './support/workerProcess.js';
 
-const LLM_KEY = 'sk-emulator-highlights-durable';
+const LLM_KEY = 'emulated-llm-key-highlights-durable';
 let client: Client;
 let fixture: PoolFixture;
 let llm: OpenAiEmulator;

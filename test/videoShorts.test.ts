@@ -27,7 +27,7 @@ import { type RunningWorkers, connectTestClient, startTestWorkers, tempDataDir }
 
 const run = promisify(execFile);
 const tools: MediaTools = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe' };
-const LLM_KEY = 'sk-emulator-highlights';
+const LLM_KEY = 'emulated-llm-key-highlights';
 /** Two busy stretches (six words from 20 s, five from 80 s) and a few lone words between. */
 const BUSY_A = [20, 22, 24, 26, 28, 30];
 const BUSY_B = [80, 82.5, 85, 87.5, 90];

@@ -15,11 +15,10 @@
  * Knobs: BENCH_LLM_SECONDS (3), BENCH_IMAGE_SECONDS (4), BENCH_SPEECH_SECONDS (1.5), BENCH_SCENES (5).
  */
 import { startEphemeralTemporal } from '../../src/temporal/ephemeralServer.js';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { activityDepsFromConfig } from '../../src/activities/index.js';
 import { createApp } from '../../src/api/app.js';
 import type { ShortResult } from '../../src/domain/result.js';
 import { parseConfig } from '../../src/config/index.js';
@@ -30,7 +29,7 @@ import { shortKind } from '../../src/runs/kinds/short.js';
 import { RunService } from '../../src/runs/service.js';
 import { LocalStorage } from '../../src/storage/index.js';
 import { dataConverterFor } from '../../src/temporal/dataConverter.js';
-import { createWorkers, runWorkers } from '../../src/worker/createWorkers.js';
+import { startBenchWorkers } from '../support/workers.js';
 import { line, printRun, timingsOf, verdict } from './report.js';
 
 const LLM_SECONDS = Number(process.env.BENCH_LLM_SECONDS ?? 3);
@@ -73,18 +72,7 @@ const config = parseConfig({
 const env = await startEphemeralTemporal({ dataConverter: dataConverterFor(config.payloads) });
 try {
   const taskQueue = 'bench-e2e';
-  const workers = await createWorkers({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    renderConcurrency: 1,
-    deps: activityDepsFromConfig(config, new LocalStorage(dataDir)),
-    dataConverter: dataConverterFor(config.payloads),
-    replicate: config.replicate,
-    connect: () => NativeConnection.connect({ address: env.address }),
-  });
-  const controller = new AbortController();
-  const running = runWorkers(workers, controller.signal);
+  const workers = await startBenchWorkers(env, config, dataDir, taskQueue);
   const runs = new RunService(env.client, config);
   const app = createApp({ client: env.client, config, storage: new LocalStorage(dataDir), taskQueue });
   const request = shortKind.requestSchema.parse({
@@ -116,8 +104,7 @@ try {
   const revision = await timingsOfRun(revisionId);
   const revised = (await env.client.workflow.getHandle(revisionId).result()) as ShortResult;
   const newPredictions = replicate.stats().totals.created - before;
-  controller.abort();
-  await running;
+  await workers.stop();
 
   console.log(
     `bench:e2e — ${SCENES} scenes, LLM ${LLM_SECONDS} s, images ${IMAGE_SECONDS} s ± 50 %, speech ${SPEECH_SECONDS} s`,

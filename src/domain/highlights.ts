@@ -91,6 +91,9 @@ export interface MadeHighlight extends Moment {
   framing?: 'subject' | 'centre';
 }
 
+/** Where a highlights run keeps the moments it picked (so a retry never asks the LLM again). */
+export const momentsRefOf = (runKey: string) => `highlights/${runKey}/moments.json`;
+
 export interface HighlightsResult {
   videoId: string;
   picker: string;

@@ -63,3 +63,8 @@ function leadOf(index: number, transitionSec: number): number {
 function round3(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
+
+/** `m:ss` of a time in a long video, for tables and progress lines. */
+export function formatClock(seconds: number): string {
+  return `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+}

@@ -143,6 +143,43 @@ const CAUSE =
   /no space left|error|invalid|failed|cannot|could not|unable|not found|no such|denied|partial file|corrupt|truncat|too big|missing|mismatch/i;
 const MAX_CAUSES = 6;
 
+/**
+ * Runs one filter over one stream of `file`, discarding the output, and returns ffmpeg's log: where
+ * analysis filters (silencedetect, showinfo) report what they found. A file ffmpeg cannot read is
+ * an FfmpegError naming `what` (`audio`, `picture`) with ffmpeg's own causes.
+ */
+export async function filterLog(
+  tools: MediaTools,
+  file: string,
+  job: { map: string; filter: { flag: '-af' | '-vf'; graph: string }; what: string; signal?: AbortSignal },
+): Promise<string> {
+  const run = await runTool(
+    tools.ffmpeg,
+    [
+      '-nostdin',
+      '-hide_banner',
+      '-nostats',
+      '-i',
+      file,
+      '-map',
+      job.map,
+      job.filter.flag,
+      job.filter.graph,
+      '-f',
+      'null',
+      '-',
+    ],
+    job.signal,
+  );
+  if (run.code !== 0) {
+    throw new FfmpegError(
+      `ffmpeg could not read the ${job.what} of ${file}: ${causeLines(run.stderr).join(' | ')}`,
+      run.stderr,
+    );
+  }
+  return run.stderr;
+}
+
 export function causeLines(stderr: string): string[] {
   const seen = new Set<string>();
   for (const raw of stderr.split(/\r?\n|\r/)) {

@@ -48,7 +48,7 @@ export async function prepareHighlights(
   return {
     videoId,
     transcriptRef: result.files.json,
-    sourceRef: result.sourceRef ?? (await sourceOfVideo(runs, videoId)),
+    sourceRef: await sourceOfVideo(runs, videoId, video),
     durationSec: result.durationSec,
     // Caption line breaking and fonts follow the script; other Latin and Cyrillic languages read well as `en`.
     language: (LANGUAGES as readonly string[]).includes(result.language) ? (result.language as Language) : 'en',

@@ -4,7 +4,6 @@ import {
   log,
   patched,
   proxyActivities,
-  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -27,6 +26,8 @@ import { LONG_VIDEO_SCENES, findScenes } from './longVideoScenes.js';
 import { parseWorkflowInput } from './input.js';
 import { onReplicateQueue } from './replicateActivities.js';
 import { publishStage } from './stageAttribute.js';
+import { publishTable } from './webUiDetails.js';
+import { formatClock } from '../domain/timeline.js';
 import { userKeyFor, viaUserKey } from './userKey.js';
 
 const { prepareLongVideo, mergeTranscript } = proxyActivities<PipelineActivities>({
@@ -122,20 +123,17 @@ export async function longVideo(rawInput: LongVideoInput): Promise<LongVideoResu
   }
 }
 
-/** The Web UI's view of the run: its stage and a row per chunk (metadata only, not a command). */
+/** The Web UI's view of the run: its stage and a row per chunk. */
 function publishDetails(progress: LongVideoProgress): void {
-  const clock = (t: number) => `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, '0')}`;
   const done = progress.chunks.filter((c) => c.status === 'succeeded').length;
-  const rows = progress.chunks.map(
-    (c) =>
-      `| ${c.index} | ${clock(c.startSec)}–${clock(c.endSec)} | ${c.status} | ${(c.error ?? '').replace(/\|/g, '/').slice(0, 120)} |`,
-  );
-  setCurrentDetails(
-    [
-      `**Stage:** ${progress.stage}${progress.chunks.length ? ` · chunks ${done}/${progress.chunks.length} done` : ''}`,
-      rows.length ? ['', '| chunk | from–to | state | error |', '|---|---|---|---|', ...rows].join('\n') : '',
-    ]
-      .filter(Boolean)
-      .join('\n'),
+  publishTable(
+    `**Stage:** ${progress.stage}${progress.chunks.length ? ` · chunks ${done}/${progress.chunks.length} done` : ''}`,
+    ['chunk', 'from–to', 'state', 'error'],
+    progress.chunks.map((c) => [
+      c.index,
+      `${formatClock(c.startSec)}–${formatClock(c.endSec)}`,
+      c.status,
+      c.error ?? '',
+    ]),
   );
 }

@@ -4,7 +4,6 @@ import {
   isCancellation,
   log,
   proxyActivities,
-  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -17,14 +16,16 @@ import {
   type MadeHighlight,
   type Moment,
   highlightsInputSchema,
+  momentsRefOf,
 } from '../domain/highlights.js';
 import { renderQueueFor } from '../domain/taskQueues.js';
-import type { Timeline } from '../domain/timeline.js';
+import { type Timeline, formatClock } from '../domain/timeline.js';
 import { getHighlightsProgressQuery } from './definitions.js';
 import { parseWorkflowInput } from './input.js';
 import { rootMessage } from './sceneSteps.js';
 import { stepRetry } from './shortSteps.js';
 import { publishStage } from './stageAttribute.js';
+import { publishTable } from './webUiDetails.js';
 
 const retry = { ...stepRetry, maximumAttempts: 3 };
 /** How long a short's hook line stays on screen at the top. */
@@ -171,7 +172,7 @@ export async function videoHighlights(rawInput: HighlightsWorkflowInput): Promis
       ...(picked.fallbackReason ? { fallbackReason: picked.fallbackReason } : {}),
       summary,
       shorts,
-      momentsRef: `highlights/${id}/moments.json`,
+      momentsRef: momentsRefOf(id),
     };
   } catch (err) {
     stage(isCancellation(err) ? 'cancelled' : 'failed');
@@ -193,23 +194,18 @@ function momentTimeline(moment: Moment, fps: number): Timeline {
   };
 }
 
-/** The Web UI's view of the run: its stage and a row per short (metadata only, not a command). */
+/** The Web UI's view of the run: its stage and a row per short. */
 function publishDetails(progress: HighlightsProgress): void {
-  const clock = (t: number) => `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, '0')}`;
-  const cell = (text: string) => text.replace(/\|/g, '/').slice(0, 120);
-  const rows = progress.shorts.map(
-    (s) =>
-      `| ${s.index} | ${clock(s.startSec)}–${clock(s.endSec)} | ${cell(s.title)} | ${s.status} | ${cell(s.error ?? '')} |`,
-  );
   const done = progress.shorts.filter((s) => s.status === 'succeeded').length;
-  setCurrentDetails(
-    [
-      `**Stage:** ${progress.stage}${progress.shorts.length ? ` · shorts ${done}/${progress.shorts.length} made` : ''}`,
-      rows.length
-        ? ['', '| short | from–to | title | state | error |', '|---|---|---|---|---|', ...rows].join('\n')
-        : '',
-    ]
-      .filter(Boolean)
-      .join('\n'),
+  publishTable(
+    `**Stage:** ${progress.stage}${progress.shorts.length ? ` · shorts ${done}/${progress.shorts.length} made` : ''}`,
+    ['short', 'from–to', 'title', 'state', 'error'],
+    progress.shorts.map((s) => [
+      s.index,
+      `${formatClock(s.startSec)}–${formatClock(s.endSec)}`,
+      s.title,
+      s.status,
+      s.error ?? '',
+    ]),
   );
 }

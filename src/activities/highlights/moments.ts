@@ -10,7 +10,7 @@ import { Context } from '@temporalio/activity';
 import type OpenAI from 'openai';
 import type { LlmConfig } from '../../config/providers.js';
 import { ErrorTypes, failure } from '../../domain/errors.js';
-import type { Moment, PickedMoments } from '../../domain/highlights.js';
+import { type Moment, type PickedMoments, momentsRefOf } from '../../domain/highlights.js';
 import { checkMoments, densestStretches, momentWordTimings, wordsOf } from '../../domain/moments.js';
 import type { StoryPlan } from '../../domain/plan.js';
 import type { Language } from '../../domain/shortRequest.js';
@@ -59,11 +59,6 @@ export interface CutMoment {
   framing: Framing;
 }
 
-export const highlightKeys = {
-  moments: (runKey: string) => `highlights/${runKey}/moments.json`,
-  shortKey: (runKey: string, index: number) => `${runKey}-short-${index}`,
-};
-
 export interface HighlightDeps {
   storage: Storage;
   tools: MediaTools;
@@ -79,7 +74,7 @@ export function createHighlightActivities({ storage, tools, llm }: HighlightDeps
   }
 
   async function pickMoments(input: PickMomentsInput): Promise<PickedMoments> {
-    const ref = highlightKeys.moments(input.runKey);
+    const ref = momentsRefOf(input.runKey);
     if (await storage.exists(ref)) return JSON.parse((await storage.read(ref)).toString('utf8')) as PickedMoments;
     const transcript = await readTranscript(input.transcriptRef);
     const words = wordsOf(transcript);
@@ -133,8 +128,9 @@ export function createHighlightActivities({ storage, tools, llm }: HighlightDeps
     try {
       await withHeartbeat(async (progress) => {
         if (!(await storage.exists(out.clipRef))) {
-          framing = input.reframe === 'centre' ? CENTRE : await frame(source, cut);
-          const crop = framing.mode === 'subject' ? await cropOf(source, framing) : undefined;
+          const size = input.reframe === 'centre' ? undefined : await pictureSize(source);
+          framing = size ? await findFraming(tools, source, { ...cut, ...size }) : CENTRE;
+          const crop = size && framing.mode === 'subject' ? cropOf(size, framing) : undefined;
           // Kept first: a clip in storage always has the framing it was cut with beside it.
           await storage.write(framingRef, JSON.stringify(framing));
           await storage.put(
@@ -182,18 +178,6 @@ export function createHighlightActivities({ storage, tools, llm }: HighlightDeps
     }
   }
 
-  /** The source picture's size, and where a 9:16 window over its subject goes. */
-  async function frame(source: string, cut: { startSec: number; durationSec: number; signal: AbortSignal }) {
-    const { width, height } = await pictureSize(source);
-    return findFraming(tools, source, { ...cut, width, height });
-  }
-
-  async function cropOf(source: string, framing: Framing): Promise<{ width: number; left: number }> {
-    const { width, height } = await pictureSize(source);
-    const cropWidth = Math.min(width, Math.round((height * 9) / 16 / 2) * 2);
-    return { width: cropWidth, left: Math.round((framing.x * (width - cropWidth)) / 2) * 2 };
-  }
-
   async function pictureSize(source: string): Promise<{ width: number; height: number }> {
     const video = (await probeMedia(tools, source)).streams.find((s) => s.type === 'video');
     if (!video?.width || !video.height) {
@@ -203,6 +187,12 @@ export function createHighlightActivities({ storage, tools, llm }: HighlightDeps
   }
 
   return { pickMoments, cutMoment };
+}
+
+/** The 9:16 window of a picture of `size`, its left edge where the framing puts it (even pixels). */
+function cropOf(size: { width: number; height: number }, framing: Framing): { width: number; left: number } {
+  const width = Math.min(size.width, Math.round((size.height * 9) / 16 / 2) * 2);
+  return { width, left: Math.round((framing.x * (size.width - width)) / 2) * 2 };
 }
 
 function numbered(moments: Omit<Moment, 'index'>[]): Moment[] {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Config } from '../../config/index.js';
 import type { HighlightsProgress } from '../../domain/highlights.js';
 import { type HighlightsState, highlightsKind } from '../../runs/kinds/highlights.js';
+import { formatClock } from '../../domain/timeline.js';
 import { UsageError } from '../errors.js';
 import { bar } from '../format.js';
 import { poolRunThroughApi } from '../poolRunThroughApi.js';
@@ -52,11 +53,13 @@ export async function cutShorts(videoId: string, flags: VideoFlags, loadConfig: 
       process.stdout.write(`${status.result.summary} · picked by ${status.result.picker}\n`);
       for (const s of saved) {
         process.stdout.write(
-          `  ${s.index}. ${clock(s.startSec)}–${clock(s.endSec)} ${s.title}\n     ${s.hook}\n     → ${s.out}\n`,
+          `  ${s.index}. ${formatClock(s.startSec)}–${formatClock(s.endSec)} ${s.title}\n     ${s.hook}\n     → ${s.out}\n`,
         );
       }
       for (const s of status.result.shorts.filter((x) => x.status === 'failed')) {
-        process.stdout.write(`  ${s.index}. ${clock(s.startSec)}–${clock(s.endSec)} failed: ${s.error ?? ''}\n`);
+        process.stdout.write(
+          `  ${s.index}. ${formatClock(s.startSec)}–${formatClock(s.endSec)} failed: ${s.error ?? ''}\n`,
+        );
       }
       return 0;
     },
@@ -72,8 +75,4 @@ export function shortsProgressLine(progress: HighlightsProgress | undefined): st
   const done = count('succeeded') + count('failed');
   const busy = total - done - count('pending');
   return `${bar((done / total) * 100, 20)} ${done}/${total} shorts · ${busy} in the works · ${count('failed')} failed · ${progress.stage}`;
-}
-
-function clock(t: number): string {
-  return `${Math.floor(t / 60)}:${String(Math.floor(t % 60)).padStart(2, '0')}`;
 }

@@ -11,8 +11,8 @@ import type { EmulatedModel } from './models.js';
 import type { ResolvedOptions } from './options.js';
 import { drawLatencyMs, type Rng } from './random.js';
 import { MediaTools } from './tools.js';
-import { captionOutput, describeImage } from './caption.js';
-import { Vocabulary, transcribe } from './transcribe.js';
+import { readInputFile } from './inputReading.js';
+import { Vocabulary } from './transcribe.js';
 import type { WebhookEvent } from './webhooks.js';
 
 /** Told of every transition with the webhook events it stands for; delivery is the listener's business. */
@@ -131,17 +131,9 @@ export class PredictionStore {
       ...(args.maskFile ? { maskFile: args.maskFile } : {}),
     };
     this.records.set(rec.id, rec);
-    const media = model.media;
-    if ((media.kind === 'transcript' || media.kind === 'caption') && rec.outcome.kind === 'succeed' && rec.inputFile) {
-      const file = rec.inputFile;
-      rec.listening = file
-        .load()
-        .then((bytes) =>
-          media.kind === 'caption'
-            ? describeImage(bytes).then((text) => captionOutput(text, media.caption.output))
-            : transcribe(this.render.tools, this.vocabulary, bytes),
-        );
-      rec.listening.catch(() => undefined); // reported when the prediction finishes
+    if (rec.outcome.kind === 'succeed' && rec.inputFile) {
+      rec.listening = readInputFile(model.media, rec.inputFile, this.render.tools, this.vocabulary);
+      rec.listening?.catch(() => undefined); // reported when the prediction finishes
     }
     const startMs = Math.round(latencyMs * this.opts.startingFraction);
     rec.timers.push(

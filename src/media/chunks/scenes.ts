@@ -2,7 +2,7 @@
  * Scene changes in a video, found locally with ffmpeg's scene score (`select='gt(scene,T)'`), and
  * one still per scene: what the `scenes` task of a long video is made of.
  */
-import { FfmpegError, type MediaTools, causeLines, runFfmpeg, runTool } from '../ffmpeg.js';
+import { type MediaTools, filterLog, runFfmpeg } from '../ffmpeg.js';
 
 /** Times (seconds from the file's start) where the picture changes by more than `threshold` (0–1). */
 export async function detectSceneChanges(
@@ -10,31 +10,13 @@ export async function detectSceneChanges(
   file: string,
   { threshold = 0.3, signal }: { threshold?: number; signal?: AbortSignal } = {},
 ): Promise<number[]> {
-  const run = await runTool(
-    tools.ffmpeg,
-    [
-      '-nostdin',
-      '-hide_banner',
-      '-nostats',
-      '-i',
-      file,
-      '-map',
-      '0:v:0',
-      '-vf',
-      `select='gt(scene,${threshold})',showinfo`,
-      '-f',
-      'null',
-      '-',
-    ],
+  const log = await filterLog(tools, file, {
+    map: '0:v:0',
+    filter: { flag: '-vf', graph: `select='gt(scene,${threshold})',showinfo` },
+    what: 'picture',
     signal,
-  );
-  if (run.code !== 0) {
-    throw new FfmpegError(
-      `ffmpeg could not read the picture of ${file}: ${causeLines(run.stderr).join(' | ')}`,
-      run.stderr,
-    );
-  }
-  return [...run.stderr.matchAll(/pts_time:\s*([\d.]+)/g)].map((m) => Number(m[1]));
+  });
+  return [...log.matchAll(/pts_time:\s*([\d.]+)/g)].map((m) => Number(m[1]));
 }
 
 /** One JPEG of the frame at `atSec`, `width` pixels wide. */

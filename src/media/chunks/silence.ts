@@ -2,7 +2,7 @@
  * Where a recording is silent, from ffmpeg's silencedetect: long videos are cut there, so no word
  * is split between two chunks, and the emulator's speech model finds its words between them.
  */
-import { FfmpegError, type MediaTools, causeLines, runTool } from '../ffmpeg.js';
+import { type MediaTools, filterLog } from '../ffmpeg.js';
 
 export interface Interval {
   start: number;
@@ -24,33 +24,15 @@ export async function detectSilences(
   durationSec: number,
   { noiseDb = -35, minSec = 0.3, signal }: SilenceOptions = {},
 ): Promise<Interval[]> {
-  const run = await runTool(
-    tools.ffmpeg,
-    [
-      '-nostdin',
-      '-hide_banner',
-      '-nostats',
-      '-i',
-      file,
-      '-map',
-      '0:a:0',
-      '-af',
-      `silencedetect=noise=${noiseDb}dB:d=${minSec}`,
-      '-f',
-      'null',
-      '-',
-    ],
+  const log = await filterLog(tools, file, {
+    map: '0:a:0',
+    filter: { flag: '-af', graph: `silencedetect=noise=${noiseDb}dB:d=${minSec}` },
+    what: 'audio',
     signal,
-  );
-  if (run.code !== 0) {
-    throw new FfmpegError(
-      `ffmpeg could not read the audio of ${file}: ${causeLines(run.stderr).join(' | ')}`,
-      run.stderr,
-    );
-  }
+  });
   const silences: Interval[] = [];
   let open: number | undefined;
-  for (const line of run.stderr.split(/\r?\n/)) {
+  for (const line of log.split(/\r?\n/)) {
     const start = /silence_start: (-?[\d.]+)/.exec(line);
     if (start) open = Math.max(0, Number(start[1]));
     const end = /silence_end: ([\d.]+)/.exec(line);
